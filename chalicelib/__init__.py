@@ -1,0 +1,1 @@
+"""Everything the Lambda functions need, one module per concern."""

@@ -1,0 +1,17 @@
+"""Time: one source of 'now' and one way to write times out (ISO 8601 UTC)."""
+from datetime import datetime, timezone
+
+
+def utcnow():
+    """Now, in UTC, at millisecond precision (what MongoDB stores)."""
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def iso(moment):
+    """`2026-01-02T03:04:05.678Z` for a datetime (naive ones are taken as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,50 @@
+"""Every abuse limit in one table, and the limiter that enforces them across Lambdas."""
+from dataclasses import dataclass
+
+from chalicelib.errors import RateLimited
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    max_hits: int
+    window_seconds: int
+    message: str
+
+
+LOGIN_FAILURES_PER_ACCOUNT = Limit(
+    "login-account", 5, 15 * 60, "Too many failed logins for this account; try again later."
+)
+LOGIN_FAILURES_PER_ADDRESS = Limit(
+    "login-address", 30, 15 * 60, "Too many failed logins from this address; try again later."
+)
+
+
+class Limiter:
+    """Checks and counts hits against a Limit, keyed by account, address or user."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def check(self, limit, key):
+        """RateLimited if `key` has used up `limit` in the current window."""
+        count, seconds_left = self._store.count(_key(limit, key))
+        if count >= limit.max_hits:
+            raise RateLimited(limit.message, seconds_left)
+
+    def hit(self, limit, key):
+        """Count one hit (a failed login, a send, ...)."""
+        self._store.hit(_key(limit, key), limit.window_seconds)
+
+    def take(self, limit, key):
+        """Count one hit and raise RateLimited if it went over the limit."""
+        count, seconds_left = self._store.hit(_key(limit, key), limit.window_seconds)
+        if count > limit.max_hits:
+            raise RateLimited(limit.message, seconds_left)
+
+    def reset(self, limit, key):
+        self._store.clear(_key(limit, key))
+
+
+def _key(limit, key):
+    return f"{limit.name}:{key}"

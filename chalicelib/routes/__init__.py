@@ -1,0 +1,1 @@
+"""Thin REST handlers, one blueprint per area: parse, call one use case, return."""

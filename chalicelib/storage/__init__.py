@@ -1,0 +1,1 @@
+"""MongoDB storage: one module per collection, each owning its document shape and indexes."""

@@ -1,0 +1,131 @@
+"""The REST half of the local API Gateway: HTTP requests become API Gateway (REST API,
+proxy integration) events for the Chalice app, and its answers become HTTP responses."""
+import base64
+import json
+import time
+import uuid
+
+from aiohttp import web
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the app enforces a smaller one
+STAGE = "api"
+NOT_FOUND_BODY = {"error": {"code": "not_found", "message": "There is no such route."}}
+
+
+class Routes:
+    """Match concrete paths against the app's route templates, as API Gateway does."""
+
+    def __init__(self, templates):
+        # Literal segments win over {captures}, as in API Gateway.
+        self._templates = sorted(
+            (template.split("/") for template in templates),
+            key=lambda parts: [part.startswith("{") for part in parts],
+        )
+
+    def match(self, path):
+        if path != "/" and path.endswith("/"):
+            path = path[:-1]
+        parts = path.split("/")
+        for template in self._templates:
+            if len(template) != len(parts):
+                continue
+            captured = {}
+            for concrete, pattern in zip(parts, template):
+                if pattern.startswith("{") and pattern.endswith("}"):
+                    if not concrete:
+                        break
+                    captured[pattern[1:-1]] = concrete
+                elif concrete != pattern:
+                    break
+            else:
+                return "/".join(template), captured
+        return None, None
+
+
+def rest_event(request, resource, path_parameters, body):
+    """The proxy event API Gateway sends for `request`."""
+    headers = {name: value for name, value in request.headers.items()}
+    multi_headers = {}
+    for name, value in request.headers.items():
+        multi_headers.setdefault(name, []).append(value)
+    query = {name: value for name, value in request.query.items()}
+    multi_query = {}
+    for name, value in request.query.items():
+        multi_query.setdefault(name, []).append(value)
+    try:
+        text_body, is_base64 = (body.decode("utf-8"), False) if body else (None, False)
+    except UnicodeDecodeError:
+        text_body, is_base64 = base64.b64encode(body).decode(), True
+    now = time.time()
+    return {
+        "resource": resource,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "local",
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "extendedRequestId": str(uuid.uuid4()),
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": f"/{STAGE}{request.path}",
+            "accountId": "000000000000",
+            "protocol": f"HTTP/{request.version.major}.{request.version.minor}",
+            "stage": STAGE,
+            "domainPrefix": "local",
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": request.remote or "127.0.0.1", "userAgent": request.headers.get("User-Agent")},
+            "domainName": request.host,
+            "apiId": "local",
+        },
+        "body": text_body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def http_response(result):
+    """The HTTP response for a Lambda proxy integration result."""
+    headers = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(values)
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return web.Response(status=result["statusCode"], body=payload, headers=headers)
+
+
+def json_response(status, body, headers=None):
+    return web.Response(
+        status=status,
+        text=json.dumps(body),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def rest_app(pool, route_templates, handler_name="app", static_dirs=None):
+    """An aiohttp application that fronts the Chalice REST handler `handler_name`."""
+    routes = Routes(route_templates)
+
+    async def handle(request):
+        body = await request.read()
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return json_response(413, {"error": {"code": "too_large", "message": "Request too large."}})
+        resource, path_parameters = routes.match(request.path)
+        if resource is None:
+            # Deployed, a gateway response turns API Gateway's "Missing Authentication
+            # Token" for unknown routes into this same 404 (see infra/).
+            return json_response(404, NOT_FOUND_BODY)
+        event = rest_event(request, resource, path_parameters, body)
+        result = await pool.invoke(handler_name, event)
+        return http_response(result)
+
+    application = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1)
+    for prefix, directory in (static_dirs or {}).items():
+        application.router.add_static(prefix, directory, show_index=False)
+    application.router.add_route("*", "/{tail:.*}", handle)
+    return application

@@ -1,0 +1,109 @@
+"""The local stack: embedded MongoDB, moto (SQS + KMS), and the local API Gateway in front
+of the very same Chalice handlers that Lambda runs. Ctrl-C stops everything it started."""
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from chalicelib.config import DEV_JWT_SECRET
+from devstack import processes
+from devstack.lambdas import LambdaPool
+from devstack.rest import rest_app
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass
+class Ports:
+    http: int
+    ws: int
+    mongo: int
+    aws: int
+
+    @classmethod
+    def from_env(cls):
+        env = os.environ
+        return cls(
+            http=int(env.get("HTTP_PORT", "8000")),
+            ws=int(env.get("WS_PORT", "8001")),
+            mongo=int(env.get("MONGO_PORT", "27017")),
+            aws=int(env.get("AWS_PORT", "4566")),
+        )
+
+
+def app_environment(ports, mongo_uri, aws_endpoint):
+    """The environment the handlers see locally: the dev stage, pointed at local services."""
+    return {
+        "STAGE": os.environ.get("STAGE", "dev"),
+        "JWT_SECRET": os.environ.get("JWT_SECRET", DEV_JWT_SECRET),
+        "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
+        "MONGO_URI": mongo_uri,
+        "MONGO_DB": os.environ.get("MONGO_DB", "messaging"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_REGION": os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        # Only endpoint URLs differ from a deployed stage.
+        "AWS_ENDPOINT_URL_SQS": aws_endpoint,
+        "AWS_ENDPOINT_URL_KMS": aws_endpoint,
+        "WS_CALLBACK_URL": f"http://127.0.0.1:{ports.ws}",
+    }
+
+
+def route_templates():
+    from app import app
+
+    return list(app.routes)
+
+
+async def serve(ports, pool):
+    static = {}
+    webclient = os.path.join(ROOT, "webclient")
+    if os.path.isdir(webclient):
+        static["/app"] = webclient
+    runner = web.AppRunner(rest_app(pool, route_templates(), static_dirs=static), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", ports.http).start()
+    print(f"REST API   http://127.0.0.1:{ports.http}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print("Ready. Ctrl-C stops everything.", flush=True)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main():
+    ports = Ports.from_env()
+    processes.ensure_port_free(ports.http, "REST API")
+    processes.ensure_port_free(ports.ws, "WebSocket API")
+    data_dir = os.path.join(ROOT, ".local")
+    os.makedirs(data_dir, exist_ok=True)
+    children = []
+    pool = None
+    try:
+        mongo_uri = os.environ.get("MONGO_URI")
+        if not mongo_uri:
+            children.append(processes.start_mongo(
+                ports.mongo, os.path.join(data_dir, "mongo"), os.path.join(data_dir, "mongo.log")))
+            mongo_uri = f"mongodb://127.0.0.1:{ports.mongo}"
+        print(f"MongoDB    {mongo_uri}", flush=True)
+        aws_endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        if not aws_endpoint:
+            children.append(processes.start_moto(ports.aws, os.path.join(data_dir, "moto.log")))
+            aws_endpoint = f"http://127.0.0.1:{ports.aws}"
+        print(f"SQS, KMS   {aws_endpoint} (moto)", flush=True)
+        os.environ.update(app_environment(ports, mongo_uri, aws_endpoint))
+        pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
+        pool.warm_up()
+        asyncio.run(serve(ports, pool))
+    finally:
+        if pool is not None:
+            pool.close()
+        for child in reversed(children):
+            processes.stop(child)
+        sys.stdout.flush()

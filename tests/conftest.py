@@ -1,0 +1,71 @@
+"""Shared fixtures: a real MongoDB wire-protocol server (embedded, or MONGO_URI), settings
+for tests, a clean database per test, and the Chalice test client."""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from devstack import processes
+
+TEST_ENV = {
+    "STAGE": "test",
+    "JWT_SECRET": "test-secret-that-is-long-enough-for-hs256-0123",
+    "BCRYPT_ROUNDS": "4",  # cost 12 in deployed stages; tests only need the real algorithm
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    """A MongoDB for the whole run: MONGO_URI if set, else an embedded server on a free port."""
+    if os.environ.get("MONGO_URI"):
+        yield os.environ["MONGO_URI"]
+        return
+    storage = tempfile.mkdtemp(prefix="messaging-test-mongo-")
+    port = processes.free_port()
+    server = processes.start_mongo(port, storage)
+    try:
+        yield f"mongodb://127.0.0.1:{port}"
+    finally:
+        processes.stop(server)
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_settings(mongo_uri):
+    """Point the app's settings at the test database (a fresh name per run)."""
+    from chalicelib import services
+
+    os.environ.update(TEST_ENV)
+    os.environ["MONGO_URI"] = mongo_uri
+    os.environ["MONGO_DB"] = f"messaging_test_{os.getpid()}"
+    services.forget_all()
+    yield
+    services.forget_all()
+
+
+@pytest.fixture
+def db(test_settings):
+    """The app's database; emptied after each test (indexes are kept)."""
+    from chalicelib.storage.mongo import database
+
+    database_ = database()
+    yield database_
+    for name in database_.list_collection_names():
+        database_[name].delete_many({})
+
+
+@pytest.fixture
+def client(db):
+    """chalice.test.Client over the real app and the real database."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
