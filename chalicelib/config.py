@@ -42,9 +42,9 @@ def settings():
     stage = env.get("STAGE", "dev")
     loaded = Settings(
         stage=stage,
-        mongo_uri=env.get("MONGO_URI", "mongodb://127.0.0.1:27017"),
+        mongo_uri=_secret(env, "MONGO_URI") or "mongodb://127.0.0.1:27017",
         mongo_db=env.get("MONGO_DB", "messaging"),
-        jwt_secret=_jwt_secret(env),
+        jwt_secret=_secret(env, "JWT_SECRET"),
         jwt_issuer=env.get("JWT_ISSUER", "secure-messaging"),
         jwt_audience=env.get("JWT_AUDIENCE", "secure-messaging-clients"),
         token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
@@ -58,10 +58,11 @@ def settings():
     return loaded
 
 
-def _jwt_secret(env):
-    if env.get("JWT_SECRET"):
-        return env["JWT_SECRET"]
-    parameter = env.get("JWT_SECRET_PARAMETER")
+def _secret(env, name):
+    """`name` from the environment, or from the SSM parameter named by `<name>_PARAMETER`."""
+    if env.get(name):
+        return env[name]
+    parameter = env.get(f"{name}_PARAMETER")
     if parameter:
         from chalicelib.aws import client  # only deployed stages pay for this import
 

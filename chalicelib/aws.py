@@ -1,0 +1,43 @@
+"""One boto3 client per AWS service (and endpoint) per process, created on first use.
+
+Endpoints come from botocore's own environment variables (AWS_ENDPOINT_URL_SQS, ...), so
+the local stack differs from a deployed stage only in those URLs.
+"""
+import threading
+
+_lock = threading.Lock()
+_clients = {}
+_session = None
+
+
+def client(service, endpoint_url=None):
+    """The shared client for `service` (at `endpoint_url`, for per-API services)."""
+    key = (service, endpoint_url)
+    found = _clients.get(key)
+    if found is None:
+        with _lock:
+            found = _clients.get(key)
+            if found is None:
+                found = _session_().client(service, endpoint_url=endpoint_url, config=_config())
+                _clients[key] = found
+    return found
+
+
+def _session_():
+    global _session
+    if _session is None:
+        import boto3  # heavy: imported by the first handler that talks to AWS, not at import
+
+        _session = boto3.session.Session()
+    return _session
+
+
+def _config():
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 3},
+        max_pool_connections=32,
+    )
