@@ -67,5 +67,50 @@ def client(db):
 
     from app import app
 
-    with Client(app) as test_client:
+    # A stage that config.json does not define: the client adds no environment of its own,
+    # so the app sees exactly the test settings above.
+    with Client(app, stage_name="unit-tests") as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def stack(mongo_uri):
+    """The whole local stack (`python -m devstack`, as `make run` starts it) on free ports.
+
+    Yields {"http": base URL, "ws": base URL, "mongo_uri", "db"}. It shares the test MongoDB
+    server but uses its own database.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    ports = {name: processes.free_port() for name in ("HTTP_PORT", "WS_PORT", "AWS_PORT")}
+    database_name = f"messaging_stack_{os.getpid()}"
+    env = {**os.environ, **{name: str(port) for name, port in ports.items()},
+           "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
+           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2"}
+    env.pop("JWT_SECRET")
+    log = tempfile.NamedTemporaryFile(prefix="devstack-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{ports['HTTP_PORT']}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the local stack exited: {open(log.name).read()}")
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the local stack did not become healthy: {open(log.name).read()}")
+            time.sleep(0.25)
+        yield {"http": base, "ws": f"ws://127.0.0.1:{ports['WS_PORT']}", "mongo_uri": mongo_uri,
+               "db": database_name, "aws": f"http://127.0.0.1:{ports['AWS_PORT']}", "log": log.name}
+    finally:
+        processes.stop(process)
+        os.unlink(log.name)
