@@ -1,16 +1,45 @@
 """The Chalice app: wiring only. REST handlers live in chalicelib/routes (one blueprint per
 area); the WebSocket and SQS handlers are registered here because Chalice deploys each as
-its own Lambda function."""
+its own Lambda function, and their logic lives in chalicelib/ws.py and chalicelib/fanout.py."""
 import json
+import os
 
 from chalice import Chalice, Response
 
+from chalicelib import services, ws
 from chalicelib.logs import configure_logging
-from chalicelib.routes import accounts
+from chalicelib.routes import accounts, realtime
+
+# Read at import because Chalice needs the queue's name when it packages the app.
+FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev")
+FANOUT_BATCH_SIZE = 10
 
 configure_logging()
 app = Chalice(app_name="secure-messaging")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_blueprint(accounts.routes)
+app.register_blueprint(realtime.routes)
+
+
+@app.on_ws_connect()
+def ws_connect(event):
+    return ws.on_connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event):
+    ws.on_message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event):
+    ws.on_disconnect(event)
+
+
+@app.on_sqs_message(queue=FANOUT_QUEUE_NAME, batch_size=FANOUT_BATCH_SIZE)
+def fanout(event):
+    """Deliver queued events; the failed records' ids go back so only they are retried."""
+    return services.fanout().handle_batch(record.to_dict() for record in event)
 
 
 @app.middleware("http")

@@ -18,6 +18,9 @@ LOGIN_FAILURES_PER_ACCOUNT = Limit(
 LOGIN_FAILURES_PER_ADDRESS = Limit(
     "login-address", 30, 15 * 60, "Too many failed logins from this address; try again later."
 )
+WS_FRAMES_PER_CONNECTION = Limit(
+    "ws-frames", 120, 60, "Too many frames on this connection; slow down."
+)
 
 
 class Limiter:

@@ -41,7 +41,10 @@ def health():
     from chalicelib.health import Health
     from chalicelib.storage.mongo import database
 
-    return Health({"database": lambda: database().command("ping")})
+    return Health({
+        "database": lambda: database().command("ping"),
+        "queue": lambda: publisher().reachable(),
+    })
 
 
 def caller_id(request):
@@ -53,5 +56,56 @@ def caller_id(request):
 
 def forget_all():
     """Drop every cached service (tests that switch databases or settings call this)."""
-    for built in (tokens, limiter, users, accounts, health, settings):
-        built.cache_clear()
+    for built in list(globals().values()):
+        if hasattr(built, "cache_clear"):
+            built.cache_clear()
+
+
+@functools.lru_cache(maxsize=1)
+def publisher():
+    from chalicelib.fanout_queue import FanoutQueue
+
+    return FanoutQueue.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def connections():
+    from chalicelib.storage.connections import ConnectionStore
+
+    return ConnectionStore.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def tickets():
+    from chalicelib.storage.tickets import TicketStore
+
+    return TicketStore.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def pusher():
+    from chalicelib.push import ConnectionPusher
+
+    return ConnectionPusher.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def audience():
+    from chalicelib.audience import ConversationAudience
+
+    return ConversationAudience.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def realtime():
+    from chalicelib.realtime import Realtime
+
+    return Realtime(tokens=tokens(), tickets=tickets(), connections=connections(), pusher=pusher(),
+                    publisher=publisher(), conversations=conversations(), audience=audience(), limiter=limiter())
+
+
+@functools.lru_cache(maxsize=1)
+def fanout():
+    from chalicelib.fanout import Fanout
+
+    return Fanout(audience(), connections(), pusher(), publisher())

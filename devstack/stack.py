@@ -11,7 +11,10 @@ from aiohttp import web
 from chalicelib.config import DEV_JWT_SECRET
 from devstack import processes
 from devstack.lambdas import LambdaPool
+from devstack.provision import provision_queues
 from devstack.rest import rest_app
+from devstack.sqs_source import SqsEventSource
+from devstack.websocket import WebSocketGateway
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,31 +53,61 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         "AWS_ENDPOINT_URL_SQS": aws_endpoint,
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
         "WS_CALLBACK_URL": f"http://127.0.0.1:{ports.ws}",
+        "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
     }
 
 
-def route_templates():
+def sqs_handler():
+    """The app's SQS handler: (function name, batch size), as `chalice package` sees them."""
     from app import app
 
-    return list(app.routes)
+    (source,) = [source for source in app.event_sources if type(source).__name__ == "SQSEventConfig"]
+    return source.name, source.batch_size
 
 
-async def serve(ports, pool):
+async def serve(ports, pool, queue, aws_endpoint):
+    from app import app
+
     static = {}
     webclient = os.path.join(ROOT, "webclient")
     if os.path.isdir(webclient):
         static["/app"] = webclient
-    runner = web.AppRunner(rest_app(pool, route_templates(), static_dirs=static), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", ports.http).start()
-    print(f"REST API   http://127.0.0.1:{ports.http}", flush=True)
+    handler_name, batch_size = sqs_handler()
+    source = SqsEventSource(pool, handler_name, queue["url"], queue["arn"], batch_size, aws_endpoint,
+                            os.environ["AWS_DEFAULT_REGION"])
+    websocket = WebSocketGateway(pool).application()
+    websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
+    runners = []
+    for application, port, label, scheme in (
+        (rest_app(pool, list(app.routes), static_dirs=static), ports.http, "REST API ", "http"),
+        (websocket, ports.ws, "WebSocket", "ws"),
+    ):
+        runner = web.AppRunner(application, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runners.append(runner)
+        print(f"{label}  {scheme}://127.0.0.1:{port}", flush=True)
+    polling = asyncio.create_task(source.run())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print("Ready. Ctrl-C stops everything.", flush=True)
     await stop.wait()
-    await runner.cleanup()
+    source.stop()
+    await polling
+    for runner in reversed(runners):
+        await runner.cleanup()
+
+
+def _crash_next(source):
+    """Local-only fault injection for tests: the next fan-out invocation dies before answering."""
+
+    async def crash_next(_request):
+        source.crashes_to_simulate += 1
+        return web.Response(status=204)
+
+    return crash_next
 
 
 def main():
@@ -98,9 +131,11 @@ def main():
             aws_endpoint = f"http://127.0.0.1:{ports.aws}"
         print(f"SQS, KMS   {aws_endpoint} (moto)", flush=True)
         os.environ.update(app_environment(ports, mongo_uri, aws_endpoint))
+        queue = provision_queues(aws_endpoint, os.environ["AWS_DEFAULT_REGION"], os.environ["FANOUT_QUEUE_NAME"])
+        os.environ["FANOUT_QUEUE_URL"] = queue["url"]
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
-        asyncio.run(serve(ports, pool))
+        asyncio.run(serve(ports, pool, queue, aws_endpoint))
     finally:
         if pool is not None:
             pool.close()

@@ -36,14 +36,30 @@ def mongo_uri():
         shutil.rmtree(storage, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def aws_endpoint():
+    """moto's server (SQS, KMS) on a free port, for the whole run."""
+    port = processes.free_port()
+    server = processes.start_moto(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        processes.stop(server)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def test_settings(mongo_uri):
-    """Point the app's settings at the test database (a fresh name per run)."""
+def test_settings(mongo_uri, aws_endpoint):
+    """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
+    from devstack.provision import provision_queues
 
     os.environ.update(TEST_ENV)
     os.environ["MONGO_URI"] = mongo_uri
     os.environ["MONGO_DB"] = f"messaging_test_{os.getpid()}"
+    os.environ["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
+    os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
+    queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
+    os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     services.forget_all()
     yield
     services.forget_all()
@@ -89,7 +105,7 @@ def stack(mongo_uri):
     database_name = f"messaging_stack_{os.getpid()}"
     env = {**os.environ, **{name: str(port) for name, port in ports.items()},
            "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
-           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2"}
+           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2"}
     env.pop("JWT_SECRET")
     log = tempfile.NamedTemporaryFile(prefix="devstack-", suffix=".log", delete=False)
     process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -1,0 +1,55 @@
+"""The `connections` collection: one document per open WebSocket connection.
+
+Document: {_id: connectionId, userId, endpoint (the @connections URL that reaches it),
+connectedAt, expiresAt}. A user's devices are found by the userId index, never by
+scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
+any record whose $disconnect never arrived.
+"""
+from datetime import timedelta
+
+from chalicelib.clock import utcnow
+from chalicelib.storage.mongo import database, ensure_indexes_once
+
+MAX_CONNECTION_SECONDS = 2 * 60 * 60 + 5 * 60  # API Gateway's two-hour limit, plus slack
+
+
+class ConnectionStore:
+    def __init__(self, db):
+        self._connections = db["connections"]
+        ensure_indexes_once("connections", self._create_indexes)
+
+    @classmethod
+    def from_env(cls):
+        return cls(database())
+
+    def _create_indexes(self):
+        self._connections.create_index([("userId", 1)], name="user")
+        self._connections.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
+
+    def add(self, connection_id, user_id, endpoint):
+        now = utcnow()
+        self._connections.replace_one(
+            {"_id": connection_id},
+            {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
+             "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)},
+            upsert=True,
+        )
+
+    def get(self, connection_id):
+        return self._connections.find_one({"_id": connection_id})
+
+    def remove(self, connection_id):
+        """Forget a connection; the user id it belonged to, or None if it was unknown."""
+        removed = self._connections.find_one_and_delete({"_id": connection_id}, {"userId": 1})
+        return removed["userId"] if removed else None
+
+    def of_users(self, user_ids):
+        """Every open connection of `user_ids`: [{_id, userId, endpoint}]."""
+        user_ids = list(user_ids)
+        if not user_ids:
+            return []
+        return list(self._connections.find({"userId": {"$in": user_ids}}, {"userId": 1, "endpoint": 1}))
+
+    def online(self, user_ids):
+        """The subset of `user_ids` with at least one open connection."""
+        return set(self._connections.distinct("userId", {"userId": {"$in": list(user_ids)}}))

@@ -1,0 +1,42 @@
+"""The `ws_tickets` collection: short-lived, single-use WebSocket tickets.
+
+Document: {_id: sha256(ticket), userId, expiresAt}. Only the hash is stored, so a database
+reader cannot connect as anyone; taking a ticket deletes it atomically, so it opens at most
+one connection.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from chalicelib.clock import utcnow
+from chalicelib.storage.mongo import database, ensure_indexes_once
+
+
+class TicketStore:
+    def __init__(self, db):
+        self._tickets = db["ws_tickets"]
+        ensure_indexes_once("ws_tickets", self._create_indexes)
+
+    @classmethod
+    def from_env(cls):
+        return cls(database())
+
+    def _create_indexes(self):
+        self._tickets.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
+
+    def issue(self, user_id, ttl_seconds):
+        """A new ticket for `user_id`, valid once within `ttl_seconds`."""
+        ticket = secrets.token_urlsafe(24)
+        self._tickets.insert_one(
+            {"_id": _digest(ticket), "userId": user_id, "expiresAt": utcnow() + timedelta(seconds=ttl_seconds)}
+        )
+        return ticket
+
+    def take(self, ticket):
+        """The user id of a valid unused ticket (using it up), or None."""
+        taken = self._tickets.find_one_and_delete({"_id": _digest(ticket), "expiresAt": {"$gt": utcnow()}})
+        return taken["userId"] if taken else None
+
+
+def _digest(ticket):
+    return hashlib.sha256(ticket.encode()).hexdigest()

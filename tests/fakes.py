@@ -1,0 +1,79 @@
+"""Small hand-written fakes for unit tests of use cases."""
+from chalicelib.push import Gone, Throttled
+
+
+class RecordingPusher:
+    """Records frames per connection; some connections can be gone or throttle a few times."""
+
+    def __init__(self, gone=(), throttle_times=None, broken=()):
+        self.sent = []
+        self.closed = []
+        self._gone = set(gone)
+        self._throttles_left = dict(throttle_times or {})
+        self._broken = set(broken)
+
+    def send(self, endpoint, connection_id, frame):
+        if connection_id in self._gone:
+            raise Gone(connection_id)
+        if self._throttles_left.get(connection_id, 0) > 0:
+            self._throttles_left[connection_id] -= 1
+            raise Throttled(connection_id)
+        if connection_id in self._broken:
+            raise RuntimeError("network down")
+        self.sent.append((endpoint, connection_id, frame))
+
+    def disconnect(self, endpoint, connection_id):
+        self.closed.append(connection_id)
+
+    def frames_to(self, connection_id):
+        return [frame for _, target, frame in self.sent if target == connection_id]
+
+
+class RecordingQueue:
+    def __init__(self):
+        self.jobs = []
+
+    def enqueue(self, job):
+        self.jobs.append(job)
+
+
+class StaticAudience:
+    """Conversation id -> member ids."""
+
+    def __init__(self, members):
+        self._members = {conversation: sorted(ids) for conversation, ids in members.items()}
+
+    def member_ids(self, conversation_id, after=None, limit=500):
+        members = self._members.get(conversation_id, [])
+        return [member for member in members if after is None or member > after][:limit]
+
+
+class FakeConversations:
+    """The messaging facade the WebSocket use cases call."""
+
+    def __init__(self, members):
+        self._members = members  # conversation id -> set of user ids
+        self.sent = []
+        self.read = {}
+
+    def require_access(self, user_id, conversation_id):
+        from chalicelib.errors import NotFound
+
+        if user_id not in self._members.get(conversation_id, set()):
+            raise NotFound("No such conversation.", "conversation_not_found")
+
+    def send(self, user_id, conversation_id, text, client_message_id=None):
+        from chalicelib.errors import InvalidInput
+
+        self.require_access(user_id, conversation_id)
+        if not text.strip():
+            raise InvalidInput("text must not be empty.")
+        message = {"id": f"m{len(self.sent) + 1}", "conversationId": conversation_id, "senderId": user_id,
+                   "text": text, "seq": len(self.sent) + 1, "clientMessageId": client_message_id}
+        self.sent.append(message)
+        return message
+
+    def mark_read(self, user_id, conversation_id, seq):
+        self.require_access(user_id, conversation_id)
+        self.read[(user_id, conversation_id)] = seq
+        return {"conversationId": conversation_id, "seq": seq}

@@ -1,0 +1,169 @@
+"""Real time end to end: real WebSocket clients through the local API Gateway, the SQS
+fan-out queue in moto, and the Chalice handlers running unchanged."""
+import json
+import time
+
+import boto3
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.live import Api, Listener, unique_email
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def people(stack):
+    """An owner and a member in one open group, and an outsider; each with a live connection."""
+    owner, member, outsider = (Api(stack["http"], unique_email(name), name) for name in ("owner", "member", "outsider"))
+    group = owner.call("POST", "/groups/create", {"name": "Live", "type": "open"}).json()["group"]
+    assert member.call("POST", f"/groups/{group['id']}/request/{member.id}").status_code == 200
+    listeners = {name: Listener(f"{stack['ws']}/?token={user.token}")
+                 for name, user in (("owner", owner), ("member", member), ("outsider", outsider))}
+    yield {"owner": owner, "member": member, "outsider": outsider, "group": group, "ws": listeners}
+    for listener in listeners.values():
+        listener.close()
+
+
+def is_message(text):
+    return lambda frame: frame.get("type") == "message" and frame["message"]["text"] == text
+
+
+def test_a_rest_send_reaches_every_member_live_and_no_outsider(people):
+    group_id = people["group"]["id"]
+    sent = people["owner"].call("POST", "/messages/send", {"groupId": group_id, "text": "hello over REST"})
+    assert sent.status_code == 201
+    for name in ("owner", "member"):
+        frame = people["ws"][name].wait_for(is_message("hello over REST"))
+        assert frame["message"]["id"] == sent.json()["message"]["id"]
+    people["ws"]["outsider"].send({"action": "ping"})
+    people["ws"]["outsider"].wait_for(lambda frame: frame.get("type") == "pong")
+    assert people["ws"]["outsider"].of_type("message") == []
+
+
+def test_a_websocket_send_is_acked_and_delivered(people):
+    group_id = people["group"]["id"]
+    people["ws"]["member"].send({"action": "sendMessage", "conversationId": group_id, "text": "hello over WS",
+                                 "clientMessageId": "ws-1"})
+    ack = people["ws"]["member"].wait_for(lambda frame: frame.get("type") == "ack")
+    assert ack["clientMessageId"] == "ws-1" and ack["message"]["text"] == "hello over WS"
+    delivered = people["ws"]["owner"].wait_for(is_message("hello over WS"))
+    assert delivered["message"]["id"] == ack["message"]["id"]
+
+
+def test_typing_reaches_the_other_members_only(people):
+    group_id = people["group"]["id"]
+    people["ws"]["member"].send({"action": "typing", "conversationId": group_id, "isTyping": True})
+    typing = people["ws"]["owner"].wait_for(lambda frame: frame.get("type") == "typing")
+    assert typing == {**typing, "conversationId": group_id, "userId": people["member"].id, "isTyping": True}
+    # The typist and the outsider hear nothing: a later message proves the queue has drained.
+    people["owner"].call("POST", "/messages/send", {"groupId": group_id, "text": "after typing"})
+    people["ws"]["member"].wait_for(is_message("after typing"))
+    assert people["ws"]["member"].of_type("typing") == []
+    assert people["ws"]["outsider"].of_type("typing") == []
+
+
+def test_a_one_to_one_message_arrives_live(stack):
+    alice, bob = Api(stack["http"], unique_email("alice"), "Alice"), Api(stack["http"], unique_email("bob"), "Bob")
+    listener = Listener(f"{stack['ws']}/?token={bob.token}")
+    try:
+        sent = alice.call("PUT", "/messages", {"participants": [alice.email, bob.email],
+                                               "message": {"sender": alice.email, "text": "hi bob"}})
+        assert sent.status_code == 201
+        frame = listener.wait_for(is_message("hi bob"))
+        assert frame["message"]["conversationId"] == sent.json()["conversationId"]
+    finally:
+        listener.close()
+
+
+def test_the_owner_sees_join_requests_live(stack):
+    owner, asker = Api(stack["http"], unique_email("owner"), "Owner"), Api(stack["http"], unique_email("asker"), "Asker")
+    group = owner.call("POST", "/groups/create", {"name": "Private", "type": "private"}).json()["group"]
+    listener = Listener(f"{stack['ws']}/?token={owner.token}")
+    try:
+        assert asker.call("POST", f"/groups/{group['id']}/request/{asker.id}").status_code == 202
+        frame = listener.wait_for(lambda frame: frame.get("type") == "request.created")
+        assert frame["groupId"] == group["id"] and frame["userId"] == asker.id
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("query", ["", "?token=garbage", "?ticket=unknown"])
+def test_the_upgrade_is_refused_without_valid_credentials(stack, query):
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{stack['ws']}/{query}", open_timeout=10)
+    assert refused.value.response.status_code == 401
+
+
+def test_a_single_use_ticket_opens_one_connection(stack):
+    user = Api(stack["http"], unique_email("ticket"))
+    issued = user.call("POST", "/realtime/ticket")
+    assert issued.status_code == 201
+    ticket = issued.json()["ticket"]
+    listener = Listener(f"{stack['ws']}/?ticket={ticket}")
+    listener.send({"action": "ping"})
+    listener.wait_for(lambda frame: frame.get("type") == "pong")
+    listener.close()
+    with pytest.raises(InvalidStatus):
+        connect(f"{stack['ws']}/?ticket={ticket}", open_timeout=10)
+
+
+def test_a_bad_frame_gets_an_error_and_the_connection_stays(people):
+    listener = people["ws"]["member"]
+    listener.send({"action": "nonsense"})
+    error = listener.wait_for(lambda frame: frame.get("type") == "error")
+    assert error["error"]["code"] == "unknown_action"
+    listener.socket.send("not json at all")
+    listener.wait_for(lambda frame: frame.get("type") == "error" and frame["error"]["code"] == "invalid_json")
+    listener.send({"action": "ping"})
+    listener.wait_for(lambda frame: frame.get("type") == "pong")
+
+
+def _connection_ids(stack, user_id):
+    from pymongo import MongoClient
+
+    with MongoClient(stack["mongo_uri"]) as client:
+        return [doc["_id"] for doc in client[stack["db"]].connections.find({"userId": user_id})]
+
+
+def test_a_vanished_client_is_pruned_on_first_gone(people, stack):
+    (connection_id,) = _connection_ids(stack, people["member"].id)
+    ws_http = stack["ws"].replace("ws://", "http://")
+    assert requests.post(f"{ws_http}/__devstack/vanish/{connection_id}").status_code == 204
+    assert _connection_ids(stack, people["member"].id) == [connection_id]  # no $disconnect arrived
+    people["owner"].call("POST", "/messages/send", {"groupId": people["group"]["id"], "text": "anyone there?"})
+    people["ws"]["owner"].wait_for(is_message("anyone there?"))
+    deadline = time.monotonic() + 15
+    while _connection_ids(stack, people["member"].id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _connection_ids(stack, people["member"].id) == []
+    assert _connection_ids(stack, people["owner"].id) != []  # the sender's connection is untouched
+
+
+def test_a_crashed_consumer_batch_is_redelivered_without_loss(people, stack):
+    ws_http = stack["ws"].replace("ws://", "http://")
+    assert requests.post(f"{ws_http}/__devstack/sqs/crash-next").status_code == 204
+    group_id = people["group"]["id"]
+    ids = [people["owner"].call("POST", "/messages/send", {"groupId": group_id, "text": f"crash {n}"}).json()["message"]["id"]
+           for n in range(3)]
+    member = people["ws"]["member"]
+    for n in range(3):
+        member.wait_for(is_message(f"crash {n}"), timeout=30)
+    received = {frame["message"]["id"] for frame in member.of_type("message")}
+    assert set(ids) <= received  # every message arrived; duplicates share an id and fold away
+
+
+def test_a_poison_job_ends_in_the_dead_letter_queue(stack):
+    sqs = boto3.client("sqs", endpoint_url=stack["aws"], region_name="us-east-1")
+    queue_url = sqs.get_queue_url(QueueName="secure-messaging-fanout-dev")["QueueUrl"]
+    dlq_url = sqs.get_queue_url(QueueName="secure-messaging-fanout-dev-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="this is not a job")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
+        if found:
+            assert found[0]["Body"] == "this is not a job"
+            return
+    raise AssertionError("the poison job never reached the dead-letter queue")
