@@ -24,16 +24,20 @@ from infra.stage import (
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_chalice(build_dir, args, stage, values):
-    """Run the Chalice CLI on the rendered project, with what app.py reads at import."""
+def run_chalice(build_dir, args, stage, values, capture=False):
+    """Run the Chalice CLI on the rendered project, with what app.py reads at import.
+
+    With `capture`, Chalice's output goes into the DeployError instead of the terminal."""
     chalice = os.path.join(os.path.dirname(sys.executable), "chalice")
     if not os.path.exists(chalice):
         chalice = shutil.which("chalice") or "chalice"
     env = dict(os.environ, STAGE=stage, FANOUT_QUEUE_NAME=values["FanoutQueueName"],
                AWS_DEFAULT_REGION=values["Region"])
-    result = subprocess.run([chalice, "--project-dir", build_dir, *args], env=env, check=False)
+    result = subprocess.run([chalice, "--project-dir", build_dir, *args], env=env, check=False,
+                            capture_output=capture, text=True)
     if result.returncode != 0:
-        raise DeployError(f"`chalice {' '.join(args)}` failed (exit {result.returncode}); see its output above.")
+        output = f"\n{result.stdout[-4000:]}{result.stderr[-4000:]}" if capture else " See its output above."
+        raise DeployError(f"`chalice {' '.join(args)}` failed (exit {result.returncode}).{output}")
 
 
 class Deployer:
