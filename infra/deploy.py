@@ -60,7 +60,7 @@ class Deployer:
         build_dir = self.build_dir(stage)
         record = self._record(stage, outputs, build_dir)
         record.pull()
-        for attempt in (1, 2):
+        for _pass in range(2):  # the second only on a stage's very first deploy
             values = stage_values(outputs, record.read())
             self._log(f"[3/5] Rendering {os.path.relpath(build_dir, self._repo)}")
             render_project(self._repo, build_dir, stage, values)

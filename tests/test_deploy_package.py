@@ -131,6 +131,9 @@ def test_every_function_gets_the_stage_timeout_and_memory(packaged, packaged_ful
     seen = {}
     for build in (packaged, packaged_full):
         for logical_id, function in build.functions().items():
+            assert logical_id in CONFIG_NAMES, (
+                f"New function {logical_id}: size it in .chalice/config.json (lambda_functions) and give it "
+                "a log group and an errors alarm in infra/stack.yaml (docs/deploy.md, 'Contract for the app code')")
             settings = function_settings(STAGE, CONFIG_NAMES[logical_id])
             seen[logical_id] = (function["Properties"]["Timeout"], function["Properties"]["MemorySize"])
             assert seen[logical_id] == settings, logical_id
@@ -147,6 +150,15 @@ def test_the_fanout_consumer_batches_and_reports_partial_failures(packaged_full)
     assert source["Properties"]["BatchSize"] == 10
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert source["Properties"]["Queue"]["Fn::Sub"].endswith(":secure-messaging-fanout-prod")
+
+
+def test_every_sqs_consumer_of_the_real_app_reads_the_stacks_queue_and_reports_partial_failures(packaged):
+    """Holds for however many consumers app.py registers (the stand-in app has one)."""
+    for logical_id, function in packaged.functions().items():
+        for source in function["Properties"].get("Events", {}).values():
+            assert source["Type"] == "SQS", logical_id
+            assert source["Properties"]["Queue"]["Fn::Sub"].endswith(":secure-messaging-fanout-prod"), logical_id
+            assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_functions_read_the_stacks_resources_and_never_carry_a_secret(packaged_full):
