@@ -47,6 +47,7 @@ class Deployer:
         if not session.region_name:
             raise DeployError("No AWS region: set AWS_REGION (or a profile with a region).")
         self._session = session
+        self._clients = {}
         self._repo = repo_root
         self._run = runner
         self._log = log
@@ -88,6 +89,7 @@ class Deployer:
         return package(self._repo, stage, values, out_dir, self.build_dir(stage) + "-package", self._run)
 
     def put_mongo_uri(self, stage, uri):
+        """Store the stage's MongoDB connection string (the stack must exist)."""
         parameters.put_mongo_uri(self._client("ssm"), stack.stack_outputs(self._client("cloudformation"), stage), uri)
         self._log("Stored. `make deploy` picks it up; running functions read it on their next cold start.")
 
@@ -109,6 +111,7 @@ class Deployer:
         )
 
     def endpoints(self, deployed):
+        """The REST and WebSocket URLs in Chalice's record."""
         found = {}
         rest_api = deployed_resource(deployed, "rest_api")
         if rest_api:
@@ -125,7 +128,9 @@ class Deployer:
         return ChaliceRecord(self._client("s3"), outputs["DeployStateBucketName"], stage, build_dir)
 
     def _client(self, service):
-        return self._session.client(service)
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service)
+        return self._clients[service]
 
 
 def package(repo_root, stage, values, out_dir, build_dir, runner=run_chalice):

@@ -199,3 +199,15 @@ def test_a_placeholder_without_a_value_is_named():
         fill({"a": ["${Region}", {"b": "x-${QueueUrl}"}]}, {}, "policy")
     assert fill({"a": ["${Region}:${aws:username}"]}, {"Region": "eu-west-1"}, "policy") == {
         "a": ["eu-west-1:${aws:username}"]}
+
+
+def test_the_command_line_refuses_the_local_stage_and_says_what_is_missing(monkeypatch, capsys, tmp_path):
+    from infra.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["deploy", "dev"])
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert main(["deploy", "prod"]) == 2
+    assert "No AWS region" in capsys.readouterr().err
