@@ -11,7 +11,7 @@ from chalicelib.logs import configure_logging
 from chalicelib.routes import accounts, realtime
 
 # Read at import because Chalice needs the queue's name when it packages the app.
-FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev")
+FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
 FANOUT_BATCH_SIZE = 10
 
 configure_logging()

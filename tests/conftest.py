@@ -51,6 +51,7 @@ def aws_endpoint():
 def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
+    from chalicelib.storage.mongo import reset_for_tests
     from devstack.provision import provision_queues
 
     os.environ.update(TEST_ENV)
@@ -63,6 +64,7 @@ def test_settings(mongo_uri, aws_endpoint):
     services.forget_all()
     yield
     services.forget_all()
+    reset_for_tests()
 
 
 @pytest.fixture
@@ -130,3 +132,22 @@ def stack(mongo_uri):
     finally:
         processes.stop(process)
         os.unlink(log.name)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """An in-process moto account: every boto3 client made inside talks to it (not to the
+    moto server the other tests use, whose endpoint variables are removed here)."""
+    import warnings
+
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model
+        yield boto3.session.Session(region_name="us-east-1")

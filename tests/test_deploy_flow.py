@@ -6,12 +6,9 @@ import io
 import json
 import os
 import shutil
-import warnings
 import zipfile
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from infra import DeployError, after_chalice
 from infra.deploy import Deployer
@@ -83,15 +80,6 @@ class FakeChalice:
         ]
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # alarms: see test_deploy_stack
-        yield boto3.session.Session(region_name=REGION)
 
 
 @pytest.fixture

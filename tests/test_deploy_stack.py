@@ -6,26 +6,15 @@ import os
 import re
 import warnings
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from infra import DeployError, parameters, stack
-from tests.deploy_support import REGION, REPO, STACK_TEMPLATE, cfn_lint, function_settings, load_template
+from tests.deploy_support import REPO, STACK_TEMPLATE, cfn_lint, function_settings, load_template
 
 STAGE = "prod"
 LAMBDA_FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "websocket_disconnect", "fanout")
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    """A moto account: every boto3 client made inside talks to it."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.session.Session(region_name=REGION)
 
 
 # What moto's CloudFormation does not model; these are checked in the template instead.
