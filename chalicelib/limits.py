@@ -18,6 +18,12 @@ LOGIN_FAILURES_PER_ACCOUNT = Limit(
 LOGIN_FAILURES_PER_ADDRESS = Limit(
     "login-address", 30, 15 * 60, "Too many failed logins from this address; try again later."
 )
+GROUPS_CREATED_PER_USER = Limit(
+    "groups-created", 20, 60 * 60, "You have created too many groups in the last hour; try again later."
+)
+JOIN_REQUESTS_PER_USER = Limit(
+    "group-join-requests", 60, 60 * 60, "Too many requests to join groups in the last hour; try again later."
+)
 
 
 class Limiter:
