@@ -37,6 +37,42 @@ def accounts():
 
 
 @functools.lru_cache(maxsize=1)
+def publisher():
+    """Where domain events go. The real-time issue swaps in its queue-backed publisher here."""
+    from chalicelib.events import RecordingPublisher
+
+    return RecordingPublisher()
+
+
+@functools.lru_cache(maxsize=1)
+def groups():
+    from chalicelib.groups.catalog import Groups
+
+    return Groups(*_group_stores(), publisher(), limiter())
+
+
+@functools.lru_cache(maxsize=1)
+def group_memberships():
+    from chalicelib.groups.membership import Memberships
+
+    return Memberships(*_group_stores(), users(), publisher(), limiter())
+
+
+@functools.lru_cache(maxsize=1)
+def group_roster():
+    from chalicelib.groups.roster import Roster
+
+    return Roster(*_group_stores(), users())
+
+
+@functools.lru_cache(maxsize=1)
+def group_ownership():
+    from chalicelib.groups.ownership import Ownership
+
+    return Ownership(*_group_stores(), publisher())
+
+
+@functools.lru_cache(maxsize=1)
 def health():
     from chalicelib.health import Health
     from chalicelib.storage.mongo import database
@@ -53,5 +89,16 @@ def caller_id(request):
 
 def forget_all():
     """Drop every cached service (tests that switch databases or settings call this)."""
-    for built in (tokens, limiter, users, accounts, health, settings):
+    for built in (
+        tokens, limiter, users, accounts, publisher, groups, group_memberships, group_roster, group_ownership,
+        health, settings,
+    ):
         built.cache_clear()
+
+
+def _group_stores():
+    """(groups, memberships): the two stores every group use case works on."""
+    from chalicelib.storage.groups import GroupStore
+    from chalicelib.storage.memberships import MembershipStore
+
+    return GroupStore.from_env(), MembershipStore.from_env()
