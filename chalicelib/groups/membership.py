@@ -133,10 +133,9 @@ class Memberships:
             raise NotFound("There is no such user.", "user_not_found")
         now = self._clock()
         until = now + timedelta(seconds=duration_seconds) if duration_seconds else None
-        before = self._memberships.ban(group_id, user_id, now, until, caller_id)
-        if before is None:
+        was_member = self._memberships.ban(group_id, user_id, now, until, caller_id)
+        if was_member is None:
             raise _ownership_changing()
-        was_member = before.get("state") == MEMBER
         if was_member:
             self._groups.count_member(group_id, -1)
         # Members hear of a member's ban; a requester's ban concerns only the owner and them.

@@ -21,6 +21,7 @@ caller then reads the document to tell the user why.
 """
 from datetime import timedelta
 
+from chalicelib.errors import Conflict
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 MEMBER = "member"
@@ -30,6 +31,7 @@ FORMER = "former"
 OWNER_ROLE = "owner"
 MEMBER_ROLE = "member"
 LOCK_LEASE = timedelta(seconds=60)
+_BAN_ATTEMPTS = 3
 
 # Fields that only make sense in one state; every transition clears the others.
 _STATE_FIELDS = {"cooldownFrom": "", "exitReason": "", "bannedUntil": "", "bannedBy": "", "lockedAt": ""}
@@ -170,26 +172,30 @@ class MembershipStore:
     def ban(self, group_id, user_id, now, until, by):
         """Ban `user_id` whatever their state, unless they hold a live owner lock.
 
-        Returns the document as it was *before* the ban ({} if there was none) so the caller
-        knows whether a member left; None if a live owner lock refused the ban.
+        Returns True if a member was banned, False if someone else was (a requester, a
+        former member, a stranger), None if a live owner lock refused the ban. Whether a
+        member left is decided by which state-pinned write matched, never by the document's
+        pre-image: a pre-image is only as good as the server's isolation, and the embedded
+        test server can hand back a stale one under concurrent writes.
         """
-        from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
-        fields = {
+        update = _update({
             "state": BANNED, "role": MEMBER_ROLE, "since": now, "bannedUntil": until, "bannedBy": by,
             "groupId": group_id, "userId": user_id,
-        }
-        try:
-            before = self._memberships.find_one_and_update(
-                {"_id": membership_id(group_id, user_id), **_unlocked(now)},
-                _update(fields),
-                upsert=True,
-                return_document=ReturnDocument.BEFORE,
-            )
-        except DuplicateKeyError:
-            return None
-        return before or {}
+        })
+        for _ in range(_BAN_ATTEMPTS):
+            if self._change(group_id, user_id, {"state": MEMBER, **_unlocked(now)}, update) is not None:
+                return True
+            try:
+                if self._change(group_id, user_id, {"state": {"$ne": MEMBER}}, update, upsert=True) is not None:
+                    return False
+            except DuplicateKeyError:
+                pass  # a member again (or locked) by now: look once more
+            doc = self.get(group_id, user_id)
+            if doc is not None and doc["state"] == MEMBER and lock_is_fresh(doc, now):
+                return None
+        raise Conflict("The membership kept changing while we tried to ban; try again.", "concurrent_change")
 
     def unban(self, group_id, user_id, now):
         """Lift a ban (expired or not); None if `user_id` is not banned. No cooldown follows."""
