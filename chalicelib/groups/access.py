@@ -41,16 +41,13 @@ class GroupAccess:
     def visible(self, group_id, caller_id):
         """(group, the caller's membership document or None); NotFound if hidden from them."""
         group = self.existing(group_id)
-        doc = self._memberships.get(group_id, caller_id)
-        if doc is None and group["type"] == PRIVATE:
-            raise group_not_found()
-        return group, doc
+        return group, self._relation(group, caller_id)
 
     def owned(self, group_id, caller_id):
         """The group if the caller owns it; NotFound if hidden, Forbidden otherwise."""
         group = self.existing(group_id)
         if group["ownerId"] != caller_id:
-            self.visible(group_id, caller_id)
+            self._relation(group, caller_id)
             raise Forbidden("Only the group's owner may do that.", "not_owner")
         return group
 
@@ -65,3 +62,10 @@ class GroupAccess:
         if group["type"] == PRIVATE and state != PENDING:
             raise group_not_found()  # a former member sees no more of it than a stranger
         raise Forbidden("Only members of the group may see that.", "not_a_member")
+
+    def _relation(self, group, caller_id):
+        """The caller's membership document in `group`; NotFound if that hides the group."""
+        doc = self._memberships.get(group["_id"], caller_id)
+        if doc is None and group["type"] == PRIVATE:
+            raise group_not_found()
+        return doc

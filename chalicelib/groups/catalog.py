@@ -3,7 +3,7 @@ from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.groups.access import GroupAccess, banned_error, group_not_found
 from chalicelib.groups.announcements import announce
-from chalicelib.groups.paging import decode_cursor, page_of
+from chalicelib.groups.paging import fetch_page
 from chalicelib.groups.schemas import DEFAULT_PAGE, clean_name
 from chalicelib.groups.views import group_preview, group_view, request_view, role_in
 from chalicelib.limits import GROUPS_CREATED_PER_USER
@@ -66,9 +66,10 @@ class Groups:
 
     def mine(self, caller_id, limit=DEFAULT_PAGE, cursor=None):
         """The groups the caller is a member of, in id order, a page at a time."""
-        after = decode_cursor(cursor, 1)
-        docs = self._memberships.groups_of(caller_id, after=after[0] if after else None, limit=limit + 1)
-        docs, next_cursor = page_of(docs, limit, lambda doc: (doc["groupId"],))
+        docs, next_cursor = fetch_page(
+            lambda after, count: self._memberships.groups_of(caller_id, after, count), limit, cursor,
+            lambda doc: (doc["groupId"],),
+        )
         found = self._groups.by_ids(doc["groupId"] for doc in docs)
         items = []
         for doc in docs:
@@ -82,7 +83,8 @@ class Groups:
 
     def discover(self, query="", limit=DEFAULT_PAGE, cursor=None):
         """Open groups whose name starts with `query`, by name, a page at a time."""
-        after = decode_cursor(cursor, 2)
-        groups = self._groups.discover(query.strip(), after=after, limit=limit + 1)
-        groups, next_cursor = page_of(groups, limit, lambda group: (group["nameLower"], group["_id"]))
+        groups, next_cursor = fetch_page(
+            lambda after, count: self._groups.discover(query.strip(), after, count), limit, cursor,
+            lambda group: (group["nameLower"], group["_id"]), arity=2,
+        )
         return {"groups": [group_view(group) for group in groups], "nextCursor": next_cursor}

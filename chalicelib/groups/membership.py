@@ -4,6 +4,7 @@ Each change is one precondition-guarded update of the user's membership document
 (chalicelib.storage.memberships). When the precondition fails, the document is read to
 tell the caller why; nothing is ever decided from a read and then written.
 """
+import math
 from datetime import timedelta
 
 from chalicelib.clock import iso, utcnow
@@ -58,7 +59,7 @@ class Memberships:
             wait = _cooldown_left(group, doc, now)
             if wait > 0:
                 raise RateLimited(
-                    f"You left or were removed recently; you may ask again in {wait:.0f} seconds.",
+                    f"You left or were removed recently; you may ask again in {math.ceil(wait)} seconds.",
                     wait,
                     code="rejoin_cooldown",
                 )

@@ -26,12 +26,19 @@ def decode_cursor(cursor, arity):
     return tuple(parts)
 
 
-def page_of(items, limit, cursor_of):
-    """(the first `limit` of `items`, cursor after the last of them or None).
+def fetch_page(fetch, limit, cursor, position, arity=1):
+    """(one page of items, the cursor of the next page or None).
 
-    Callers fetch `limit + 1` items, so one more than a page means there is a next page.
+    `fetch(after, count)` reads up to `count` items after a position (None: from the
+    start); `position(item)` is the `arity` strings a cursor holds, and a cursor of one
+    string is handed to `fetch` as that string. One item more than a page is read, to know
+    whether another page follows.
     """
+    after = decode_cursor(cursor, arity)
+    if after is not None and arity == 1:
+        after = after[0]
+    items = fetch(after, limit + 1)
     if len(items) <= limit:
         return items, None
     shown = items[:limit]
-    return shown, encode_cursor(*cursor_of(shown[-1]))
+    return shown, encode_cursor(*position(shown[-1]))

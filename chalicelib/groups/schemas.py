@@ -20,7 +20,11 @@ CREATE_SCHEMA = {
     "type": "object",
     "required": ["name", "type"],
     "additionalProperties": False,
-    "properties": {"name": _NAME, "type": {"type": "string", "enum": [OPEN, PRIVATE]}, "rejoinCooldownSeconds": _COOLDOWN},
+    "properties": {
+        "name": _NAME,
+        "type": {"type": "string", "enum": [OPEN, PRIVATE]},
+        "rejoinCooldownSeconds": _COOLDOWN,
+    },
 }
 # The type of a group is fixed at creation: members joined under its rules.
 UPDATE_SCHEMA = {

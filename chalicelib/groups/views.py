@@ -51,11 +51,14 @@ def request_view(doc, names=None):
     return view
 
 
-def ban_view(doc):
+def ban_view(doc, names=None):
     """A ban; `bannedUntil` None means until the owner lifts it."""
-    return {
+    view = {
         "groupId": doc["groupId"],
         "userId": doc["userId"],
         "bannedAt": iso(doc["since"]),
         "bannedUntil": iso(doc.get("bannedUntil")),
     }
+    if names and doc["userId"] in names:
+        view["name"] = names[doc["userId"]]
+    return view

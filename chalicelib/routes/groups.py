@@ -80,6 +80,13 @@ def join_requests(groupId):
     return ok(services.group_roster().requests(groupId, caller, **_page(PAGE_QUERY)))
 
 
+@routes.route("/groups/{groupId}/bans", methods=["GET"])
+@endpoint
+def group_bans(groupId):
+    caller = _authorised(groupId=groupId)
+    return ok(services.group_roster().bans(groupId, caller, **_page(PAGE_QUERY)))
+
+
 @routes.route("/groups/{groupId}/request/{userId}", methods=["POST"])
 @endpoint
 def request_to_join(groupId, userId):

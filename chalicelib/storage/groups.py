@@ -5,8 +5,9 @@ memberCount, createdAt, updatedAt}. The owner is `ownerId` here (the single sour
 truth); memberships live in their own collection so that groups can grow without bound.
 
 `memberCount` is derived: the membership use cases `$inc` it right after the one atomic
-membership change that added or removed a member. A process dying between the two leaves
-it off by one until `MembershipStore.count_members` is written back with `set_member_count`.
+membership change that added or removed a member (the change's precondition says whether
+one did, so concurrent changes count each member once). A process dying between the two
+leaves it off by one; `MembershipStore.count_members` is the true count to repair it from.
 """
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
@@ -78,10 +79,6 @@ class GroupStore:
     def count_member(self, group_id, delta):
         """Add `delta` (+1 or -1) to the derived memberCount."""
         self._groups.update_one({"_id": group_id}, {"$inc": {"memberCount": delta}})
-
-    def set_member_count(self, group_id, count):
-        """Repair the derived memberCount from a fresh count of memberships."""
-        self._groups.update_one({"_id": group_id}, {"$set": {"memberCount": count}})
 
     def discover(self, prefix="", after=None, limit=20):
         """Open groups whose name starts with `prefix` (case-insensitively), by name.

@@ -92,6 +92,13 @@ class MembershipStore:
             query["userId"] = {"$gt": after}
         return list(self._memberships.find(query).sort("userId", 1).limit(limit))
 
+    def active_bans(self, group_id, now, after=None, limit=50):
+        """Up to `limit` bans of `group_id` still in force at `now`, in user id order after `after`."""
+        query = {"groupId": group_id, "state": BANNED, "$or": [{"bannedUntil": None}, {"bannedUntil": {"$gt": now}}]}
+        if after is not None:
+            query["userId"] = {"$gt": after}
+        return list(self._memberships.find(query).sort("userId", 1).limit(limit))
+
     def groups_of(self, user_id, after=None, limit=50):
         """Up to `limit` memberships of `user_id` (state member), in group id order after `after`."""
         query = {"userId": user_id, "state": MEMBER}

@@ -13,6 +13,7 @@ PRIVATE_GROUP = {
     "details": ("GET", "/groups/{group}", None, (200, 200, 200, 403, 404, 401)),
     "members": ("GET", "/groups/{group}/members", None, (200, 200, 403, 403, 404, 401)),
     "requests": ("GET", "/groups/{group}/requests", None, (200, 403, 403, 403, 404, 401)),
+    "bans": ("GET", "/groups/{group}/bans", None, (200, 403, 403, 403, 404, 401)),
     "update": ("PATCH", "/groups/{group}", {"name": "Renamed"}, (200, 403, 403, 403, 404, 401)),
     "request-self": ("POST", "/groups/{group}/request/{self}", None, (200, 200, 202, 403, 202, 401)),
     "request-for-other": ("POST", "/groups/{group}/request/{other}", None, (403, 403, 403, 403, 403, 401)),

@@ -1,6 +1,8 @@
 """Every membership change announces one event, to the people who should hear of it."""
 import pytest
 
+from chalicelib.errors import DomainError
+
 
 def _scene(world, group_type="private"):
     owner = world.user()
@@ -129,7 +131,7 @@ def test_a_refused_change_announces_nothing(world):
     for refused in (lambda: world.memberships.kick(group_id, user, owner),
                     lambda: world.memberships.leave(group_id, user, user),
                     lambda: world.memberships.unban(group_id, user, owner)):
-        with pytest.raises(Exception):
+        with pytest.raises(DomainError):
             refused()
     world.memberships.request(group_id, user, user)  # asking again changes nothing
     assert len(world.publisher.published) == before

@@ -22,7 +22,8 @@ def bob(client):
 
 
 def _create(client, token, **body):
-    status, reply, _ = call(client, "POST", "/groups/create", {"name": "Book club", "type": "open", **body}, token=token)
+    body = {"name": "Book club", "type": "open", **body}
+    status, reply, _ = call(client, "POST", "/groups/create", body, token=token)
     assert status == 201, reply
     return reply["group"]
 
@@ -245,8 +246,8 @@ def test_bad_settings_are_refused_and_change_nothing(client, db, alice, body, co
 
 def test_the_owner_renames_the_group_and_changes_its_cooldown(client, alice):
     group = _create(client, alice[1])
-    status, reply, _ = call(client, "PATCH", f"/groups/{group['id']}", {"name": "Readers", "rejoinCooldownSeconds": 60},
-                            token=alice[1])
+    status, reply, _ = call(client, "PATCH", f"/groups/{group['id']}",
+                            {"name": "Readers", "rejoinCooldownSeconds": 60}, token=alice[1])
     assert status == 200
     assert (reply["group"]["name"], reply["group"]["rejoinCooldownSeconds"]) == ("Readers", 60)
 
@@ -304,8 +305,8 @@ def test_my_groups_come_in_pages(client, alice, bob):
 
 
 @pytest.mark.parametrize("query", [
-    "limit=0", "limit=101", "limit=ten", "limit=", "cursor=", "cursor=%21%21%21", "cursor=WyJhIiwiYiIsImMiXQ", "cursor=WzFd",
-    "cursor=bm90IGpzb24", "sort=name",
+    "limit=0", "limit=101", "limit=ten", "limit=", "cursor=", "cursor=%21%21%21",
+    "cursor=WyJhIiwiYiIsImMiXQ", "cursor=WzFd", "cursor=bm90IGpzb24", "sort=name",
 ])
 @pytest.mark.parametrize("path", ["/groups", "/groups/discover", "/groups/{group}/members"])
 def test_bad_paging_is_refused(client, alice, query, path):

@@ -223,6 +223,25 @@ def test_unban_lets_the_user_back_at_once_and_needs_a_ban(world):
     assert missing.value.code == "ban_not_found"
 
 
+def test_the_owner_lists_the_bans_still_in_force(world):
+    owner = world.user()
+    group_id = world.group(owner)
+    for_good, for_a_minute, for_an_hour = world.member(group_id), world.member(group_id), world.user("Hour")
+    world.memberships.ban(group_id, for_good, owner)
+    world.memberships.ban(group_id, for_a_minute, owner, duration_seconds=60)
+    world.memberships.ban(group_id, for_an_hour, owner, duration_seconds=3600)
+    world.clock.advance(60)
+
+    first = world.roster.bans(group_id, owner, limit=1)
+    rest = world.roster.bans(group_id, owner, limit=1, cursor=first["nextCursor"])
+
+    listed = first["bans"] + rest["bans"]
+    assert sorted(ban["userId"] for ban in listed) == sorted([for_good, for_an_hour])
+    assert rest["nextCursor"] is None
+    assert {ban["userId"]: ban["bannedUntil"] for ban in listed}[for_an_hour] == "2030-01-01T13:00:00.000Z"
+    assert {ban["userId"]: ban["name"] for ban in listed}[for_an_hour] == "Hour"
+
+
 def test_an_unknown_user_cannot_be_banned(world):
     owner = world.user()
     group_id = world.group(owner)
