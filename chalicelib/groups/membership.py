@@ -59,7 +59,8 @@ class Memberships:
             wait = _cooldown_left(group, doc, now)
             if wait > 0:
                 raise RateLimited(
-                    f"You left or were removed recently; you may ask again in {math.ceil(wait)} seconds.",
+                    f"You left this group, were removed or were turned down recently; you may ask again in "
+                    f"{math.ceil(wait)} seconds.",
                     wait,
                     code="rejoin_cooldown",
                 )
