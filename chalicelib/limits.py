@@ -21,6 +21,12 @@ LOGIN_FAILURES_PER_ADDRESS = Limit(
 WS_FRAMES_PER_CONNECTION = Limit(
     "ws-frames", 120, 60, "Too many frames on this connection; slow down."
 )
+GROUPS_CREATED_PER_USER = Limit(
+    "groups-created", 20, 60 * 60, "You have created too many groups in the last hour; try again later."
+)
+JOIN_REQUESTS_PER_USER = Limit(
+    "group-join-requests", 60, 60 * 60, "Too many requests to join groups in the last hour; try again later."
+)
 
 
 class Limiter:

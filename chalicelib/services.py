@@ -109,3 +109,39 @@ def fanout():
     from chalicelib.fanout import Fanout
 
     return Fanout(audience(), connections(), pusher(), publisher())
+
+
+@functools.lru_cache(maxsize=1)
+def groups():
+    from chalicelib.groups.catalog import Groups
+
+    return Groups(*_group_stores(), publisher(), limiter())
+
+
+@functools.lru_cache(maxsize=1)
+def group_memberships():
+    from chalicelib.groups.membership import Memberships
+
+    return Memberships(*_group_stores(), users(), publisher(), limiter())
+
+
+@functools.lru_cache(maxsize=1)
+def group_roster():
+    from chalicelib.groups.roster import Roster
+
+    return Roster(*_group_stores(), users())
+
+
+@functools.lru_cache(maxsize=1)
+def group_ownership():
+    from chalicelib.groups.ownership import Ownership
+
+    return Ownership(*_group_stores(), publisher())
+
+
+def _group_stores():
+    """(groups, memberships): the two stores every group use case works on."""
+    from chalicelib.storage.groups import GroupStore
+    from chalicelib.storage.memberships import MembershipStore
+
+    return GroupStore.from_env(), MembershipStore.from_env()

@@ -1,0 +1,204 @@
+"""Joining and leaving groups: requests, approvals, rejections, kicks, bans and cooldowns.
+
+Each change is one precondition-guarded update of the user's membership document
+(chalicelib.storage.memberships). When the precondition fails, the document is read to
+tell the caller why; nothing is ever decided from a read and then written.
+"""
+import math
+from datetime import timedelta
+
+from chalicelib.clock import iso, utcnow
+from chalicelib.errors import Conflict, NotFound, RateLimited
+from chalicelib.groups.access import GroupAccess, banned_error, require_self
+from chalicelib.groups.announcements import announce
+from chalicelib.groups.views import ban_view, membership_view, request_view
+from chalicelib.limits import JOIN_REQUESTS_PER_USER
+from chalicelib.storage.groups import OPEN
+from chalicelib.storage.memberships import BANNED, FORMER, MEMBER, PENDING, current_state, lock_is_fresh
+
+JOINED = "membership"
+REQUESTED = "request"
+# A refused join is re-tried when the document turns out to allow it after all (a cooldown
+# or ban ran out, or a concurrent change undid itself between the update and the read).
+_JOIN_ATTEMPTS = 3
+
+
+class Memberships:
+    def __init__(self, groups, memberships, users, publisher, limiter, clock=utcnow):
+        self._groups = groups
+        self._memberships = memberships
+        self._users = users
+        self._publisher = publisher
+        self._limiter = limiter
+        self._clock = clock
+        self._access = GroupAccess(groups, memberships)
+
+    def request(self, group_id, user_id, caller_id):
+        """Join an open group at once, or ask to join a private one.
+
+        Returns (JOINED, membership) or (REQUESTED, request). Asking again is harmless: a
+        member gets their membership back, a requester their pending request.
+        """
+        require_self(user_id, caller_id, "ask to join a group")
+        group = self._access.existing(group_id)
+        self._limiter.take(JOIN_REQUESTS_PER_USER, caller_id)
+        wanted = MEMBER if group["type"] == OPEN else PENDING
+        for _ in range(_JOIN_ATTEMPTS):
+            now = self._clock()
+            doc = self._memberships.enter(group_id, user_id, wanted, now, group["rejoinCooldownSeconds"])
+            if doc is not None:
+                return self._entered(group, doc, now)
+            doc = self._memberships.get(group_id, user_id)
+            state = current_state(doc, now)
+            if state == MEMBER:
+                return JOINED, membership_view(group, doc)
+            if state == PENDING:
+                return REQUESTED, request_view(doc)
+            if state == BANNED:
+                raise banned_error(doc)
+            wait = _cooldown_left(group, doc, now)
+            if wait > 0:
+                raise RateLimited(
+                    f"You left this group, were removed or were turned down recently; you may ask again in "
+                    f"{math.ceil(wait)} seconds.",
+                    wait,
+                    code="rejoin_cooldown",
+                )
+        raise _changed_meanwhile()
+
+    def approve(self, group_id, user_id, caller_id):
+        """The owner turns a pending request into membership."""
+        group = self._access.owned(group_id, caller_id)
+        now = self._clock()
+        doc = self._memberships.approve(group_id, user_id, now)
+        if doc is None:
+            doc = self._memberships.get(group_id, user_id)
+            state = current_state(doc, now)
+            if state == MEMBER:
+                return membership_view(group, doc)  # approved already
+            if state == BANNED:
+                raise Conflict("That user is banned from this group; unban them first.", "banned")
+            raise _no_request()
+        self._groups.count_member(group_id, +1)
+        announce(self._publisher, "request.decided", group_id, now, user_ids=(caller_id, user_id),
+                 userId=user_id, decision="approved")
+        announce(self._publisher, "member.joined", group_id, now, to_members=True, userId=user_id)
+        return membership_view(group, doc)
+
+    def reject(self, group_id, user_id, caller_id):
+        """The owner turns a pending request down; the group's rejoin cooldown starts."""
+        self._access.owned(group_id, caller_id)
+        now = self._clock()
+        if self._memberships.drop_request(group_id, user_id, now, "rejected", cooldown=True) is None:
+            raise _no_request()
+        announce(self._publisher, "request.decided", group_id, now, user_ids=(caller_id, user_id),
+                 userId=user_id, decision="rejected")
+
+    def withdraw(self, group_id, user_id, caller_id):
+        """A requester takes their pending request back (no cooldown follows)."""
+        require_self(user_id, caller_id, "withdraw a request")
+        group, _ = self._access.visible(group_id, caller_id)
+        now = self._clock()
+        if self._memberships.drop_request(group_id, user_id, now, "withdrawn", cooldown=False) is None:
+            raise _no_request()
+        announce(self._publisher, "request.withdrawn", group_id, now, user_ids=(group["ownerId"], user_id),
+                 userId=user_id)
+
+    def leave(self, group_id, user_id, caller_id):
+        """A member leaves; the owner must transfer ownership first."""
+        require_self(user_id, caller_id, "leave a group")
+        group, _ = self._access.visible(group_id, caller_id)
+        if group["ownerId"] == user_id:
+            raise Conflict("The owner cannot leave; transfer ownership to a member first.", "owner_cannot_leave")
+        now = self._clock()
+        self._remove(group, user_id, now, "left", "You are not a member of this group.", "not_a_member")
+        announce(self._publisher, "member.left", group_id, now, to_members=True, user_ids=(user_id,),
+                 userId=user_id)
+
+    def kick(self, group_id, user_id, caller_id):
+        """The owner removes a member without banning them; the rejoin cooldown starts."""
+        group = self._access.owned(group_id, caller_id)
+        _refuse_owner_as_target(group, user_id)
+        now = self._clock()
+        self._remove(group, user_id, now, "kicked", "That user is not a member of this group.", "member_not_found")
+        announce(self._publisher, "member.kicked", group_id, now, to_members=True, user_ids=(user_id,),
+                 userId=user_id, by=caller_id)
+
+    def ban(self, group_id, user_id, caller_id, duration_seconds=None):
+        """The owner bans a user (member, requester or anyone), for good or for a while.
+
+        Banning again replaces the duration. Returns the ban.
+        """
+        group = self._access.owned(group_id, caller_id)
+        _refuse_owner_as_target(group, user_id)
+        if self._users.by_id(user_id) is None:
+            raise NotFound("There is no such user.", "user_not_found")
+        now = self._clock()
+        until = now + timedelta(seconds=duration_seconds) if duration_seconds else None
+        was_member = self._memberships.ban(group_id, user_id, now, until, caller_id)
+        if was_member is None:
+            raise _ownership_changing()
+        if was_member:
+            self._groups.count_member(group_id, -1)
+        # Members hear of a member's ban; a requester's ban concerns only the owner and them.
+        announce(self._publisher, "member.banned", group_id, now, to_members=was_member,
+                 user_ids=(caller_id, user_id), userId=user_id, until=iso(until))
+        return ban_view({"groupId": group_id, "userId": user_id, "since": now, "bannedUntil": until})
+
+    def unban(self, group_id, user_id, caller_id):
+        """The owner lifts a ban; the user may ask to join again at once."""
+        self._access.owned(group_id, caller_id)
+        now = self._clock()
+        if self._memberships.unban(group_id, user_id, now) is None:
+            raise NotFound("That user is not banned from this group.", "ban_not_found")
+        announce(self._publisher, "member.unbanned", group_id, now, user_ids=(caller_id, user_id), userId=user_id)
+
+    # ---------------------------------------------------------------------------------------
+
+    def _entered(self, group, doc, now):
+        group_id, user_id = group["_id"], doc["userId"]
+        if doc["state"] == MEMBER:
+            self._groups.count_member(group_id, +1)
+            announce(self._publisher, "member.joined", group_id, now, to_members=True, userId=user_id)
+            return JOINED, membership_view(group, doc)
+        announce(self._publisher, "request.created", group_id, now, user_ids=(group["ownerId"], user_id),
+                 userId=user_id)
+        return REQUESTED, request_view(doc)
+
+    def _remove(self, group, user_id, now, reason, not_member_message, not_member_code):
+        """Take a member out (leave or kick) and count them out; explain a refusal."""
+        if self._memberships.remove(group["_id"], user_id, now, reason) is not None:
+            self._groups.count_member(group["_id"], -1)
+            return
+        doc = self._memberships.get(group["_id"], user_id)
+        if current_state(doc, now) != MEMBER:
+            raise NotFound(not_member_message, not_member_code)
+        if lock_is_fresh(doc, now):
+            raise _ownership_changing()
+        raise _changed_meanwhile()
+
+
+def _cooldown_left(group, doc, now):
+    """Seconds until a former member may ask again (0 if they may now)."""
+    if doc is None or doc["state"] != FORMER or doc.get("cooldownFrom") is None:
+        return 0
+    ends = doc["cooldownFrom"] + timedelta(seconds=group["rejoinCooldownSeconds"])
+    return max(0.0, (ends - now).total_seconds())
+
+
+def _refuse_owner_as_target(group, user_id):
+    if group["ownerId"] == user_id:
+        raise Conflict("The owner cannot be removed or banned; transfer ownership first.", "target_is_owner")
+
+
+def _no_request():
+    return NotFound("That user has no pending request to join this group.", "request_not_found")
+
+
+def _ownership_changing():
+    return Conflict("Ownership of this group is being transferred to that user; try again shortly.",
+                    "ownership_changing")
+
+
+def _changed_meanwhile():
+    return Conflict("The membership changed while we were updating it; try again.", "concurrent_change")

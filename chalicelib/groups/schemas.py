@@ -1,0 +1,66 @@
+"""What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
+import re
+
+from chalicelib.errors import InvalidInput
+from chalicelib.storage.groups import OPEN, PRIVATE
+from chalicelib.storage.ids import ID_PATTERN
+
+MAX_NAME_CHARS = 100
+MAX_COOLDOWN_SECONDS = 30 * 24 * 3600
+MAX_BAN_SECONDS = 365 * 24 * 3600
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS}
+_COOLDOWN = {"type": "integer", "minimum": 0, "maximum": MAX_COOLDOWN_SECONDS}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
+_CURSOR = {"type": "string", "minLength": 1, "maxLength": 512}
+
+CREATE_SCHEMA = {
+    "type": "object",
+    "required": ["name", "type"],
+    "additionalProperties": False,
+    "properties": {
+        "name": _NAME,
+        "type": {"type": "string", "enum": [OPEN, PRIVATE]},
+        "rejoinCooldownSeconds": _COOLDOWN,
+    },
+}
+# The type of a group is fixed at creation: members joined under its rules.
+UPDATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"name": _NAME, "rejoinCooldownSeconds": _COOLDOWN},
+}
+BAN_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"durationSeconds": {"type": "integer", "minimum": 1, "maximum": MAX_BAN_SECONDS}},
+}
+PAGE_QUERY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"limit": _LIMIT, "cursor": _CURSOR},
+}
+DISCOVER_QUERY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"q": {"type": "string", "maxLength": MAX_NAME_CHARS}, "limit": _LIMIT, "cursor": _CURSOR},
+}
+
+_ID = re.compile(ID_PATTERN)
+
+
+def require_id(value, name):
+    """`value` if it is a well-formed id; InvalidInput naming the path part otherwise."""
+    if not isinstance(value, str) or not _ID.match(value):
+        raise InvalidInput(f"{name} is not a valid id.", "invalid_id")
+    return value
+
+
+def clean_name(name):
+    """A group name without surrounding whitespace; InvalidInput if nothing is left."""
+    cleaned = name.strip()
+    if not cleaned or any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidInput("name must contain visible characters and no control characters.", "invalid_name")
+    return cleaned

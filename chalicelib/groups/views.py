@@ -1,0 +1,64 @@
+"""What callers see of groups and memberships: JSON-ready dicts with ISO 8601 UTC times."""
+from chalicelib.clock import iso
+
+
+def group_view(group):
+    """The full view of a group, for its members (and anyone, for an open group)."""
+    return {
+        "id": group["_id"],
+        "name": group["name"],
+        "type": group["type"],
+        "ownerId": group["ownerId"],
+        "rejoinCooldownSeconds": group["rejoinCooldownSeconds"],
+        "memberCount": group.get("memberCount", 0),
+        "createdAt": iso(group["createdAt"]),
+    }
+
+
+def group_preview(group):
+    """What someone waiting for approval may see of a private group."""
+    return {"id": group["_id"], "name": group["name"], "type": group["type"]}
+
+
+def role_in(group, user_id):
+    return "owner" if group["ownerId"] == user_id else "member"
+
+
+def membership_view(group, doc):
+    """A current membership, as returned when joining or being approved."""
+    return {
+        "groupId": doc["groupId"],
+        "userId": doc["userId"],
+        "state": "member",
+        "role": role_in(group, doc["userId"]),
+        "joinedAt": iso(doc["since"]),
+    }
+
+
+def member_view(group, doc, names):
+    """One row of a member list; `names` maps user ids to display names."""
+    view = {"userId": doc["userId"], "role": role_in(group, doc["userId"]), "joinedAt": iso(doc["since"])}
+    if doc["userId"] in names:
+        view["name"] = names[doc["userId"]]
+    return view
+
+
+def request_view(doc, names=None):
+    """A pending join request."""
+    view = {"groupId": doc["groupId"], "userId": doc["userId"], "state": "pending", "requestedAt": iso(doc["since"])}
+    if names and doc["userId"] in names:
+        view["name"] = names[doc["userId"]]
+    return view
+
+
+def ban_view(doc, names=None):
+    """A ban; `bannedUntil` None means until the owner lifts it."""
+    view = {
+        "groupId": doc["groupId"],
+        "userId": doc["userId"],
+        "bannedAt": iso(doc["since"]),
+        "bannedUntil": iso(doc.get("bannedUntil")),
+    }
+    if names and doc["userId"] in names:
+        view["name"] = names[doc["userId"]]
+    return view
