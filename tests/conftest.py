@@ -69,3 +69,55 @@ def client(db):
 
     with Client(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_endpoint(test_settings):
+    """moto's server (KMS, as in `make run`) with the stage's master key, for the whole run.
+
+    The app finds it through botocore's own AWS_ENDPOINT_URL_KMS, exactly as it does locally.
+    """
+    from chalicelib import services
+    from devstack.provision import provision_kms
+
+    port = processes.free_port()
+    server = processes.start_moto(port)
+    endpoint = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL_KMS"] = endpoint
+    os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
+    provision_kms(endpoint, os.environ["KMS_KEY_ID"])
+    services.forget_all()
+    try:
+        yield endpoint
+    finally:
+        processes.stop(server)
+
+
+@pytest.fixture
+def kms_client(aws_endpoint):
+    """A KMS client of its own (so a test can count its calls) at the moto server."""
+    import boto3
+
+    return boto3.client("kms", endpoint_url=aws_endpoint)
+
+
+@pytest.fixture
+def kms_calls(kms_client):
+    """Counts KMS API operations made through `kms_client`, by operation name."""
+    import collections
+
+    counted = collections.Counter()
+
+    def count(event_name, **_):
+        counted[event_name.rsplit(".", 1)[-1]] += 1
+
+    kms_client.meta.events.register("before-call.kms", count)
+    return counted
+
+
+@pytest.fixture
+def key_service(kms_client):
+    from chalicelib.config import settings
+    from chalicelib.kms import KeyService
+
+    return KeyService(kms_client, settings().kms_key_id)
