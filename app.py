@@ -6,11 +6,12 @@ import json
 from chalice import Chalice, Response
 
 from chalicelib.logs import configure_logging
-from chalicelib.routes import accounts
+from chalicelib.routes import accounts, messages
 
 configure_logging()
 app = Chalice(app_name="secure-messaging")
 app.register_blueprint(accounts.routes)
+app.register_blueprint(messages.routes)
 
 
 @app.middleware("http")

@@ -40,3 +40,9 @@ class MembershipStore:
             query["userId"] = {"$gt": after}
         cursor = self._memberships.find(query, {"userId": 1}).sort("userId", 1).limit(limit)
         return [doc["userId"] for doc in cursor]
+
+    def group_ids_of(self, user_id, limit=1000):
+        """Up to `limit` ids of the groups `user_id` is a current member of, in id order."""
+        query = {"userId": user_id, "state": MEMBER}
+        cursor = self._memberships.find(query, {"groupId": 1}).sort("groupId", 1).limit(limit)
+        return [doc["groupId"] for doc in cursor]
