@@ -116,8 +116,10 @@ class TestGroupRoutes:
 
     @pytest.mark.parametrize(
         "raw, status",
-        [("{not json", 400), ("[1, 2]", 400), ("", 400), ('{"text": "' + "x" * 70_000 + '"}', 413)],
-        ids=["malformed", "array", "empty", "over-64KiB"],
+        [("{not json", 400), ("[1, 2]", 400), ("", 400), ('{"text": "' + "x" * 70_000 + '"}', 413),
+         ('{"groupId": "abcdefghij", "text": "lone \\ud800 surrogate"}', 400),
+         ('{"groupId": "abcdefghij", "text": "hi", "\\udfff": 1}', 400)],
+        ids=["malformed", "array", "empty", "over-64KiB", "lone-surrogate-value", "lone-surrogate-key"],
     )
     def test_unparseable_bodies(self, client, group, alice, db, raw, status):
         got_status, got, _ = call(client, "POST", "/messages/send", raw=raw, token=alice[1])
@@ -246,6 +248,15 @@ class TestDirectSeedRoutes:
         got_status, got, _ = call(client, "PUT", "/messages", {"participants": participants, "message": message}, token=token)
         assert (got_status, got["error"]["code"]) == (status, code)
         assert count_stored(db) == 0
+
+    @pytest.mark.parametrize("method", ["PUT", "POST"])
+    def test_participant_that_is_not_text_is_400(self, client, alice, method):
+        raw = ('{"participants": ["alice@example.com", "b\\ud800@example.com"], '
+               '"message": {"sender": "alice@example.com", "text": "x"}}')
+        if method == "POST":
+            raw = '{"participants": ["alice@example.com", "b\\ud800@example.com"]}'
+        status, body, _ = call(client, method, "/messages", raw=raw, token=alice[1])
+        assert (status, body["error"]["code"]) == (400, "invalid_json")
 
     def test_outsiders_and_unknown_pairs_get_404_on_read(self, client, alice, bob, carol):
         self.put(client, alice[1])
