@@ -120,7 +120,7 @@ class Messaging:
     def send(self, caller_id, conversation_id, text, client_message_id=None):
         """Send `text` to a group or 1:1 conversation the caller belongs to; the stored message."""
         _check_text(text)
-        conversation = self._authorized(caller_id, conversation_id)
+        conversation = self.authorize(caller_id, conversation_id)
         sender = self._caller(caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
@@ -196,7 +196,7 @@ class Messaging:
     def history(self, caller_id, conversation_id, limit=DEFAULT_PAGE, before=None, after=None):
         """A page of a conversation's messages, oldest first, for a member or participant."""
         _check_cursor(before, after)
-        self._authorized(caller_id, conversation_id)
+        self.authorize(caller_id, conversation_id)
         return {"conversationId": conversation_id, **self._page(conversation_id, limit, before, after)}
 
     def direct_history(self, caller_id, participants, limit=DEFAULT_PAGE, before=None, after=None):
@@ -242,12 +242,26 @@ class Messaging:
 
     def mark_read(self, caller_id, conversation_id, seq):
         """Mark the caller's reading up to `seq` (never backwards, never past the last message)."""
-        conversation = self._authorized(caller_id, conversation_id)
+        conversation = self.authorize(caller_id, conversation_id)
         last_seq = conversation["lastSeq"] if conversation else 0
         read_seq = self._markers.mark(conversation_id, caller_id, min(seq, last_seq))
         read_seq = min(read_seq, last_seq)
         return {"conversationId": conversation_id, "readSeq": read_seq, "lastSeq": last_seq,
                 "unreadCount": last_seq - read_seq}
+
+    def authorize(self, caller_id, conversation_id):
+        """The conversation document (None for a group without messages yet) if the caller may
+        read and send in it; NotFound or Forbidden otherwise. (Real time uses it for typing.)"""
+        if is_direct_id(conversation_id):
+            conversation = self._conversations.get(conversation_id)
+            if conversation is None or caller_id not in conversation["participants"]:
+                raise NotFound("There is no such conversation.", "conversation_not_found")
+            return conversation
+        if self._memberships.is_member(conversation_id, caller_id):
+            return self._conversations.get(conversation_id)
+        if self._groups.get(conversation_id) is None:
+            raise NotFound("There is no such group.", "group_not_found")
+        raise Forbidden("Only members of this group can read or send its messages.", "not_a_member")
 
     # Operators ----------------------------------------------------------------------------
 
@@ -265,19 +279,6 @@ class Messaging:
         return {"keysDestroyed": keys, "messagesDeleted": deleted}
 
     # Helpers ------------------------------------------------------------------------------
-
-    def _authorized(self, caller_id, conversation_id):
-        """The conversation document (None for a group without messages yet) if the caller may use it."""
-        if is_direct_id(conversation_id):
-            conversation = self._conversations.get(conversation_id)
-            if conversation is None or caller_id not in conversation["participants"]:
-                raise NotFound("There is no such conversation.", "conversation_not_found")
-            return conversation
-        if self._memberships.is_member(conversation_id, caller_id):
-            return self._conversations.get(conversation_id)
-        if self._groups.get(conversation_id) is None:
-            raise NotFound("There is no such group.", "group_not_found")
-        raise Forbidden("Only members of this group can read or send its messages.", "not_a_member")
 
     def _caller(self, caller_id):
         user = self._users.by_id(caller_id)

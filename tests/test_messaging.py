@@ -260,9 +260,11 @@ class TestKeysOverTime:
         assert messaging.delete_conversation(group) == {"keysDestroyed": 2, "messagesDeleted": 2}
         for name in ("messages", "conversation_keys", "conversations", "read_markers"):
             assert db[name].count_documents({}) == 0, name
-        # The saved ciphertext is unreadable now, in this process and in a fresh one.
+        # A copy restored from a backup is unreadable now, in this process and in a fresh one.
+        db["messages"].insert_one(kept_copy)
         for reader in (messaging, build(db, key_service)):
-            assert reader._view(kept_copy)["undecryptable"] is True
+            [restored] = reader.history(people["bob"], group)["messages"]
+            assert restored["text"] is None and restored["undecryptable"] is True
 
     def test_key_service_down_means_503_and_nothing_written(self, db, kms_client, group, people):
         from chalicelib.kms import KeyService
