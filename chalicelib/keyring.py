@@ -41,10 +41,11 @@ class Keyring:
         return found["version"], self._unwrapped(found)
 
     def key(self, conversation_id, version):
-        """The key of one version (to open older messages); KeyMissing if it was destroyed."""
-        cached = self._cache.get((conversation_id, version))
-        if cached is not None:
-            return cached
+        """The key of one version (to open older messages); KeyMissing if it was destroyed.
+
+        The stored document is read every time (one point read; KMS only on a cache miss), so
+        a destroyed key is refused at once by every process, whatever its cache holds.
+        """
         found = self._store.get(conversation_id, version)
         if found is None:
             raise KeyMissing(f"version {version} of conversation key is gone")
@@ -67,14 +68,19 @@ class Keyring:
         plaintext, wrapped, master_key_id = self._kms.new_data_key(_context(conversation_id))
         _check_length(plaintext)
         if self._store.add(conversation_id, version, wrapped, master_key_id):
-            self._cache.put((conversation_id, version), plaintext)
+            self._cache.put(_cache_key(conversation_id, version, wrapped), plaintext)
             return version, plaintext
         # Another process stored this version first: everyone must use theirs.
-        found = self._store.latest(conversation_id)
-        return found["version"], self._unwrapped(found)
+        found = self._store.get(conversation_id, version)
+        for attempt in range(1, 6):
+            if found is not None:
+                return version, self._unwrapped(found)
+            time.sleep(0.005 * attempt)  # its insert won the index but is not visible yet
+            found = self._store.get(conversation_id, version)
+        raise Unavailable("The conversation key could not be read; try again.", "key_service_unavailable")
 
     def _unwrapped(self, document):
-        cache_key = (document["conversationId"], document["version"])
+        cache_key = _cache_key(document["conversationId"], document["version"], document["wrappedKey"])
         cached = self._cache.get(cache_key)
         if cached is not None:
             return cached
@@ -93,7 +99,7 @@ class KeyCache:
         self._max_keys = max_keys
         self._max_age = max_age_seconds
         self._clock = clock
-        self._entries = collections.OrderedDict()  # (conversationId, version) -> (key, stored at)
+        self._entries = collections.OrderedDict()  # (conversationId, version, wrapped) -> (key, stored at)
         self._lock = threading.Lock()
 
     def get(self, cache_key):
@@ -122,6 +128,12 @@ class KeyCache:
 
     def __len__(self):
         return len(self._entries)
+
+
+def _cache_key(conversation_id, version, wrapped_key):
+    # Versions start again at 1 when a shredded conversation is used again; the wrapped key
+    # (KMS ciphertext, unique per key) tells the new version 1 from the destroyed one.
+    return conversation_id, version, bytes(wrapped_key)
 
 
 def _context(conversation_id):

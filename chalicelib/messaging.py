@@ -295,7 +295,8 @@ class Messaging:
 
     def _page(self, conversation_id, limit, before, after):
         found, has_more = self._messages.page(conversation_id, limit=limit, before=before, after=after)
-        views = [self._view(message) for message in found]
+        keys = {}
+        views = [self._view(message, keys) for message in found]
         page = {"messages": views, "hasMore": has_more}
         if has_more:
             if after is not None:
@@ -304,10 +305,17 @@ class Messaging:
                 page["nextBefore"] = views[0]["seq"]
         return page
 
-    def _view(self, message):
-        """The message as a member sees it; its text None (and `undecryptable`) if it fails to open."""
+    def _view(self, message, keys=None):
+        """The message as a member sees it; its text None (and `undecryptable`) if it fails to open.
+
+        `keys` memoises key lookups across the messages of one request.
+        """
+        keys = {} if keys is None else keys
+        key_ref = (message["conversationId"], message["keyVersion"])
         try:
-            key = self._keyring.key(message["conversationId"], message["keyVersion"])
+            if key_ref not in keys:
+                keys[key_ref] = self._keyring.key(*key_ref)
+            key = keys[key_ref]
             aad = message_aad(conversation_id=message["conversationId"], message_id=message["_id"],
                               sender_id=message["senderId"], key_version=message["keyVersion"])
             text = open_sealed(key, message["nonce"], message["ciphertext"], aad)

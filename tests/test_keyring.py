@@ -92,6 +92,20 @@ def test_destroy_shreds_every_version(keyring, key_store, key_service, db):
     assert keyring.key("conv-b", 1)  # other conversations keep theirs
 
 
+def test_a_shredded_conversation_used_again_never_gets_the_old_key(key_store, key_service, kms_calls):
+    warm = Keyring(key_store, key_service)  # a Lambda that has the conversation's key cached
+    _, old = warm.current("conv-a")
+    other = Keyring(key_store, key_service)  # another Lambda shreds it...
+    other.destroy("conv-a")
+    with pytest.raises(KeyMissing):  # ...and the warm cache is of no use from that moment
+        warm.key("conv-a", 1)
+    _, new = other.current("conv-a")  # the conversation is used again: a new version 1
+    assert new != old
+    assert warm.current("conv-a") == (1, new)
+    assert warm.key("conv-a", 1) == new
+    assert kms_calls == {"GenerateDataKey": 2, "Decrypt": 1}
+
+
 def test_concurrent_first_use_agrees_on_one_key(key_store, key_service):
     results = []
     barrier = threading.Barrier(6)

@@ -176,6 +176,11 @@ class TestReadMarkers:
         assert markers.mark("c", "u", 5) == 5
         assert markers.read_seqs("u", ["c", "other"]) == {"c": 5}
 
+    def test_concurrent_first_marks_all_land(self, markers):
+        results = run_together(8, lambda i: markers.mark("c", "u", i + 1))
+        assert all(result >= index + 1 for index, result in enumerate(results))
+        assert markers.read_seqs("u", ["c"]) == {"c": 8}
+
     def test_markers_are_per_user(self, markers):
         markers.mark("c", "u1", 4)
         assert markers.read_seqs("u2", ["c"]) == {}

@@ -10,13 +10,16 @@ either order and at the same moment, find the one same document.
 """
 import base64
 import hashlib
+import time
 
 from chalicelib.clock import utcnow
+from chalicelib.errors import Unavailable
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 GROUP = "group"
 DIRECT = "direct"
 DIRECT_PREFIX = "dm_"
+_ENSURE_ATTEMPTS = 5
 
 
 def direct_conversation_id(user_a, user_b):
@@ -78,13 +81,20 @@ class ConversationStore:
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
-        try:
-            return self._conversations.find_one_and_update(
-                {"_id": conversation_id},
-                {"$setOnInsert": {**fields, "createdAt": utcnow(), "lastSeq": 0}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:
-            # Two first messages at once: the other upsert inserted it.
-            return self.get(conversation_id)
+        for attempt in range(_ENSURE_ATTEMPTS):
+            try:
+                found = self._conversations.find_one_and_update(
+                    {"_id": conversation_id},
+                    {"$setOnInsert": {**fields, "createdAt": utcnow(), "lastSeq": 0}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                found = None
+            # Two first messages at once, and the other upsert inserted it. (MongoDB answers
+            # a DuplicateKeyError; the embedded server may answer None.) Read theirs.
+            found = found or self.get(conversation_id)
+            if found is not None:
+                return found
+            time.sleep(0.005 * (attempt + 1))
+        raise Unavailable("The conversation could not be opened; try again.", "conversation_busy")

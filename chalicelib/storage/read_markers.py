@@ -3,7 +3,10 @@
 Document: {_id: "<conversationId>:<userId>", conversationId, userId, readSeq, updatedAt}.
 A marker only moves forward ($max), so a late or repeated "read up to" never un-reads.
 """
+import time
+
 from chalicelib.clock import utcnow
+from chalicelib.errors import Unavailable
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 
@@ -33,7 +36,7 @@ class ReadMarkerStore:
             "$set": {"updatedAt": utcnow()},
             "$setOnInsert": {"conversationId": conversation_id, "userId": user_id},
         }
-        for _ in range(2):
+        for attempt in range(5):
             try:
                 marker = self._markers.find_one_and_update(
                     {"_id": marker_id(conversation_id, user_id)},
@@ -41,10 +44,14 @@ class ReadMarkerStore:
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
-                return marker["readSeq"]
             except DuplicateKeyError:
-                continue  # a concurrent first mark inserted it: update that one
-        raise RuntimeError("read marker upsert kept colliding")
+                marker = None
+            if marker is not None:
+                return marker["readSeq"]
+            # A concurrent first mark inserted it (MongoDB answers DuplicateKeyError, the
+            # embedded server may answer None): apply ours to that one.
+            time.sleep(0.005 * (attempt + 1))
+        raise Unavailable("The read marker could not be saved; try again.", "conversation_busy")
 
     def read_seqs(self, user_id, conversation_ids):
         """{conversationId: readSeq} for the user's markers among `conversation_ids`."""
