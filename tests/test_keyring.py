@@ -192,3 +192,13 @@ def test_expired_cache_entry_costs_one_unwrap(key_store, key_service, kms_calls)
     assert keyring.key("conv-a", 1) == key
     assert keyring.key("conv-a", 1) == key
     assert kms_calls == {"GenerateDataKey": 1, "Decrypt": 1}
+
+
+def test_operator_cli_rotates_a_conversation_key(db, capsys):
+    from chalicelib import services
+    from chalicelib.keyring import main
+
+    services.keyring().current("conv-cli")
+    main(["rotate", "conv-cli"])
+    assert "now use key version 2" in capsys.readouterr().out
+    assert [k["version"] for k in db["conversation_keys"].find({"conversationId": "conv-cli"}).sort("version", 1)] == [1, 2]
