@@ -15,7 +15,9 @@ def provision_kms(endpoint, key_id):
         return kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
     except kms.exceptions.NotFoundException:
         if not key_id.startswith("alias/"):
-            raise RuntimeError(f"KMS key {key_id!r} does not exist at {endpoint}; name an alias/... to have it created.") from None
+            raise RuntimeError(
+                f"KMS key {key_id!r} does not exist at {endpoint}; name an alias/... to have it created."
+            ) from None
     created = kms.create_key(
         Description=LOCAL_MASTER_KEY_DESCRIPTION,
         KeyUsage="ENCRYPT_DECRYPT",

@@ -201,4 +201,5 @@ def test_operator_cli_rotates_a_conversation_key(db, capsys):
     services.keyring().current("conv-cli")
     main(["rotate", "conv-cli"])
     assert "now use key version 2" in capsys.readouterr().out
-    assert [k["version"] for k in db["conversation_keys"].find({"conversationId": "conv-cli"}).sort("version", 1)] == [1, 2]
+    versions = db["conversation_keys"].find({"conversationId": "conv-cli"}).sort("version", 1)
+    assert [key["version"] for key in versions] == [1, 2]

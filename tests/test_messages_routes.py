@@ -79,7 +79,8 @@ class TestGroupRoutes:
         assert status == 200 and body["messages"] == [message] and body["hasMore"] is False
 
     def test_conversation_id_is_accepted_in_place_of_group_id(self, client, group, alice):
-        status, body, _ = call(client, "POST", "/messages/send", {"conversationId": group, "text": "hi"}, token=alice[1])
+        body = {"conversationId": group, "text": "hi"}
+        status, body, _ = call(client, "POST", "/messages/send", body, token=alice[1])
         assert status == 201 and body["message"]["conversationId"] == group
 
     def test_retry_with_the_same_client_message_id_returns_the_first(self, client, group, alice, db):
@@ -232,7 +233,8 @@ class TestDirectSeedRoutes:
             ("alice", {"participants": ["alice@example.com", "ghost@example.com"]}, 404, "user_not_found"),
             ("alice", {"participants": ["alice@example.com", "Alice@Example.com"]}, 400, "self_conversation"),
             ("alice", {"participants": ["alice@example.com"]}, 400, "invalid_input"),
-            ("alice", {"participants": ["alice@example.com", "bob@example.com", "carol@example.com"]}, 400, "invalid_input"),
+            ("alice", {"participants": ["alice@example.com", "bob@example.com", "carol@example.com"]},
+             400, "invalid_input"),
             ("alice", {"participants": ["alice@example.com", "not-an-email"]}, 400, "invalid_input"),
             ("alice", {"text": ""}, 400, "empty_text"),
             ("alice", {"text": "y" * (MAX_TEXT_CHARS + 1)}, 413, "text_too_large"),
@@ -245,7 +247,8 @@ class TestDirectSeedRoutes:
         message = {"sender": "alice@example.com", "text": "hi"}
         participants = body.pop("participants", self.PAIR)
         message.update(body)
-        got_status, got, _ = call(client, "PUT", "/messages", {"participants": participants, "message": message}, token=token)
+        body = {"participants": participants, "message": message}
+        got_status, got, _ = call(client, "PUT", "/messages", body, token=token)
         assert (got_status, got["error"]["code"]) == (status, code)
         assert count_stored(db) == 0
 

@@ -70,7 +70,8 @@ class TestGroupMessages:
     def test_member_sends_and_members_read_back(self, messaging, group, people, publisher):
         sent = messaging.send(people["alice"], group, "hello team")
         assert sent["text"] == "hello team" and sent["seq"] == 1
-        assert (sent["conversationId"], sent["senderId"], sent["sender"]) == (group, people["alice"], "alice@example.com")
+        assert sent["conversationId"] == group
+        assert (sent["senderId"], sent["sender"]) == (people["alice"], "alice@example.com")
         page = messaging.history(people["bob"], group)
         assert page["messages"] == [sent] and page["hasMore"] is False
         assert publisher.published == [{"event": {"type": "message", "message": sent},
@@ -191,7 +192,8 @@ class TestDirectMessages:
         with pytest.raises(Forbidden):  # alice claims to be bob
             messaging.send_direct(people["alice"], ["alice@example.com", "bob@example.com"], "bob@example.com", "x")
         with pytest.raises(NotFound):  # the other participant does not exist
-            messaging.send_direct(people["alice"], ["alice@example.com", "nobody@example.com"], "alice@example.com", "x")
+            messaging.send_direct(people["alice"], ["alice@example.com", "nobody@example.com"],
+                                  "alice@example.com", "x")
         with pytest.raises(InvalidInput):  # talking to oneself
             messaging.send_direct(people["alice"], ["alice@example.com", "ALICE@example.com"], "alice@example.com", "x")
         assert db["messages"].count_documents({}) == 0 and db["conversations"].count_documents({}) == 0
@@ -219,7 +221,8 @@ class TestConversationsAndUnread:
         dm, team = listed
         assert (dm["kind"], dm["unreadCount"], dm["lastMessage"]["text"]) == ("direct", 1, "psst")
         assert dm["participants"] == [{"id": people["bob"], "email": "bob@example.com", "name": "Bob"}]
-        assert (team["kind"], team["name"], team["unreadCount"], team["lastMessage"]["text"]) == ("group", "Team", 0, "two")
+        assert (team["kind"], team["name"], team["unreadCount"]) == ("group", "Team", 0)
+        assert team["lastMessage"]["text"] == "two"
         bob_view = {c["id"]: c for c in messaging.conversations_of(people["bob"])["conversations"]}
         assert bob_view[group]["unreadCount"] == 2 and bob_view[direct["conversationId"]]["unreadCount"] == 0
 
