@@ -44,6 +44,7 @@ def health():
     return Health({
         "database": lambda: database().command("ping"),
         "queue": lambda: publisher().reachable(),
+        "keys": lambda: key_service().check(),
     })
 
 
@@ -59,6 +60,42 @@ def forget_all():
     for built in list(globals().values()):
         if hasattr(built, "cache_clear"):
             built.cache_clear()
+
+
+@functools.lru_cache(maxsize=1)
+def key_service():
+    from chalicelib.kms import KeyService
+
+    return KeyService.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def keyring():
+    from chalicelib.keyring import Keyring
+    from chalicelib.storage.conversation_keys import ConversationKeyStore
+
+    return Keyring(ConversationKeyStore.from_env(), key_service())
+
+
+@functools.lru_cache(maxsize=1)
+def messaging():
+    from chalicelib.messaging import Messaging
+    from chalicelib.storage.conversations import ConversationStore
+    from chalicelib.storage.groups import GroupStore
+    from chalicelib.storage.memberships import MembershipStore
+    from chalicelib.storage.messages import MessageStore
+    from chalicelib.storage.read_markers import ReadMarkerStore
+
+    return Messaging(
+        conversations=ConversationStore.from_env(),
+        messages=MessageStore.from_env(),
+        read_markers=ReadMarkerStore.from_env(),
+        keyring=keyring(),
+        memberships=MembershipStore.from_env(),
+        groups=GroupStore.from_env(),
+        users=users(),
+        publisher=publisher(),
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,7 +138,7 @@ def realtime():
     from chalicelib.realtime import Realtime
 
     return Realtime(tokens=tokens(), tickets=tickets(), connections=connections(), pusher=pusher(),
-                    publisher=publisher(), conversations=conversations(), audience=audience(), limiter=limiter())
+                    publisher=publisher(), conversations=messaging(), audience=audience(), limiter=limiter())
 
 
 @functools.lru_cache(maxsize=1)

@@ -108,6 +108,8 @@ def json_body(request, schema):
         raise InvalidInput("The request needs a JSON body.", "invalid_json")
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
+        # JSON may spell lone surrogates ("\ud800"); they are not text and cannot be stored.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("The request body is not valid JSON.", "invalid_json") from None
     if not isinstance(body, dict):

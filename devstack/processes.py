@@ -83,7 +83,12 @@ def start_mongo(port, storage_path, log_path=None):
     return start(argv, port, "MongoDB (SecantusDB)", log_path)
 
 
-def start_moto(port, log_path=None):
-    """moto's server, standing in for SQS and KMS, on 127.0.0.1:port."""
-    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+def start_moto(port, log_path=None, kms_state=None):
+    """moto's server, standing in for SQS and KMS, on 127.0.0.1:port.
+
+    With `kms_state` (a file path), the local KMS master key keeps its id and material
+    across restarts (see devstack/moto_main.py).
+    """
+    launcher = ["devstack.moto_main", "--kms-state", kms_state] if kms_state else ["moto.server"]
+    argv = [sys.executable, "-m", *launcher, "-H", "127.0.0.1", "-p", str(port)]
     return start(argv, port, "moto (SQS, KMS)", log_path)

@@ -1,5 +1,6 @@
-"""Create, in moto, the AWS resources a deployed stage gets from infra/: the fan-out queue
-with its dead-letter queue (and the KMS key). Idempotent: an existing resource is reused."""
+"""AWS resources the local stack needs, created in moto at start, as a deployed stage gets
+them from infra/: the fan-out queue with its dead-letter queue, and the KMS master key.
+Idempotent: existing resources are reused."""
 import json
 import os
 
@@ -8,6 +9,7 @@ import boto3
 # Short locally, so that a failed job comes back (and a poison one reaches the DLQ) quickly.
 LOCAL_VISIBILITY_TIMEOUT = int(os.environ.get("SQS_VISIBILITY_TIMEOUT", "5"))
 LOCAL_MAX_RECEIVES = 3
+LOCAL_MASTER_KEY_DESCRIPTION = "secure-messaging local master key (devstack)"
 
 
 def provision_queues(endpoint_url, region, queue_name):
@@ -22,3 +24,28 @@ def provision_queues(endpoint_url, region, queue_name):
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return {"url": url, "arn": arn, "dlq_url": dlq_url}
+
+
+def aws_client(service, endpoint):
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint)
+
+
+def provision_kms(endpoint, key_id):
+    """The ARN of the master key `key_id` names at `endpoint`; an `alias/...` is created if missing."""
+    kms = aws_client("kms", endpoint)
+    try:
+        return kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    except kms.exceptions.NotFoundException:
+        if not key_id.startswith("alias/"):
+            raise RuntimeError(
+                f"KMS key {key_id!r} does not exist at {endpoint}; name an alias/... to have it created."
+            ) from None
+    created = kms.create_key(
+        Description=LOCAL_MASTER_KEY_DESCRIPTION,
+        KeyUsage="ENCRYPT_DECRYPT",
+        KeySpec="SYMMETRIC_DEFAULT",
+    )["KeyMetadata"]
+    kms.create_alias(AliasName=key_id, TargetKeyId=created["KeyId"])
+    return created["Arn"]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from chalicelib.config import DEV_JWT_SECRET
+from chalicelib.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
-from devstack.provision import provision_queues
+from devstack.provision import provision_kms, provision_queues
 from devstack.rest import rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
@@ -127,12 +127,14 @@ def main():
         print(f"MongoDB    {mongo_uri}", flush=True)
         aws_endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if not aws_endpoint:
-            children.append(processes.start_moto(ports.aws, os.path.join(data_dir, "moto.log")))
+            children.append(processes.start_moto(ports.aws, os.path.join(data_dir, "moto.log"),
+                                                 kms_state=os.path.join(data_dir, "kms-master-key.json")))
             aws_endpoint = f"http://127.0.0.1:{ports.aws}"
         print(f"SQS, KMS   {aws_endpoint} (moto)", flush=True)
         os.environ.update(app_environment(ports, mongo_uri, aws_endpoint))
         queue = provision_queues(aws_endpoint, os.environ["AWS_DEFAULT_REGION"], os.environ["FANOUT_QUEUE_NAME"])
         os.environ["FANOUT_QUEUE_URL"] = queue["url"]
+        print(f"KMS key    {provision_kms(aws_endpoint, settings().kms_key_id)}", flush=True)
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
         asyncio.run(serve(ports, pool, queue, aws_endpoint))

@@ -52,7 +52,7 @@ def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_queues
+    from devstack.provision import provision_kms, provision_queues
 
     os.environ.update(TEST_ENV)
     os.environ["MONGO_URI"] = mongo_uri
@@ -61,6 +61,8 @@ def test_settings(mongo_uri, aws_endpoint):
     os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
     queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
     os.environ["FANOUT_QUEUE_URL"] = queue["url"]
+    os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
+    provision_kms(aws_endpoint, os.environ["KMS_KEY_ID"])
     services.forget_all()
     yield
     services.forget_all()
@@ -151,3 +153,33 @@ def aws(monkeypatch):
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model
         yield boto3.session.Session(region_name="us-east-1")
+
+
+@pytest.fixture
+def kms_client(aws_endpoint):
+    """A KMS client of its own (so a test can count its calls) at the moto server."""
+    import boto3
+
+    return boto3.client("kms", endpoint_url=aws_endpoint)
+
+
+@pytest.fixture
+def kms_calls(kms_client):
+    """Counts KMS API operations made through `kms_client`, by operation name."""
+    import collections
+
+    counted = collections.Counter()
+
+    def count(event_name, **_):
+        counted[event_name.rsplit(".", 1)[-1]] += 1
+
+    kms_client.meta.events.register("before-call.kms", count)
+    return counted
+
+
+@pytest.fixture
+def key_service(kms_client):
+    from chalicelib.config import settings
+    from chalicelib.kms import KeyService
+
+    return KeyService(kms_client, settings().kms_key_id)

@@ -48,3 +48,36 @@ def drain_fanout_jobs():
         for message in messages:
             jobs.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def make_group(db, owner_id, members=(), name="Team", group_type="open"):
+    """Insert a group and its memberships directly, in the pinned document shapes
+    (chalicelib/storage/groups.py, memberships.py); the group's id."""
+    from chalicelib.clock import utcnow
+    from chalicelib.storage.ids import new_id
+
+    group_id = new_id()
+    db["groups"].insert_one({
+        "_id": group_id, "name": name, "nameLower": name.lower(), "type": group_type,
+        "ownerId": owner_id, "rejoinCooldownSeconds": 0, "createdAt": utcnow(),
+    })
+    set_membership(db, group_id, owner_id, "member", role="owner")
+    for member_id in members:
+        set_membership(db, group_id, member_id, "member")
+    return group_id
+
+
+def set_membership(db, group_id, user_id, state, role="member"):
+    """Make `user_id`'s membership of `group_id` be `state` ("member", "pending", "banned"),
+    or remove it with state None (the user left)."""
+    from chalicelib.clock import utcnow
+    from chalicelib.storage.memberships import membership_id
+
+    if state is None:
+        db["memberships"].delete_one({"_id": membership_id(group_id, user_id)})
+        return
+    db["memberships"].update_one(
+        {"_id": membership_id(group_id, user_id)},
+        {"$set": {"groupId": group_id, "userId": user_id, "state": state, "role": role, "since": utcnow()}},
+        upsert=True,
+    )

@@ -247,3 +247,9 @@ def _update(fields):
     if cleared:
         update["$unset"] = cleared
     return update
+
+    def group_ids_of(self, user_id, limit=1000):
+        """Up to `limit` ids of the groups `user_id` is a current member of, in id order."""
+        query = {"userId": user_id, "state": MEMBER}
+        cursor = self._memberships.find(query, {"groupId": 1}).sort("groupId", 1).limit(limit)
+        return [doc["groupId"] for doc in cursor]

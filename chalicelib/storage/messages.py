@@ -1,0 +1,95 @@
+"""The `messages` collection: one document per message, its text only as ciphertext.
+
+Document: {_id, conversationId, seq, senderId, senderEmail, createdAt, keyVersion,
+nonce (12 bytes), ciphertext (AES-GCM output with tag), clientMessageId?, clientTimestamp?}.
+
+`seq` numbers a conversation's messages 1, 2, 3, ... without gaps. A writer inserts with
+the next free number under a unique (conversationId, seq) index; if another writer took
+that number first, the insert fails as a whole and the writer tries the next one. No
+number is handed out before the insert that uses it succeeds, so no failure anywhere
+(database, key service, a crashed Lambda) can leave a gap.
+
+A message sent with a clientMessageId has an id derived from (conversation, sender,
+clientMessageId), so a retry collides with the first attempt on `_id` and gets the
+stored message back instead of a copy.
+"""
+import base64
+import hashlib
+import random
+import time
+
+from chalicelib.errors import Unavailable
+from chalicelib.storage.mongo import database, ensure_indexes_once
+
+MAX_APPEND_ATTEMPTS = 40
+
+
+def idempotent_message_id(conversation_id, sender_id, client_message_id):
+    """The id every send of the same clientMessageId gets (22 URL-safe characters)."""
+    digest = hashlib.sha256(f"message\n{conversation_id}\n{sender_id}\n{client_message_id}".encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+
+
+class MessageStore:
+    def __init__(self, db):
+        self._messages = db["messages"]
+        ensure_indexes_once("messages", self._create_indexes)
+
+    @classmethod
+    def from_env(cls):
+        return cls(database())
+
+    def _create_indexes(self):
+        self._messages.create_index([("conversationId", 1), ("seq", 1)], unique=True, name="conversation_seq")
+
+    def append(self, message, next_seq_hint):
+        """Store `message` under the next free seq: (stored document, True), or (first, False)
+        if a message with its id is already stored (a retried send)."""
+        from pymongo.errors import DuplicateKeyError
+
+        seq = max(1, next_seq_hint)
+        for attempt in range(MAX_APPEND_ATTEMPTS):
+            document = {**message, "seq": seq}
+            try:
+                self._messages.insert_one(document)
+                return document, True
+            except DuplicateKeyError:
+                existing = self.get(message["_id"])
+                if existing is not None:
+                    return existing, False
+                # The number was taken (the hint was stale, or another sender won): use the next.
+                seq = self.last_seq(message["conversationId"]) + 1
+                if attempt:
+                    time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+        raise Unavailable("This conversation is too busy right now; try again.", "conversation_busy")
+
+    def get(self, message_id):
+        return self._messages.find_one({"_id": message_id})
+
+    def last_seq(self, conversation_id):
+        """The highest seq stored in a conversation (0 when it has none)."""
+        found = self._messages.find({"conversationId": conversation_id}, {"seq": 1}).sort("seq", -1).limit(1)
+        latest = next(iter(found), None)
+        return latest["seq"] if latest else 0
+
+    def page(self, conversation_id, *, limit, before=None, after=None):
+        """(messages oldest first, more exist beyond the page?).
+
+        With `after`: the oldest messages with seq > after. Otherwise the newest with
+        seq < before (or the newest of all).
+        """
+        if after is not None:
+            query = {"conversationId": conversation_id, "seq": {"$gt": after}}
+            found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
+            return found[:limit], len(found) > limit
+        query = {"conversationId": conversation_id}
+        if before is not None:
+            query["seq"] = {"$lt": before}
+        found = list(self._messages.find(query).sort("seq", -1).limit(limit + 1))
+        return list(reversed(found[:limit])), len(found) > limit
+
+    def by_ids(self, message_ids):
+        return {found["_id"]: found for found in self._messages.find({"_id": {"$in": list(message_ids)}})}
+
+    def delete_conversation(self, conversation_id):
+        return self._messages.delete_many({"conversationId": conversation_id}).deleted_count

@@ -1,0 +1,76 @@
+"""moto's server for the local stack, with a KMS master key that survives restarts.
+
+moto keeps everything in memory. But the local database outlives `make run` (it is kept
+under .local/), and every conversation key in it is wrapped by the master key. A fresh
+master key on each start would leave all earlier conversations unreadable. So this
+launcher gives the local master key (the one provisioning creates, recognised by its
+description) the same id and key material on every start. They are kept in a state file
+next to the database, under .local/, which is never committed.
+
+moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key. It is
+devstack-only, runs inside moto's own process, and tests/test_devstack_kms.py checks it
+against the pinned moto version.
+
+Usage: python -m devstack.moto_main --kms-state PATH [moto.server options...]
+"""
+import argparse
+import base64
+import inspect
+import json
+import os
+
+from devstack.provision import LOCAL_MASTER_KEY_DESCRIPTION
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m devstack.moto_main", add_help=False)
+    parser.add_argument("--kms-state", required=True)
+    known, moto_args = parser.parse_known_args(argv)
+    keep_local_master_key(known.kms_state)
+    from moto.server import main as moto_server
+
+    moto_server(moto_args)
+
+
+def keep_local_master_key(state_path):
+    """Make moto's local master key keep its id and material in `state_path` across restarts."""
+    from moto.kms.models import KmsBackend
+
+    create_key = KmsBackend.create_key
+    signature = inspect.signature(create_key)
+
+    def create_key_kept(self, *args, **kwargs):
+        key = create_key(self, *args, **kwargs)
+        if signature.bind(self, *args, **kwargs).arguments.get("description") != LOCAL_MASTER_KEY_DESCRIPTION:
+            return key
+        saved = _load(state_path)
+        if saved is None:
+            _save(state_path, {"keyId": key.id, "keyMaterial": base64.b64encode(key.key_material).decode()})
+            return key
+        del self.keys[key.id]
+        key.arn = key.arn[: -len(key.id)] + saved["keyId"]
+        key.id = saved["keyId"]
+        key.key_material = base64.b64decode(saved["keyMaterial"])
+        self.keys[key.id] = key
+        return key
+
+    KmsBackend.create_key = create_key_kept
+
+
+def _load(path):
+    try:
+        with open(path, encoding="utf-8") as state:
+            return json.load(state)
+    except FileNotFoundError:
+        return None
+
+
+def _save(path, state):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(state, out)
+
+
+if __name__ == "__main__":
+    main()
