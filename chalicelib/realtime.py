@@ -51,7 +51,7 @@ class Realtime:
         self._connections = connections
         self._pusher = pusher
         self._publisher = publisher
-        self._conversations = conversations  # send, require_access, mark_read
+        self._conversations = conversations  # chalicelib.messaging.Messaging: send, authorize, mark_read
         self._audience = audience  # member_ids(conversation_id, after, limit)
         self._limiter = limiter
 
@@ -115,7 +115,7 @@ class Realtime:
 
     def _typing(self, user_id, frame):
         conversation_id = frame["conversationId"]
-        self._conversations.require_access(user_id, conversation_id)
+        self._conversations.authorize(user_id, conversation_id)
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
         self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])
@@ -124,13 +124,13 @@ class Realtime:
     def _mark_read(self, user_id, frame):
         conversation_id = frame["conversationId"]
         marker = self._conversations.mark_read(user_id, conversation_id, frame["seq"])
-        event = {"type": "read", "conversationId": conversation_id, "userId": user_id, "seq": marker["seq"]}
+        event = {"type": "read", "conversationId": conversation_id, "userId": user_id, "seq": marker["readSeq"]}
         self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])
         return {"type": "read", **{key: event[key] for key in ("conversationId", "userId", "seq")}}
 
     def _presence(self, user_id, frame):
         conversation_id = frame["conversationId"]
-        self._conversations.require_access(user_id, conversation_id)
+        self._conversations.authorize(user_id, conversation_id)
         members = self._audience.member_ids(conversation_id, after=None, limit=PRESENCE_MAX_MEMBERS)
         online = self._connections.online(members)
         return {"type": "presence", "conversationId": conversation_id,

@@ -56,7 +56,7 @@ class FakeConversations:
         self.sent = []
         self.read = {}
 
-    def require_access(self, user_id, conversation_id):
+    def authorize(self, user_id, conversation_id):
         from chalicelib.errors import NotFound
 
         if user_id not in self._members.get(conversation_id, set()):
@@ -65,7 +65,7 @@ class FakeConversations:
     def send(self, user_id, conversation_id, text, client_message_id=None):
         from chalicelib.errors import InvalidInput
 
-        self.require_access(user_id, conversation_id)
+        self.authorize(user_id, conversation_id)
         if not text.strip():
             raise InvalidInput("text must not be empty.")
         message = {"id": f"m{len(self.sent) + 1}", "conversationId": conversation_id, "senderId": user_id,
@@ -74,6 +74,6 @@ class FakeConversations:
         return message
 
     def mark_read(self, user_id, conversation_id, seq):
-        self.require_access(user_id, conversation_id)
+        self.authorize(user_id, conversation_id)
         self.read[(user_id, conversation_id)] = seq
-        return {"conversationId": conversation_id, "seq": seq}
+        return {"conversationId": conversation_id, "readSeq": seq, "lastSeq": seq, "unreadCount": 0}

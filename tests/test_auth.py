@@ -15,7 +15,8 @@ tokens = Tokens(SECRET, "issuer", "audience", ttl_seconds=60)
 
 def claims(**overrides):
     now = int(time.time())
-    base = {"sub": "user-1", "iss": "issuer", "aud": "audience", "iat": now, "exp": now + 60, "jti": "j"}
+    # Long-lived: these tokens are made at collection time, minutes before a long run uses them.
+    base = {"sub": "user-1", "iss": "issuer", "aud": "audience", "iat": now, "exp": now + 86400, "jti": "j"}
     base.update(overrides)
     return {key: value for key, value in base.items() if value is not None}
 

@@ -75,7 +75,7 @@ class TestGroupMessages:
         page = messaging.history(people["bob"], group)
         assert page["messages"] == [sent] and page["hasMore"] is False
         assert publisher.published == [{"event": {"type": "message", "message": sent},
-                                        "conversationId": group, "userIds": []}]
+                                        "conversationId": group, "userIds": [], "exceptUserIds": []}]
 
     def test_seq_grows_by_one(self, messaging, group, people):
         seqs = [messaging.send(people["bob"], group, f"m{i}")["seq"] for i in range(4)]

@@ -1,6 +1,5 @@
 """Real time end to end: real WebSocket clients through the local API Gateway, the SQS
 fan-out queue in moto, and the Chalice handlers running unchanged."""
-import json
 import time
 
 import boto3

@@ -106,6 +106,10 @@ class MembershipStore:
             query["groupId"] = {"$gt": after}
         return list(self._memberships.find(query).sort("groupId", 1).limit(limit))
 
+    def group_ids_of(self, user_id, limit=1000):
+        """Up to `limit` ids of the groups `user_id` is a current member of, in id order."""
+        return [doc["groupId"] for doc in self.groups_of(user_id, limit=limit)]
+
     def count_members(self, group_id):
         """Members counted from the memberships themselves (to check or repair memberCount)."""
         return self._memberships.count_documents({"groupId": group_id, "state": MEMBER})
@@ -247,9 +251,3 @@ def _update(fields):
     if cleared:
         update["$unset"] = cleared
     return update
-
-    def group_ids_of(self, user_id, limit=1000):
-        """Up to `limit` ids of the groups `user_id` is a current member of, in id order."""
-        query = {"userId": user_id, "state": MEMBER}
-        cursor = self._memberships.find(query, {"groupId": 1}).sort("groupId", 1).limit(limit)
-        return [doc["groupId"] for doc in cursor]
