@@ -7,6 +7,7 @@ import tempfile
 import pytest
 
 from devstack import processes
+from tests.helpers import make_group, new_user
 
 TEST_ENV = {
     "STAGE": "test",
@@ -91,6 +92,27 @@ def client(db):
     # so the app sees exactly the test settings above.
     with Client(app, stage_name="unit-tests") as test_client:
         yield test_client
+
+
+# Three people and a group of two, for message tests (tests/groups has its own cast).
+@pytest.fixture
+def alice(client):
+    return new_user(client, "alice@example.com", name="Alice")
+
+
+@pytest.fixture
+def bob(client):
+    return new_user(client, "bob@example.com", name="Bob")
+
+
+@pytest.fixture
+def carol(client):
+    return new_user(client, "carol@example.com", name="Carol")
+
+
+@pytest.fixture
+def group(db, alice, bob):
+    return make_group(db, alice[0]["id"], members=[bob[0]["id"]])
 
 
 @pytest.fixture(scope="session")

@@ -6,24 +6,12 @@ import bson
 import pytest
 
 from chalicelib import services
-from tests.helpers import call, make_group, new_user
+from tests.helpers import call, make_group
 
 MARKER = "PLAINTEXT-MARKER-7f3a9c"
 
 
-@pytest.fixture
-def alice(client):
-    return new_user(client, "alice@example.com", name="Alice")
 
-
-@pytest.fixture
-def bob(client):
-    return new_user(client, "bob@example.com", name="Bob")
-
-
-@pytest.fixture
-def group(db, alice, bob):
-    return make_group(db, alice[0]["id"], members=[bob[0]["id"]])
 
 
 @pytest.fixture

@@ -2,29 +2,13 @@
 import pytest
 
 from chalicelib.messaging import MAX_TEXT_CHARS
-from tests.helpers import call, make_group, new_user, set_membership
+from tests.helpers import call, set_membership
 
 STORED = ("messages", "conversations", "read_markers")
 
 
-@pytest.fixture
-def alice(client):
-    return new_user(client, "alice@example.com", name="Alice")
 
 
-@pytest.fixture
-def bob(client):
-    return new_user(client, "bob@example.com", name="Bob")
-
-
-@pytest.fixture
-def carol(client):
-    return new_user(client, "carol@example.com", name="Carol")
-
-
-@pytest.fixture
-def group(db, alice, bob):
-    return make_group(db, alice[0]["id"], members=[bob[0]["id"]])
 
 
 @pytest.fixture
