@@ -10,6 +10,7 @@ the handlers reach through boto3 exactly as they reach API Gateway's.
 import base64
 import json
 import secrets
+import string
 import time
 import uuid
 
@@ -50,7 +51,7 @@ class WebSocketGateway:
         return app
 
     async def _upgrade(self, request):
-        connection_id = base64.b64encode(secrets.token_bytes(10)).decode()
+        connection_id = _new_connection_id()
         event = self._event(request, connection_id, "$connect", "CONNECT")
         event["headers"] = dict(request.headers)
         event["multiValueHeaders"] = {name: [value] for name, value in request.headers.items()}
@@ -162,6 +163,12 @@ class WebSocketGateway:
     async def _close_all(self, _app):
         for connection in list(self._open.values()):
             await connection.socket.close()
+
+
+def _new_connection_id():
+    """An id shaped like API Gateway's (e.g. "L0SM9cOFvHcCIhw="): letters, digits, one "="."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(15)) + "="
 
 
 def _gone():
