@@ -138,9 +138,9 @@ class WebSocketGateway:
         if connection is None:
             return _gone()
         return web.json_response({
-            "ConnectedAt": _iso(connection.connected_at),
-            "LastActiveAt": _iso(connection.last_active_at),
-            "Identity": {"SourceIp": connection.source_ip, "UserAgent": connection.user_agent},
+            "connectedAt": _iso(connection.connected_at),
+            "lastActiveAt": _iso(connection.last_active_at),
+            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
         })
 
     async def _delete(self, request):

@@ -166,3 +166,29 @@ def test_a_poison_job_ends_in_the_dead_letter_queue(stack):
             assert found[0]["Body"] == "this is not a job"
             return
     raise AssertionError("the poison job never reached the dead-letter queue")
+
+
+def test_the_connections_api_describes_posts_to_and_closes_a_connection(stack):
+    """The @connections management API of the local gateway, through boto3 as the app uses it."""
+    from botocore.exceptions import ClientError
+
+    user = Api(stack["http"], unique_email("managed"))
+    listener = Listener(f"{stack['ws']}/?token={user.token}")
+    try:
+        (connection_id,) = _connection_ids(stack, user.id)
+        management = boto3.client("apigatewaymanagementapi", region_name="us-east-1",
+                                  endpoint_url=stack["ws"].replace("ws://", "http://"))
+        described = management.get_connection(ConnectionId=connection_id)
+        assert described["Identity"]["SourceIp"] == "127.0.0.1" and "ConnectedAt" in described
+        management.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "hello"}')
+        assert listener.wait_for(lambda frame: frame.get("type") == "hello")
+        management.delete_connection(ConnectionId=connection_id)
+        deadline = time.monotonic() + 10
+        while _connection_ids(stack, user.id) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _connection_ids(stack, user.id) == []  # $disconnect ran
+        with pytest.raises(ClientError) as gone:
+            management.post_to_connection(ConnectionId=connection_id, Data=b"{}")
+        assert gone.value.response["Error"]["Code"] == "GoneException"
+    finally:
+        listener.close()
