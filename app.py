@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import services, ws
+from chalicelib import services, web, ws
 from chalicelib.logs import configure_logging
 from chalicelib.routes import accounts, groups, messages, realtime
 
@@ -17,6 +17,7 @@ FANOUT_BATCH_SIZE = 10
 configure_logging()
 app = Chalice(app_name="secure-messaging")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.api.cors = web.cors_config()  # before the blueprints: each route takes it as it is registered
 app.register_blueprint(accounts.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)

@@ -5,6 +5,7 @@ process; a secret kept in SSM Parameter Store is fetched on first use, never at 
 """
 import functools
 import os
+import re
 from dataclasses import dataclass
 
 from chalicelib.errors import ServiceMisconfigured
@@ -13,6 +14,7 @@ from chalicelib.errors import ServiceMisconfigured
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-deploy-0000"
 DEPLOYED_STAGES = ("prod", "staging")
 MIN_SECRET_BYTES = 32
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,24 @@ def settings():
     )
     _refuse_unsafe(loaded)
     return loaded
+
+
+def cors_allow_origin():
+    """The one web origin (e.g. "https://chat.example.com") whose pages may call the REST
+    API from a browser, from CORS_ALLOW_ORIGIN; None (no cross-origin access) if unset.
+
+    Read apart from settings(): app.py needs it at import, because `chalice package` writes
+    API Gateway's preflight routes from it, and settings() may fetch secrets from SSM.
+    """
+    origin = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
+    if not origin:
+        return None
+    if not _ORIGIN.match(origin):
+        raise ServiceMisconfigured(
+            f"CORS_ALLOW_ORIGIN must be one origin such as https://chat.example.com "
+            f"(scheme, host and port only; not '*'), not {origin!r}."
+        )
+    return origin
 
 
 def _secret(env, name):

@@ -8,8 +8,9 @@ import functools
 import json
 import logging
 
-from chalice import Response
+from chalice import CORSConfig, Response
 
+from chalicelib.config import cors_allow_origin
 from chalicelib.errors import (
     Conflict,
     DomainError,
@@ -36,6 +37,15 @@ STATUS_OF = {
     RateLimited: 429,
     Unavailable: 503,
 }
+
+
+def cors_config():
+    """CORS for every route: the one allowed web origin (CORS_ALLOW_ORIGIN), or False for
+    none. Chalice adds the headers to each answer and writes API Gateway's preflights."""
+    origin = cors_allow_origin()
+    if origin is None:
+        return False
+    return CORSConfig(allow_origin=origin, expose_headers=["Retry-After"], max_age=600)
 
 
 def endpoint(view):

@@ -2,6 +2,7 @@
 proxy integration) events for the Chalice app, and its answers become HTTP responses."""
 import base64
 import json
+import os
 import time
 import uuid
 
@@ -107,8 +108,25 @@ def json_response(status, body, headers=None):
     )
 
 
-def rest_app(pool, route_templates, handler_name="app", static_dirs=None):
-    """An aiohttp application that fronts the Chalice REST handler `handler_name`."""
+def preflight_headers(methods):
+    """API Gateway's answer to a CORS preflight (OPTIONS) on a route, given its methods
+    (method -> Chalice route entry): the mock integration `chalice package` writes for
+    routes with CORS, which never invokes a Lambda. None when the route has no CORS."""
+    with_cors = [method for method, entry in methods.items() if entry.cors is not None]
+    if not with_cors:
+        return None
+    headers = methods[with_cors[0]].cors.get_access_control_headers()
+    headers["Access-Control-Allow-Methods"] = ",".join([*with_cors, "OPTIONS"])
+    return headers
+
+
+def rest_app(pool, route_templates, handler_name="app", static_dirs=None, preflight=None):
+    """An aiohttp application that fronts the Chalice REST handler `handler_name`.
+
+    `static_dirs` maps a URL prefix to a folder served as plain files (the web client), its
+    index.html at the prefix itself; `preflight(resource)` gives a route's CORS preflight
+    headers or None, as API Gateway answers OPTIONS for routes with CORS.
+    """
     routes = Routes(route_templates)
 
     async def handle(request):
@@ -120,12 +138,37 @@ def rest_app(pool, route_templates, handler_name="app", static_dirs=None):
             # Deployed, a gateway response turns API Gateway's "Missing Authentication
             # Token" for unknown routes into this same 404 (see infra/).
             return json_response(404, NOT_FOUND_BODY)
+        if request.method == "OPTIONS" and preflight is not None:
+            headers = preflight(resource)
+            if headers is not None:
+                return web.Response(status=200, headers=headers)
         event = rest_event(request, resource, path_parameters, body)
         result = await pool.invoke(handler_name, event)
         return http_response(result)
 
     application = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1)
     for prefix, directory in (static_dirs or {}).items():
-        application.router.add_static(prefix, directory, show_index=False)
+        _serve_folder(application, prefix, directory)
     application.router.add_route("*", "/{tail:.*}", handle)
     return application
+
+
+def _serve_folder(application, prefix, directory):
+    """Serve `directory` under `prefix`, its index.html at `prefix/`, never from a cache
+    without asking (so an edited file is seen on the next reload)."""
+    index = os.path.join(directory, "index.html")
+
+    async def to_index(_request):
+        raise web.HTTPFound(prefix + "/")
+
+    async def serve_index(_request):
+        return web.FileResponse(index)
+
+    async def no_stale_copies(request, response):
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            response.headers["Cache-Control"] = "no-cache"
+
+    application.router.add_get(prefix, to_index)
+    application.router.add_get(prefix + "/", serve_index)
+    application.router.add_static(prefix, directory, show_index=False)
+    application.on_response_prepare.append(no_stale_copies)

@@ -12,7 +12,7 @@ from chalicelib.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
 from devstack.provision import provision_kms, provision_queues
-from devstack.rest import rest_app
+from devstack.rest import preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
 
@@ -79,7 +79,8 @@ async def serve(ports, pool, queue, aws_endpoint):
     websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
     runners = []
     for application, port, label, scheme in (
-        (rest_app(pool, list(app.routes), static_dirs=static), ports.http, "REST API ", "http"),
+        (rest_app(pool, list(app.routes), static_dirs=static,
+                  preflight=lambda resource: preflight_headers(app.routes[resource])), ports.http, "REST API ", "http"),
         (websocket, ports.ws, "WebSocket", "ws"),
     ):
         runner = web.AppRunner(application, access_log=None)
@@ -87,6 +88,8 @@ async def serve(ports, pool, queue, aws_endpoint):
         await web.TCPSite(runner, "127.0.0.1", port).start()
         runners.append(runner)
         print(f"{label}  {scheme}://127.0.0.1:{port}", flush=True)
+    if static:
+        print(f"Web client http://127.0.0.1:{ports.http}/app/", flush=True)
     polling = asyncio.create_task(source.run())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

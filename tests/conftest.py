@@ -119,8 +119,9 @@ def group(db, alice, bob):
 def stack(mongo_uri):
     """The whole local stack (`python -m devstack`, as `make run` starts it) on free ports.
 
-    Yields {"http": base URL, "ws": base URL, "mongo_uri", "db"}. It shares the test MongoDB
-    server but uses its own database.
+    Yields {"http": base URL, "ws": base URL, "mongo_uri", "db", "web_origin"}. It shares the
+    test MongoDB server but uses its own database. `web_origin` is the one other origin
+    allowed to call the REST API from a browser (CORS_ALLOW_ORIGIN).
     """
     import subprocess
     import sys
@@ -131,7 +132,9 @@ def stack(mongo_uri):
     database_name = f"messaging_stack_{os.getpid()}"
     env = {**os.environ, **{name: str(port) for name, port in ports.items()},
            "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
-           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2"}
+           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2",
+           # The web client's browser tests load it from this second origin too (CORS).
+           "CORS_ALLOW_ORIGIN": f"http://localhost:{ports['HTTP_PORT']}"}
     env.pop("JWT_SECRET")
     log = tempfile.NamedTemporaryFile(prefix="devstack-", suffix=".log", delete=False)
     process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -152,7 +155,8 @@ def stack(mongo_uri):
                 raise RuntimeError(f"the local stack did not become healthy: {open(log.name).read()}")
             time.sleep(0.25)
         yield {"http": base, "ws": f"ws://127.0.0.1:{ports['WS_PORT']}", "mongo_uri": mongo_uri,
-               "db": database_name, "aws": f"http://127.0.0.1:{ports['AWS_PORT']}", "log": log.name}
+               "db": database_name, "aws": f"http://127.0.0.1:{ports['AWS_PORT']}", "log": log.name,
+               "web_origin": env["CORS_ALLOW_ORIGIN"]}
     finally:
         processes.stop(process)
         os.unlink(log.name)
