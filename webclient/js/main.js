@@ -1,0 +1,106 @@
+// Wiring: where the API is (config.js), the session, signing in and up, and the workspace
+// (sidebar, conversation, group panel) fed by the REST API and the real-time socket.
+
+import config from "../config.js";
+import { Api } from "./api.js";
+import { Chats } from "./chats.js";
+import { mountConversation } from "./conversation-view.js";
+import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
+import { mountGroupPanel } from "./group-panel-view.js";
+import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
+import { mountSidebar } from "./sidebar-view.js";
+import { RealtimeSocket } from "./socket.js";
+
+// Local defaults: REST on this page's origin, WebSocket on port 8001 of this host.
+const apiBase = config.apiBase || window.location.origin;
+const wsBase = config.wsBase || `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.hostname}:8001`;
+
+const SESSION_ENDED = "Your session has ended. Sign in again.";
+const STATUS_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", closed: "Offline" };
+
+const api = new Api(apiBase, { onUnauthorized: () => endSession(SESSION_ENDED) });
+
+function endSession(notice) {
+  clearSession(notice);
+  window.location.reload(); // a fresh page: no state of the old session survives
+}
+
+async function boot() {
+  $("alert-close").addEventListener("click", clearError);
+  const notice = takeNotice();
+  if (notice) showError(notice);
+  mountAuth();
+  const stored = loadSession();
+  if (stored) {
+    api.token = stored.token;
+    try {
+      const { user } = await api.me();
+      startWorkspace({ ...stored, user });
+      return;
+    } catch (error) {
+      if (error.status !== 401) showError(error.message); // kept: a reload tries again
+      api.token = null;
+    }
+  }
+  $("auth").hidden = false;
+}
+
+function mountAuth() {
+  const signIn = async (email, password) => {
+    const answer = await api.login(email, password);
+    $("auth").hidden = true;
+    clearError();
+    startWorkspace(saveSession(answer));
+  };
+  onSubmit("sign-in-form", (form) => signIn(form.email.value, form.password.value));
+  onSubmit("sign-up-form", async (form) => {
+    const fields = Object.fromEntries(["name", "email", "password", "department", "role"]
+      .map((name) => [name, form[name].value.trim()]));
+    fields.password = form.password.value; // every character of a password counts
+    await api.signUp(fields);
+    await signIn(fields.email, fields.password);
+  });
+}
+
+function startWorkspace(session) {
+  api.token = session.token;
+  $("auth").hidden = true;
+  $("workspace").hidden = false;
+  $("whoami").textContent = `${session.user.name} (${session.user.email})`;
+  $("whoami").hidden = false;
+  $("connection").hidden = false;
+  $("sign-out").hidden = false;
+
+  let chats = null;
+  const socket = new RealtimeSocket(wsBase, () => api.realtimeTicket(), {
+    onEvent: (frame) => chats.handle(frame),
+    onStatus: (status) => {
+      $("connection").textContent = STATUS_TEXT[status];
+      $("connection").dataset.status = status;
+    },
+    onReconnected: () => busy(null, () => chats.reconnected()),
+    onUnauthorized: () => endSession(SESSION_ENDED),
+  });
+  chats = new Chats(api, socket, session.user);
+  chats.on("notice", (text, important) => (important ? showError(text) : announce(text)));
+  chats.on("error", (error) => showError(error.message));
+  mountSidebar(chats);
+  mountConversation(chats);
+  mountGroupPanel(chats);
+
+  $("sign-out").addEventListener("click", () => {
+    chats.stop();
+    socket.stop();
+    clearSession();
+    window.location.reload();
+  });
+  // Messages that came while the tab was hidden count as unread until it is seen.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && chats.active && chats.active.unread) chats.markRead(chats.activeId);
+  });
+
+  socket.start();
+  busy(null, () => chats.loadList());
+}
+
+boot();
