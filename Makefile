@@ -5,11 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench clean help
+# The browser tests (tests/browser) drive a headless Chromium: Debian's `chromium` package,
+# installed on first use. CHROMIUM_PATH=/path/to/chrome uses another Chromium or Chrome.
+CHROMIUM_PATH ?= $(shell command -v chromium 2>/dev/null)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test bench clean help chromium
 
 help:
 	@echo "make run    start MongoDB (embedded), moto (SQS+KMS) and the local API Gateway"
-	@echo "make test   run every test"
+	@echo "make test   run every test (installs Debian's chromium for the browser tests)"
 	@echo "make bench  run the benchmarks and write bench/results"
 	@echo "make deploy STAGE=prod     deploy to AWS (docs/deploy.md); also: mongo-uri, package, destroy"
 
@@ -21,8 +26,16 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)
 	$(PY) -m devstack
 
-test: $(INSTALLED)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(INSTALLED) chromium
+	CHROMIUM_PATH="$(CHROMIUM_PATH)" $(PY) -m pytest $(PYTEST_ARGS)
+
+# Idempotent. If it cannot install, the browser tests fail saying so (they never skip).
+chromium:
+	@if [ -n "$(CHROMIUM_PATH)" ] && [ -x "$(CHROMIUM_PATH)" ]; then :; else \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	  || echo "Could not install chromium: the browser tests will fail (or set CHROMIUM_PATH)." >&2; fi
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache

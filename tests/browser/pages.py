@@ -1,0 +1,126 @@
+"""What a person does with the web client, in the words of its own labels and roles (so
+the tests also prove that every control has an accessible name)."""
+import re
+
+from playwright.sync_api import expect
+
+PASSWORD = "a long password"
+
+
+class ChatPage:
+    def __init__(self, page, errors):
+        self.page = page
+        self.errors = errors  # uncaught script errors
+
+    # Signing in ---------------------------------------------------------------------------
+
+    def sign_up(self, name, email, password=PASSWORD):
+        form = self.page.locator("#sign-up-form")
+        form.get_by_label("Name").fill(name)
+        form.get_by_label("Email").fill(email)
+        form.get_by_label("Password").fill(password)
+        form.get_by_role("button", name="Create account").click()
+        self.expect_signed_in(name)
+
+    def sign_in(self, email, password=PASSWORD, name=None):
+        form = self.page.locator("#sign-in-form")
+        form.get_by_label("Email").fill(email)
+        form.get_by_label("Password").fill(password)
+        form.get_by_role("button", name="Sign in").click()
+        if name:
+            self.expect_signed_in(name)
+
+    def expect_signed_in(self, name):
+        expect(self.page.locator("#whoami")).to_contain_text(name)
+        expect(self.connection).to_have_text("Live")
+
+    # Finding and starting chats -----------------------------------------------------------
+
+    def section(self, title):
+        """Open a collapsible sidebar section by its summary."""
+        details = self.page.locator("details", has=self.page.locator("summary", has_text=title))
+        if details.get_attribute("open") is None:
+            details.locator("summary").click()
+        return details
+
+    def create_group(self, name, group_type="open"):
+        box = self.section("New group")
+        box.get_by_label("Group name").fill(name)
+        box.get_by_label("Who can join").select_option(group_type)
+        box.get_by_role("button", name="Create group").click()
+        expect(self.title).to_have_text(name)
+
+    def find_and_join(self, name):
+        box = self.section("Find groups")
+        box.get_by_label("Open groups whose name starts with").fill(name)
+        box.get_by_role("button", name="Search").click()
+        box.get_by_role("button", name=f"Join {name}").click()
+        expect(self.title).to_have_text(name)
+
+    def ask_to_join(self, group_id):
+        box = self.section("Find groups")
+        box.get_by_label("Join or ask to join by group id").fill(group_id)
+        box.get_by_role("button", name="Ask to join").click()
+
+    def start_chat(self, email):
+        box = self.section("Start a chat")
+        box.get_by_label("Their email").fill(email)
+        box.get_by_role("button", name="Start chat").click()
+
+    def chat_button(self, name):
+        """The chat list's button for the chat called exactly `name`."""
+        exact = self.page.locator(".chat-name", has_text=re.compile(f"^{re.escape(name)}$"))
+        return self.page.locator("#chat-list button.chat").filter(has=exact)
+
+    def open_chat(self, name):
+        self.chat_button(name).click()
+        expect(self.title).to_have_text(name)
+
+    # The conversation ---------------------------------------------------------------------
+
+    @property
+    def title(self):
+        return self.page.locator("#conversation-title")
+
+    @property
+    def composer(self):
+        return self.page.get_by_role("textbox", name="Message")
+
+    @property
+    def messages(self):
+        return self.page.get_by_role("log", name="Messages")
+
+    def message(self, text):
+        return self.messages.locator("li", has_text=text)
+
+    @property
+    def typing(self):
+        return self.page.locator("#typing")
+
+    @property
+    def presence(self):
+        return self.page.locator("#presence")
+
+    @property
+    def connection(self):
+        return self.page.locator("#connection")
+
+    @property
+    def alert(self):
+        """The error region's text (the API's error.message)."""
+        return self.page.get_by_role("alert").locator("#alert-text")
+
+    def send(self, text):
+        self.composer.fill(text)
+        self.composer.press("Enter")
+        expect(self.message(text)).to_be_visible()
+
+    # The group panel ----------------------------------------------------------------------
+
+    def open_group_panel(self):
+        toggle = self.page.get_by_role("button", name="Group details")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        panel = self.page.get_by_role("complementary", name="Group details")
+        expect(panel.locator("#group-members li").first).to_be_visible()
+        return panel

@@ -1,0 +1,158 @@
+"""Two people in two browsers: a group chat and a 1:1 chat, live messages, typing,
+presence, unread counts, history paging, and catching up after a reconnect."""
+import pymongo
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.live import Api, Listener, unique_email
+
+pytestmark = pytest.mark.stack
+
+
+def test_two_people_sign_up_meet_in_a_group_and_talk_live(open_client):
+    alice, bob = open_client(), open_client()
+    alice.sign_up("Alice", unique_email("alice"))
+    bob.sign_up("Bob", unique_email("bob"))
+    name = f"Book club {unique_email('g')[:10]}"
+
+    alice.create_group(name)
+    bob.find_and_join(name)
+    expect(bob.presence).to_have_text("2 of 2 members online")
+
+    alice.send("Welcome, Bob!")
+    expect(bob.message("Welcome, Bob!")).to_contain_text("Alice")
+
+    bob.composer.press_sequentially("Thanks")
+    expect(alice.typing).to_have_text("Bob is typing…")
+    bob.composer.press("Enter")
+    expect(alice.message("Thanks")).to_contain_text("Bob")
+    expect(alice.typing).to_have_text("")  # a message from the typist ends the indicator
+
+    alice.composer.press_sequentially("See you")
+    expect(bob.typing).to_have_text("Alice is typing…")
+
+
+def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_client):
+    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
+    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
+    alice, bob = open_client(), open_client()
+    alice.sign_in(alice_api.email, name="Alice")
+    bob.sign_in(bob_api.email, name="Bob")
+
+    alice.start_chat(bob_api.email)
+    expect(alice.title).to_have_text("Bob")
+    expect(alice.presence).to_have_text(bob_api.email)  # no conversation yet: nothing to ask
+    alice.send("Hi Bob, got a minute?")
+    alice.send("It is about the report.")
+    expect(alice.presence).to_have_text("Bob is online")  # asked once the conversation exists
+
+    # Bob's list gains the chat live, with both messages unread.
+    chat = bob.chat_button("Alice")
+    expect(chat).to_contain_text("2 unread messages")
+    bob.open_chat("Alice")
+    expect(bob.message("Hi Bob, got a minute?")).to_be_visible()
+    expect(chat).not_to_contain_text("unread")
+    expect(bob.presence).to_have_text("Alice is online")
+    conversations = bob_api.call("GET", "/conversations").json()["conversations"]
+    assert [c["unreadCount"] for c in conversations if c["kind"] == "direct"] == [0]  # marked read on the server
+
+    bob.composer.press_sequentially("Sure")
+    expect(alice.typing).to_have_text("Bob is typing…")
+    bob.composer.press("Enter")
+    expect(alice.message("Sure")).to_contain_text("Bob")
+    expect(alice.chat_button("Bob")).not_to_contain_text("unread")  # the open chat stays read
+
+    # A message elsewhere counts as unread in its own chat only.
+    group = bob_api.call("POST", "/groups/create", {"name": "Side room", "type": "open"}).json()["group"]
+    alice_api.call("POST", f"/groups/{group['id']}/request/{alice_api.id}")
+    expect(alice.chat_button("Side room")).to_be_visible()
+    bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "over here"})
+    expect(alice.chat_button("Side room")).to_contain_text("1 unread message")
+    expect(alice.chat_button("Bob")).not_to_contain_text("unread")
+
+
+def test_history_pages_back_in_time(stack, open_client):
+    owner = Api(stack["http"], unique_email("owner"), "Owner")
+    group = owner.call("POST", "/groups/create", {"name": "Archive", "type": "open"}).json()["group"]
+    for number in range(1, 36):
+        assert owner.call("POST", "/messages/send", {"groupId": group["id"], "text": f"note {number:02d}"}).status_code == 201
+    page = open_client()
+    page.sign_in(owner.email, name="Owner")
+    page.open_chat("Archive")
+
+    items = page.messages.locator("li")
+    expect(items).to_have_count(30)  # the newest page
+    expect(items.first).to_contain_text("note 06")
+    expect(items.last).to_contain_text("note 35")
+    older = page.page.get_by_role("button", name="Load older messages")
+    older.click()
+    expect(items).to_have_count(35)
+    expect(items.first).to_contain_text("note 01")
+    expect(older).to_be_hidden()  # nothing older left
+    texts = [text.split("\n")[-1] for text in items.all_inner_texts()]
+    assert texts == [f"note {number:02d}" for number in range(1, 36)]
+
+
+def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_client):
+    alice = Api(stack["http"], unique_email("alice"), "Alice")
+    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
+    group = alice.call("POST", "/groups/create", {"name": "Night shift", "type": "open"}).json()["group"]
+    bob_api.call("POST", f"/groups/{group['id']}/request/{bob_api.id}")
+    alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "before the outage"})
+    bob = open_client()
+    bob.sign_in(bob_api.email, name="Bob")
+    bob.open_chat("Night shift")
+    expect(bob.message("before the outage")).to_be_visible()
+
+    # The network goes away: new tickets fail, and the gateway closes Bob's connection.
+    bob.page.context.route("**/realtime/ticket", lambda route: route.abort())
+    for connection_id in _connections_of(stack, bob_api.id):
+        assert requests.delete(f"{_ws_http(stack)}/@connections/{connection_id}", timeout=10).status_code == 204
+    expect(bob.connection).to_have_text("Reconnecting…")
+    listener = Listener(f"{stack['ws']}/?token={alice.token}")
+    try:
+        sent = alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "while you were away"})
+        assert sent.status_code == 201
+        # One fan-out job reaches every member: once Alice has it, Bob (offline) has missed it.
+        listener.wait_for(lambda frame: frame.get("message", {}).get("id") == sent.json()["message"]["id"])
+    finally:
+        listener.close()
+    expect(bob.message("while you were away")).to_have_count(0)
+
+    bob.page.context.unroute("**/realtime/ticket")
+    expect(bob.connection).to_have_text("Live")
+    expect(bob.message("while you were away")).to_be_visible()
+    alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "after the outage"})
+    expect(bob.message("after the outage")).to_be_visible()
+    texts = [text.split("\n")[-1] for text in bob.messages.locator("li").all_inner_texts()]
+    assert texts == ["before the outage", "while you were away", "after the outage"]
+
+
+def test_the_timeline_drops_duplicates_and_orders_by_seq(open_client):
+    page = open_client().page
+    result = page.evaluate("""async () => {
+        const { Timeline } = await import("./js/timeline.js");
+        const timeline = new Timeline();
+        const m = (id, seq) => ({ id, seq, text: id });
+        const first = timeline.add([m("c", 3), m("a", 1)]);
+        const again = timeline.add([m("a", 1), m("c", 3)]);  // at-least-once delivery
+        const gapBefore = timeline.hasGap;
+        const late = timeline.add([m("b", 2)]);
+        return { first: first.map((x) => x.id), again: again.length, gapBefore, late: late.map((x) => x.id),
+                 order: timeline.ordered.map((x) => x.id), gapAfter: timeline.hasGap,
+                 lastSeq: timeline.lastSeq, firstSeq: timeline.firstSeq };
+    }""")
+    assert result == {"first": ["a", "c"], "again": 0, "gapBefore": True, "late": ["b"],
+                      "order": ["a", "b", "c"], "gapAfter": False, "lastSeq": 3, "firstSeq": 1}
+
+
+def _connections_of(stack, user_id):
+    with pymongo.MongoClient(stack["mongo_uri"]) as client:
+        ids = [doc["_id"] for doc in client[stack["db"]]["connections"].find({"userId": user_id})]
+    assert ids, "the user has no open connection"
+    return ids
+
+
+def _ws_http(stack):
+    return stack["ws"].replace("ws://", "http://", 1)
