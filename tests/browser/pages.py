@@ -14,11 +14,13 @@ class ChatPage:
 
     # Signing in ---------------------------------------------------------------------------
 
-    def sign_up(self, name, email, password=PASSWORD):
+    def sign_up(self, name, email, password=PASSWORD, department=None):
         form = self.page.locator("#sign-up-form")
         form.get_by_label("Name").fill(name)
         form.get_by_label("Email").fill(email)
         form.get_by_label("Password").fill(password)
+        if department:
+            form.get_by_label("Department").fill(department)
         form.get_by_role("button", name="Create account").click()
         self.expect_signed_in(name)
 

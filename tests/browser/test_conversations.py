@@ -10,10 +10,13 @@ from tests.live import Api, Listener, unique_email
 pytestmark = pytest.mark.stack
 
 
-def test_two_people_sign_up_meet_in_a_group_and_talk_live(open_client):
+def test_two_people_sign_up_meet_in_a_group_and_talk_live(stack, open_client):
     alice, bob = open_client(), open_client()
     alice.sign_up("Alice", unique_email("alice"))
-    bob.sign_up("Bob", unique_email("bob"))
+    bob_email = unique_email("bob")
+    bob.sign_up("Bob", bob_email, department="Analytics")  # the 1:1 seed's sign-up, POST /employees
+    login = requests.post(f"{stack['http']}/login", json={"email": bob_email, "password": "a long password"})
+    assert login.json()["user"]["department"] == "Analytics"
     name = f"Book club {unique_email('g')[:10]}"
 
     alice.create_group(name)

@@ -25,7 +25,8 @@ export class Chats {
     this.typing = new Map(); // chat id -> Map(user id -> timer)
     this.online = new Map(); // chat id -> {user id: bool}
     this.listeners = new Map();
-    this.typingSentAt = 0;
+    this.typingSentAt = 0; // when "typing" was last sent (0: not typing)
+    this.typingChat = null; // where it was sent
     this.typingIdle = null;
     this.unsent = null; // {chatId, text, clientMessageId}: a failed send, retried with the same id
     this.presenceTimer = setInterval(() => this.askPresence(), PRESENCE_EVERY_MS);

@@ -60,10 +60,6 @@ export class RealtimeSocket {
     return true;
   }
 
-  get open() {
-    return this.status === "open";
-  }
-
   /** Skip the rest of a backoff wait (the browser came back online). */
   reconnectNow() {
     if (this.stopped || this.ws || this.connecting) return;

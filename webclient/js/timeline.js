@@ -41,8 +41,4 @@ export class Timeline {
   get hasGap() {
     return this.ordered.some((message, i) => i > 0 && message.seq !== this.ordered[i - 1].seq + 1);
   }
-
-  get size() {
-    return this.ordered.length;
-  }
 }
