@@ -37,7 +37,8 @@ CONFIG_NAMES = {  # logical id in the template -> function name in .chalice/conf
     "Fanout": "fanout",
 }
 DEV_ONLY = ("secantus", "moto", "pytest", "_pytest", "boto3", "botocore", "devstack", "tests",
-            "aiohttp", "websockets", "cfnlint", "chalice/cli", "chalice/deploy")
+            "aiohttp", "websockets", "cfnlint", "chalice/cli", "chalice/deploy", "webclient", "playwright",
+            "greenlet")
 
 
 @dataclass
