@@ -19,6 +19,7 @@ from chalicelib.accounts import normalise_email
 from chalicelib.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooLarge, Unavailable
+from chalicelib.groups.access import GroupAccess
 from chalicelib.keyring import KeyMissing
 from chalicelib.limits import DIRECT_CONVERSATIONS_STARTED_PER_USER, MESSAGES_SENT_PER_USER
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
@@ -117,6 +118,7 @@ class Messaging:
         self._users = users
         self._publisher = publisher
         self._limiter = limiter
+        self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
 
@@ -266,9 +268,10 @@ class Messaging:
             return conversation
         if self._memberships.is_member(conversation_id, caller_id):
             return self._conversations.get(conversation_id)
-        if self._groups.get(conversation_id) is None:
-            raise NotFound("There is no such group.", "group_not_found")
-        raise Forbidden("Only members of this group can read or send its messages.", "not_a_member")
+        # Refused with the group routes' answers: a private group is hidden (404) from anyone
+        # with no membership record in it, as if it did not exist; a banned user is told so.
+        self._group_access.member_of(conversation_id, caller_id, utcnow())
+        return self._conversations.get(conversation_id)  # they became a member meanwhile
 
     # Operators ----------------------------------------------------------------------------
 
