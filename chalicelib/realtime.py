@@ -83,7 +83,7 @@ class Realtime:
             if connection is None:
                 raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
             action = frame.get("action")
-            if action not in FRAME_SCHEMAS:
+            if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
                 raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
             validate(FRAME_SCHEMAS[action], frame, where="frame")
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
