@@ -109,7 +109,8 @@ def stack(mongo_uri):
     database_name = f"messaging_stack_{os.getpid()}"
     env = {**os.environ, **{name: str(port) for name, port in ports.items()},
            "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
-           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2"}
+           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2",
+           "LOG_LEVEL": "INFO"}  # as deployed: tests/test_stack_logs.py scans what production writes
     env.pop("JWT_SECRET")
     log = tempfile.NamedTemporaryFile(prefix="devstack-", suffix=".log", delete=False)
     process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, stdout=log, stderr=subprocess.STDOUT,
