@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, Response
 
 from chalicelib import services, web, ws
-from chalicelib.logs import configure_logging
+from chalicelib.logs import bind_request_id, configure_logging, log_access
 from chalicelib.routes import accounts, groups, messages, realtime
 
 # Read at import because Chalice needs the queue's name when it packages the app.
@@ -18,6 +18,8 @@ configure_logging()
 app = Chalice(app_name="secure-messaging")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = web.cors_config()  # before the blueprints: each route takes it as it is registered
+app.register_middleware(bind_request_id, "all")  # first, so outermost: every log line has a request id
+app.register_middleware(log_access, "http")  # one access line per REST request
 app.register_blueprint(accounts.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)

@@ -41,3 +41,9 @@ def _config():
         retries={"mode": "standard", "max_attempts": 3},
         max_pool_connections=32,
     )
+
+
+def reset_for_tests():
+    """Forget every client (tests point a service's endpoint elsewhere mid-run)."""
+    with _lock:
+        _clients.clear()

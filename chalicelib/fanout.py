@@ -7,6 +7,7 @@ more members than one page is split: this job delivers the first page and enqueu
 continuation for the rest, so no job's work grows with the group.
 """
 import concurrent.futures
+import contextvars
 import json
 import logging
 import random
@@ -41,6 +42,7 @@ class Fanout:
 
     def handle_batch(self, records):
         """Deliver each SQS record's job; {"batchItemFailures": [...]} names those to retry."""
+        records = list(records)
         failures = []
         for record in records:
             try:
@@ -49,6 +51,8 @@ class Fanout:
                 # Never log the job: it carries decrypted message text.
                 log.warning("fan-out job failed: %s", type(exc).__name__)
                 failures.append({"itemIdentifier": record["messageId"]})
+        log.info("fan-out batch: %d records, %d failed", len(records), len(failures),
+                 extra={"fields": {"records": len(records), "failed": len(failures)}})
         return {"batchItemFailures": failures}
 
     def deliver(self, job):
@@ -64,7 +68,10 @@ class Fanout:
             recipients.update(members)
         recipients.difference_update(job.get("exceptUserIds") or ())
         targets = self._connections.of_users(recipients)
-        outcomes = list(self._pool.map(lambda target: self._push(target, job["event"]), targets))
+        # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
+        contexts = [contextvars.copy_context() for _ in targets]
+        outcomes = list(self._pool.map(lambda target, context: context.run(self._push, target, job["event"]),
+                                       targets, contexts))
         failed = outcomes.count(False)
         if failed:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")

@@ -1,4 +1,10 @@
-"""Every abuse limit in one table, and the limiter that enforces them across Lambdas."""
+"""Every abuse limit in one table, and the limiter that enforces them across Lambdas.
+
+The numbers are documented in README.md (Security) and docs/security.md; a limit changed
+here must be changed there too. Size and page caps live beside the input they bound
+(web.MAX_BODY_BYTES, realtime.MAX_FRAME_BYTES, messaging.MAX_TEXT_CHARS and MAX_PAGE,
+groups.schemas.MAX_PAGE) and are listed in the same table.
+"""
 from dataclasses import dataclass
 
 from chalicelib.errors import RateLimited
@@ -26,6 +32,15 @@ GROUPS_CREATED_PER_USER = Limit(
 )
 JOIN_REQUESTS_PER_USER = Limit(
     "group-join-requests", 60, 60 * 60, "Too many requests to join groups in the last hour; try again later."
+)
+# Every send counts, over REST and WebSocket alike (a retry with the same clientMessageId too).
+MESSAGES_SENT_PER_USER = Limit(
+    "messages-sent", 60, 60, "You are sending messages too fast; slow down."
+)
+# Only a 1:1 conversation's first message counts here: spam to strangers starts new ones.
+DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
+    "direct-conversations-started", 30, 60 * 60,
+    "You have started too many new conversations in the last hour; try again later.",
 )
 
 

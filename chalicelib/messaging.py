@@ -7,7 +7,7 @@ derived from the pair of users, and only those two may. Access is checked on eve
 so a banned or departed member loses it at once.
 
 Sending is ordered so that a failure never leaves anything half-done. First the caller is
-authorized and the input checked. Then the key is fetched and the text sealed. Then the
+authorized, the input checked and the sender's rate limits taken. Then the key is fetched and the text sealed. Then the
 message is inserted; that insert is the commit point. What follows it (noting the latest
 message, the sender's read marker, the real-time event) is idempotent, and a retry with
 the same clientMessageId does it again.
@@ -19,7 +19,9 @@ from chalicelib.accounts import normalise_email
 from chalicelib.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooLarge, Unavailable
+from chalicelib.groups.access import GroupAccess
 from chalicelib.keyring import KeyMissing
+from chalicelib.limits import DIRECT_CONVERSATIONS_STARTED_PER_USER, MESSAGES_SENT_PER_USER
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
 from chalicelib.storage.ids import ID_PATTERN, new_id
 from chalicelib.storage.messages import idempotent_message_id
@@ -105,7 +107,8 @@ def conversation_id_of(body):
 
 
 class Messaging:
-    def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher):
+    def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher,
+                 limiter):
         self._conversations = conversations
         self._messages = messages
         self._markers = read_markers
@@ -114,6 +117,8 @@ class Messaging:
         self._groups = groups
         self._users = users
         self._publisher = publisher
+        self._limiter = limiter
+        self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
 
@@ -122,6 +127,7 @@ class Messaging:
         _check_text(text)
         conversation = self.authorize(caller_id, conversation_id)
         sender = self._caller(caller_id)
+        self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
                               sender, text, client_message_id)
@@ -139,6 +145,9 @@ class Messaging:
             raise Forbidden("You can only send messages as yourself.", "not_the_sender")
         other = self._other_participant(emails, caller)
         conversation_id = direct_conversation_id(caller_id, other["_id"])
+        self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
+        if self._conversations.get(conversation_id) is None:
+            self._limiter.take(DIRECT_CONVERSATIONS_STARTED_PER_USER, caller_id)
         message = self._send(conversation_id, lambda: self._conversations.ensure_direct(caller_id, other["_id"]),
                              caller, text, client_message_id, claimed_at)
         return {"conversationId": conversation_id, "message": message}
@@ -259,9 +268,10 @@ class Messaging:
             return conversation
         if self._memberships.is_member(conversation_id, caller_id):
             return self._conversations.get(conversation_id)
-        if self._groups.get(conversation_id) is None:
-            raise NotFound("There is no such group.", "group_not_found")
-        raise Forbidden("Only members of this group can read or send its messages.", "not_a_member")
+        # Refused with the group routes' answers: a private group is hidden (404) from anyone
+        # with no membership record in it, as if it did not exist; a banned user is told so.
+        self._group_access.member_of(conversation_id, caller_id, utcnow())
+        return self._conversations.get(conversation_id)  # they became a member meanwhile
 
     # Operators ----------------------------------------------------------------------------
 

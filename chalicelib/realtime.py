@@ -72,7 +72,8 @@ class Realtime:
         self._connections.remove(connection_id)
 
     def receive(self, connection_id, endpoint, raw):
-        """Handle one frame from a connection; every answer goes back as a frame."""
+        """Handle one frame from a connection; every answer goes back as a frame (and is
+        returned: None when there is none, as for typing)."""
         frame = {}
         try:
             if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
@@ -83,7 +84,7 @@ class Realtime:
             if connection is None:
                 raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
             action = frame.get("action")
-            if action not in FRAME_SCHEMAS:
+            if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
                 raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
             validate(FRAME_SCHEMAS[action], frame, where="frame")
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
@@ -105,6 +106,7 @@ class Realtime:
                 if isinstance(frame, dict) and isinstance(frame.get(echoed), str):
                     reply.setdefault(echoed, frame[echoed])
             self._reply(endpoint, connection_id, reply)
+        return reply
 
     def _ping(self, user_id, frame):
         return {"type": "pong", "at": iso(utcnow())}

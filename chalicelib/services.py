@@ -95,6 +95,7 @@ def messaging():
         groups=GroupStore.from_env(),
         users=users(),
         publisher=publisher(),
+        limiter=limiter(),
     )
 
 

@@ -24,16 +24,28 @@ def on_connect(event):
         response = error_response(exc)
         if not isinstance(exc, DomainError):
             log.warning("connect refused: %s", type(exc).__name__)
+        _access("$connect", status=response.status_code)
         return response
+    _access("$connect", status=200)
     return Response(body="", status_code=200)
 
 
 def on_message(event):
-    services.realtime().receive(event.connection_id, callback_endpoint(event), event.body)
+    reply = services.realtime().receive(event.connection_id, callback_endpoint(event), event.body)
+    outcome = None if reply is None else reply["error"]["code"] if reply["type"] == "error" else reply["type"]
+    _access("$default", outcome=outcome)
 
 
 def on_disconnect(event):
     services.realtime().disconnect(event.connection_id)
+    _access("$disconnect")
+
+
+def _access(route, **fields):
+    """One line per WebSocket event: the route and what came of it (a reply type or error
+    code), never the query string (it may hold a token) or the frame."""
+    log.info("websocket %s %s", route, " ".join(str(value) for value in fields.values()),
+             extra={"fields": {"route": route, **fields}})
 
 
 def callback_endpoint(event):

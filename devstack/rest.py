@@ -144,7 +144,10 @@ def rest_app(pool, route_templates, handler_name="app", static_dirs=None, prefli
                 return web.Response(status=200, headers=headers)
         event = rest_event(request, resource, path_parameters, body)
         result = await pool.invoke(handler_name, event)
-        return http_response(result)
+        response = http_response(result)
+        # As API Gateway does: the id a client can quote, and every log line of the request carries.
+        response.headers["x-amzn-RequestId"] = event["requestContext"]["requestId"]
+        return response
 
     application = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1)
     for prefix, directory in (static_dirs or {}).items():

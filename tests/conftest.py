@@ -133,6 +133,7 @@ def stack(mongo_uri):
     env = {**os.environ, **{name: str(port) for name, port in ports.items()},
            "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
            "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2",
+           "LOG_LEVEL": "INFO",  # as deployed: tests/test_stack_logs.py scans what production writes
            # The web client's browser tests load it from this second origin too (CORS).
            "CORS_ALLOW_ORIGIN": f"http://localhost:{ports['HTTP_PORT']}"}
     env.pop("JWT_SECRET")

@@ -29,6 +29,22 @@ class RecordingPusher:
         return [frame for _, target, frame in self.sent if target == connection_id]
 
 
+class NoLimits:
+    """A limiter that never refuses, for tests that measure something else at volume."""
+
+    def check(self, limit, key):
+        pass
+
+    def hit(self, limit, key):
+        pass
+
+    def take(self, limit, key):
+        pass
+
+    def reset(self, limit, key):
+        pass
+
+
 class RecordingQueue:
     def __init__(self):
         self.jobs = []

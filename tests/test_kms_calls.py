@@ -13,6 +13,7 @@ from chalicelib.storage.memberships import MembershipStore
 from chalicelib.storage.messages import MessageStore
 from chalicelib.storage.read_markers import ReadMarkerStore
 from chalicelib.storage.users import UserStore
+from tests.fakes import NoLimits
 from tests.helpers import make_group
 
 MESSAGES = 1000
@@ -30,6 +31,7 @@ def a_process(db, key_service, cache=None):
         groups=GroupStore(db),
         users=UserStore(db),
         publisher=RecordingPublisher(),
+        limiter=NoLimits(),  # 1,000 messages from two people is far past the send limit
     )
 
 

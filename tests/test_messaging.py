@@ -6,6 +6,7 @@ import pytest
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, TooLarge, Unavailable
 from chalicelib.events import RecordingPublisher
 from chalicelib.keyring import Keyring
+from chalicelib.limits import Limiter
 from chalicelib.messaging import MAX_TEXT_CHARS, Messaging
 from chalicelib.storage.conversation_keys import ConversationKeyStore
 from chalicelib.storage.conversations import ConversationStore, direct_conversation_id
@@ -13,6 +14,7 @@ from chalicelib.storage.groups import GroupStore
 from chalicelib.storage.memberships import MembershipStore
 from chalicelib.storage.messages import MessageStore
 from chalicelib.storage.read_markers import ReadMarkerStore
+from chalicelib.storage.throttles import ThrottleStore
 from chalicelib.storage.users import UserStore
 from tests.helpers import make_group, set_membership
 
@@ -41,6 +43,7 @@ def build(db, key_service, publisher=None):
         groups=GroupStore(db),
         users=UserStore(db),
         publisher=publisher if publisher is not None else RecordingPublisher(),
+        limiter=Limiter(ThrottleStore(db)),
     )
 
 
