@@ -21,7 +21,7 @@ from chalicelib.clock import iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooLarge, Unavailable
 from chalicelib.keyring import KeyMissing
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
-from chalicelib.storage.ids import ID_PATTERN, new_id
+from chalicelib.storage.ids import ID_SCHEMA, new_id
 from chalicelib.storage.messages import idempotent_message_id
 
 MAX_TEXT_CHARS = 4000
@@ -29,26 +29,38 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 100
 DEFAULT_CONVERSATIONS = 20
 MAX_CONVERSATIONS = 100
+# The highest `seq` a client may name: MongoDB compares 64-bit integers only (a larger one
+# cannot be encoded in a query), and JSON clients count exactly only up to 2**53 - 1.
+MAX_SEQ = 2**53 - 1
 
 log = logging.getLogger("messaging.messages")
 
-_CONVERSATION_ID = {"type": "string", "pattern": ID_PATTERN}
 _CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
-_TEXT = {"type": "string"}
+_TEXT = {
+    "type": "string",
+    "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
+}
 _EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-_PARTICIPANTS = {"type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
-_BEFORE = {"type": "integer", "minimum": 1}
-_AFTER = {"type": "integer", "minimum": 0}
+_PARTICIPANTS = {
+    "type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL,
+    "description": "Two different people (400 self_conversation).",
+}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": f"Page size (default {DEFAULT_PAGE})."}
+_BEFORE = {
+    "type": "integer", "minimum": 1, "maximum": MAX_SEQ,
+    "description": "Messages with a lower seq (not with `after`: 400 conflicting_cursors).",
+}
+_AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq."}
 
 SEND_SCHEMA = {
     "type": "object",
+    "description": "Exactly one of groupId and conversationId (400 missing_conversation).",
     "required": ["text"],
     "additionalProperties": False,
     "properties": {
-        "groupId": _CONVERSATION_ID,
-        "conversationId": _CONVERSATION_ID,
+        "groupId": ID_SCHEMA,
+        "conversationId": ID_SCHEMA,
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
     },
@@ -71,7 +83,7 @@ DIRECT_SEND_SCHEMA = {
             "properties": {
                 "sender": _EMAIL,
                 "text": _TEXT,
-                "timestamp": {"type": "string", "maxLength": 64},
+                "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
             },
         },
@@ -86,13 +98,14 @@ DIRECT_HISTORY_SCHEMA = {
 CONVERSATIONS_QUERY = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATIONS}},
+    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATIONS,
+                             "description": f"How many (default {DEFAULT_CONVERSATIONS})."}},
 }
 MARK_READ_SCHEMA = {
     "type": "object",
     "required": ["seq"],
     "additionalProperties": False,
-    "properties": {"seq": {"type": "integer", "minimum": 0}},
+    "properties": {"seq": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}},
 }
 
 

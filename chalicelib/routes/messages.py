@@ -1,7 +1,5 @@
 """Messages: /messages/send, /messages/{groupId}, PUT and POST /messages (the 1:1 seed),
 /conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
-import re
-
 from chalice import Blueprint
 
 from chalicelib import services
@@ -15,11 +13,10 @@ from chalicelib.messaging import (
     SEND_SCHEMA,
     conversation_id_of,
 )
-from chalicelib.storage.ids import ID_PATTERN
+from chalicelib.storage.ids import is_id
 from chalicelib.web import created, endpoint, json_body, ok, query_params
 
 routes = Blueprint(__name__)
-_ID = re.compile(ID_PATTERN)
 
 
 @routes.route("/messages/send", methods=["POST"])
@@ -89,6 +86,6 @@ def mark_read(conversation_id):
 
 def _known_id(conversation_id):
     """A path id that cannot name anything is unknown (404), like any id that names nothing."""
-    if not _ID.match(conversation_id):
+    if not is_id(conversation_id):
         raise NotFound("There is no such conversation.", "conversation_not_found")
     return conversation_id
