@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 
 from chalicelib.accounts import normalise_email
 from chalicelib.cipher import Unreadable, message_aad, open_sealed, seal
-from chalicelib.clock import iso, utcnow
+from chalicelib.clock import TIME_SCHEMA, iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooLarge, Unavailable
 from chalicelib.keyring import KeyMissing
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
 from chalicelib.storage.ids import ID_SCHEMA, new_id
 from chalicelib.storage.messages import idempotent_message_id
+from chalicelib.validation import object_schema
 
 MAX_TEXT_CHARS = 4000
 DEFAULT_PAGE = 50
@@ -107,6 +108,58 @@ MARK_READ_SCHEMA = {
     "additionalProperties": False,
     "properties": {"seq": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}},
 }
+
+# What the API answers (published in the OpenAPI document; see _message_view and Messaging).
+MESSAGE_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "conversationId": ID_SCHEMA,
+        "senderId": ID_SCHEMA,
+        "sender": {"type": "string", "description": "The sender's email."},
+        "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
+        "createdAt": TIME_SCHEMA,
+        "seq": {"type": "integer", "minimum": 1},
+    },
+    {
+        "clientMessageId": {"type": "string"},
+        "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
+        "undecryptable": {"const": True},
+    },
+)
+_PAGE_FIELDS = (
+    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"}},
+    {"nextBefore": {"type": "integer", "minimum": 1}, "nextAfter": {"type": "integer", "minimum": 0}},
+)
+HISTORY_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_PAGE_FIELDS[0]}, _PAGE_FIELDS[1])
+DIRECT_HISTORY_RESPONSE_SCHEMA = object_schema(
+    {"conversationId": ID_SCHEMA, "participants": {"type": "array", "items": {"type": "string"}}, **_PAGE_FIELDS[0]},
+    _PAGE_FIELDS[1],
+)
+DIRECT_SENT_SCHEMA = object_schema({"conversationId": ID_SCHEMA, "message": MESSAGE_SCHEMA})
+_PERSON = {
+    "anyOf": [
+        object_schema({"id": ID_SCHEMA, "email": {"type": "string"}, "name": {"type": "string"}}),
+        {"type": "null", "description": "The account no longer exists."},
+    ]
+}
+_COUNTS = {
+    "lastSeq": {"type": "integer", "minimum": 0},
+    "readSeq": {"type": "integer", "minimum": 0},
+    "unreadCount": {"type": "integer", "minimum": 0},
+}
+CONVERSATION_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "kind": {"type": "string", "enum": ["group", "direct"]},
+        "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
+        **_COUNTS,
+    },
+    {
+        "name": {"type": ["string", "null"], "description": "A group's name."},
+        "participants": {"type": "array", "items": _PERSON, "description": "A 1:1 chat's other person."},
+    },
+)
+READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
 def conversation_id_of(body):

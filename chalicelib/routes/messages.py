@@ -31,13 +31,13 @@ def send_message():
     return created({"message": message})
 
 
-@routes.route("/messages/{group_id}", methods=["GET"])
+@routes.route("/messages/{groupId}", methods=["GET"])
 @endpoint
-def message_history(group_id):
+def message_history(groupId):
     request = routes.current_request
     caller = services.caller_id(request)
     params = query_params(request, HISTORY_QUERY)
-    return ok(services.messaging().history(caller, _known_id(group_id), **params))
+    return ok(services.messaging().history(caller, _known_id(groupId), **params))
 
 
 @routes.route("/messages", methods=["PUT"])
@@ -75,13 +75,13 @@ def my_conversations():
     return ok(services.messaging().conversations_of(caller, **params))
 
 
-@routes.route("/conversations/{conversation_id}/read", methods=["POST"])
+@routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
-def mark_read(conversation_id):
+def mark_read(conversationId):
     request = routes.current_request
     caller = services.caller_id(request)
     body = json_body(request, MARK_READ_SCHEMA)
-    return ok(services.messaging().mark_read(caller, _known_id(conversation_id), body["seq"]))
+    return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
 
 
 def _known_id(conversation_id):
