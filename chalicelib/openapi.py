@@ -225,7 +225,8 @@ def _operations():
         # Real time
         ("/realtime/ticket", "post", _op(
             "realtime", "A single-use ticket for `wss://…/?ticket=`, valid for `expiresIn` seconds.",
-            answers={201: object_schema({"ticket": {"type": "string"}, "expiresIn": {"type": "integer", "minimum": 1}})})),
+            answers={201: object_schema({"ticket": {"type": "string"},
+                                         "expiresIn": {"type": "integer", "minimum": 1}})})),
         # Service
         ("/health", "get", _op("service", "200 once the database, queue and key service answer.", public=True,
                                answers={200: object_schema({"status": {"const": "ok"}})})),
