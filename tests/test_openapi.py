@@ -1,5 +1,6 @@
 """The OpenAPI document: it names exactly the app's routes, is served at /openapi.json, is a
 valid OpenAPI 3.1 document, and publishes the request schemas the routes enforce."""
+import json
 import re
 import subprocess
 import sys
@@ -118,3 +119,13 @@ def _keywords(schema):
     if isinstance(schema.get("items"), dict):
         found |= _keywords(schema["items"])
     return found
+
+
+@pytest.mark.parametrize("method,path,headers,status", [
+    ("DELETE", "/me", {}, 405),
+    ("POST", "/register", {"Content-Type": "text/plain"}, 415),
+])
+def test_the_frameworks_own_refusals_have_the_documented_error_body(client, method, path, headers, status):
+    answer = client.http.request(method, path, headers=headers, body=b"x")
+    assert answer.status_code == status
+    assert jsonschema_rs.validator_for(openapi.ERROR_SCHEMA).is_valid(json.loads(answer.body))
