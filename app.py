@@ -8,7 +8,7 @@ from chalice import Chalice, Response
 
 from chalicelib import services, web, ws
 from chalicelib.logs import bind_request_id, configure_logging, log_access
-from chalicelib.routes import accounts, groups, messages, realtime
+from chalicelib.routes import accounts, docs, groups, messages, realtime
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
@@ -24,6 +24,7 @@ app.register_blueprint(accounts.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)
 app.register_blueprint(realtime.routes)
+app.register_blueprint(docs.routes)
 
 
 @app.on_ws_connect()

@@ -1,8 +1,10 @@
 """Use cases for accounts: sign up (both seeds), log in, who am I, find a person by email."""
 from chalicelib.auth import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
-from chalicelib.clock import iso
+from chalicelib.clock import TIME_SCHEMA, iso
 from chalicelib.errors import NotAuthenticated, NotFound
 from chalicelib.limits import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS
+from chalicelib.storage.ids import ID_SCHEMA
+from chalicelib.validation import object_schema
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
 _EMAIL = {"type": "string", "format": "email", "maxLength": 254}
@@ -39,6 +41,18 @@ EMAIL_LOOKUP_SCHEMA = {
     "additionalProperties": False,
     "properties": {"email": _EMAIL},
 }
+
+# What the API answers (published in the OpenAPI document; see user_view and Accounts.login).
+USER_SCHEMA = object_schema(
+    {"id": ID_SCHEMA, "email": {"type": "string"}, "name": {"type": "string"}, "createdAt": TIME_SCHEMA},
+    {"department": {"type": "string"}, "role": {"type": "string"}},
+)
+LOGIN_RESPONSE_SCHEMA = object_schema({
+    "token": {"type": "string", "description": "Send it as `Authorization: Bearer <token>`."},
+    "tokenType": {"const": "Bearer"},
+    "expiresIn": {"type": "integer", "minimum": 1, "description": "Seconds until the token expires."},
+    "user": USER_SCHEMA,
+})
 
 
 def normalise_email(email):

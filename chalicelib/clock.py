@@ -15,3 +15,8 @@ def iso(moment):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# The JSON Schema of a time as `iso` writes it (for the OpenAPI document).
+TIME_SCHEMA = {"type": "string", "format": "date-time"}
+OPTIONAL_TIME_SCHEMA = {"type": ["string", "null"], "format": "date-time"}

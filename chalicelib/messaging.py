@@ -17,40 +17,53 @@ from datetime import datetime, timezone
 
 from chalicelib.accounts import normalise_email
 from chalicelib.cipher import Unreadable, message_aad, open_sealed, seal
-from chalicelib.clock import iso, utcnow
+from chalicelib.clock import TIME_SCHEMA, iso, utcnow
 from chalicelib.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooLarge, Unavailable
 from chalicelib.groups.access import GroupAccess
 from chalicelib.keyring import KeyMissing
 from chalicelib.limits import DIRECT_CONVERSATIONS_STARTED_PER_USER, MESSAGES_SENT_PER_USER
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
-from chalicelib.storage.ids import ID_PATTERN, new_id
+from chalicelib.storage.ids import ID_SCHEMA, new_id
 from chalicelib.storage.messages import idempotent_message_id
+from chalicelib.validation import object_schema
 
 MAX_TEXT_CHARS = 4000
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 DEFAULT_CONVERSATIONS = 20
 MAX_CONVERSATIONS = 100
+# The highest `seq` a client may name: MongoDB compares 64-bit integers only (a larger one
+# cannot be encoded in a query), and JSON clients count exactly only up to 2**53 - 1.
+MAX_SEQ = 2**53 - 1
 
 log = logging.getLogger("messaging.messages")
 
-_CONVERSATION_ID = {"type": "string", "pattern": ID_PATTERN}
 _CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
-_TEXT = {"type": "string"}
+_TEXT = {
+    "type": "string",
+    "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
+}
 _EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-_PARTICIPANTS = {"type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
-_BEFORE = {"type": "integer", "minimum": 1}
-_AFTER = {"type": "integer", "minimum": 0}
+_PARTICIPANTS = {
+    "type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL,
+    "description": "Two different people (400 self_conversation).",
+}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": f"Page size (default {DEFAULT_PAGE})."}
+_BEFORE = {
+    "type": "integer", "minimum": 1, "maximum": MAX_SEQ,
+    "description": "Messages with a lower seq (not with `after`: 400 conflicting_cursors).",
+}
+_AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq."}
 
 SEND_SCHEMA = {
     "type": "object",
+    "description": "Exactly one of groupId and conversationId (400 missing_conversation).",
     "required": ["text"],
     "additionalProperties": False,
     "properties": {
-        "groupId": _CONVERSATION_ID,
-        "conversationId": _CONVERSATION_ID,
+        "groupId": ID_SCHEMA,
+        "conversationId": ID_SCHEMA,
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
     },
@@ -73,7 +86,7 @@ DIRECT_SEND_SCHEMA = {
             "properties": {
                 "sender": _EMAIL,
                 "text": _TEXT,
-                "timestamp": {"type": "string", "maxLength": 64},
+                "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
             },
         },
@@ -88,14 +101,67 @@ DIRECT_HISTORY_SCHEMA = {
 CONVERSATIONS_QUERY = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATIONS}},
+    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATIONS,
+                             "description": f"How many (default {DEFAULT_CONVERSATIONS})."}},
 }
 MARK_READ_SCHEMA = {
     "type": "object",
     "required": ["seq"],
     "additionalProperties": False,
-    "properties": {"seq": {"type": "integer", "minimum": 0}},
+    "properties": {"seq": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}},
 }
+
+# What the API answers (published in the OpenAPI document; see _message_view and Messaging).
+MESSAGE_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "conversationId": ID_SCHEMA,
+        "senderId": ID_SCHEMA,
+        "sender": {"type": "string", "description": "The sender's email."},
+        "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
+        "createdAt": TIME_SCHEMA,
+        "seq": {"type": "integer", "minimum": 1},
+    },
+    {
+        "clientMessageId": {"type": "string"},
+        "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
+        "undecryptable": {"const": True},
+    },
+)
+_PAGE_FIELDS = (
+    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"}},
+    {"nextBefore": {"type": "integer", "minimum": 1}, "nextAfter": {"type": "integer", "minimum": 0}},
+)
+HISTORY_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_PAGE_FIELDS[0]}, _PAGE_FIELDS[1])
+DIRECT_HISTORY_RESPONSE_SCHEMA = object_schema(
+    {"conversationId": ID_SCHEMA, "participants": {"type": "array", "items": {"type": "string"}}, **_PAGE_FIELDS[0]},
+    _PAGE_FIELDS[1],
+)
+DIRECT_SENT_SCHEMA = object_schema({"conversationId": ID_SCHEMA, "message": MESSAGE_SCHEMA})
+_PERSON = {
+    "anyOf": [
+        object_schema({"id": ID_SCHEMA, "email": {"type": "string"}, "name": {"type": "string"}}),
+        {"type": "null", "description": "The account no longer exists."},
+    ]
+}
+_COUNTS = {
+    "lastSeq": {"type": "integer", "minimum": 0},
+    "readSeq": {"type": "integer", "minimum": 0},
+    "unreadCount": {"type": "integer", "minimum": 0},
+}
+CONVERSATION_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "kind": {"type": "string", "enum": ["group", "direct"]},
+        "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
+        **_COUNTS,
+    },
+    {
+        "name": {"type": ["string", "null"], "description": "A group's name."},
+        "participants": {"type": "array", "items": _PERSON, "description": "A 1:1 chat's other person."},
+    },
+)
+READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
 def conversation_id_of(body):

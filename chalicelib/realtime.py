@@ -86,7 +86,7 @@ class Realtime:
             action = frame.get("action")
             if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
                 raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
-            validate(FRAME_SCHEMAS[action], frame, where="frame")
+            frame = validate(FRAME_SCHEMAS[action], frame, where="frame")
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
                         "markRead": self._mark_read, "presence": self._presence}
             reply = handlers[action](connection["userId"], frame)

@@ -1,14 +1,23 @@
 """Request validation from JSON Schema documents.
 
-The request schemas are plain JSON Schema (the subset below) so that the OpenAPI document
-can publish the very schemas that are enforced. Supported keywords: type, properties,
-required, additionalProperties (false only), minLength, maxLength, pattern, enum, minimum,
-maximum, items, minItems, maxItems, format (email).
+The request schemas are plain JSON Schema (the subset in KEYWORDS) so that the OpenAPI
+document can publish the very schemas that are enforced. Where this validator could differ
+from JSON Schema's meaning, it follows JSON Schema: a number with no fraction (`5.0`) is an
+integer (and is handed on as `5`), and a pattern's `$` is the end of the text (Python's `$`
+also matches before a final newline).
 """
+import functools
+import math
 import re
 
 from chalicelib.errors import InvalidInput
 
+# Every keyword a request schema may use (a test holds the OpenAPI document to it);
+# additionalProperties is supported as `false` only, format as "email" only.
+KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "minLength", "maxLength", "pattern", "enum",
+    "minimum", "maximum", "items", "minItems", "maxItems", "format", "description",
+})
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 _PY_TYPES = {
@@ -21,13 +30,24 @@ _PY_TYPES = {
 
 
 def validate(schema, value, where="body"):
-    """Return `value` if it satisfies `schema`, else raise InvalidInput naming the field."""
-    _check(schema, value, where)
-    return value
+    """`value` if it satisfies `schema` (integral numbers as ints); else InvalidInput naming the field."""
+    return _check(schema, value, where)
+
+
+def object_schema(required, optional=None):
+    """The schema of an object with exactly these fields: `required` and `optional` map names to schemas."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": {**required, **(optional or {})},
+    }
 
 
 def _check(schema, value, where):
     expected = schema.get("type")
+    if expected and _is_integral_float(value) and "integer" in _listed(expected):
+        value = int(value)
     if expected and not _has_type(value, expected):
         raise InvalidInput(f"{where} must be {_article(expected)}.")
     if "enum" in schema and value not in schema["enum"]:
@@ -38,9 +58,18 @@ def _check(schema, value, where):
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         _check_number(schema, value, where)
     elif isinstance(value, dict):
-        _check_object(schema, value, where)
+        value = _check_object(schema, value, where)
     elif isinstance(value, list):
-        _check_array(schema, value, where)
+        value = _check_array(schema, value, where)
+    return value
+
+
+def _listed(expected):
+    return expected if isinstance(expected, list) else [expected]
+
+
+def _is_integral_float(value):
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
 def _has_type(value, expected):
@@ -60,9 +89,9 @@ def _check_string(schema, value, where):
         raise InvalidInput(f"{where} must be at least {schema['minLength']} characters.")
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise InvalidInput(f"{where} must be at most {schema['maxLength']} characters.")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         raise InvalidInput(f"{where} is not in the expected format.")
-    if schema.get("format") == "email" and not EMAIL_PATTERN.match(value):
+    if schema.get("format") == "email" and not EMAIL_PATTERN.fullmatch(value):
         raise InvalidInput(f"{where} must be an email address.")
 
 
@@ -82,9 +111,11 @@ def _check_object(schema, value, where):
         unknown = sorted(set(value) - set(properties))
         if unknown:
             raise InvalidInput(f"{where} has unknown field(s): {', '.join(unknown)}.")
+    checked = dict(value)
     for name, sub_schema in properties.items():
         if name in value:
-            _check(sub_schema, value[name], _join(where, name))
+            checked[name] = _check(sub_schema, value[name], _join(where, name))
+    return checked
 
 
 def _check_array(schema, value, where):
@@ -93,8 +124,16 @@ def _check_array(schema, value, where):
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         raise InvalidInput(f"{where} must have at most {schema['maxItems']} item(s).")
     if "items" in schema:
-        for index, item in enumerate(value):
-            _check(schema["items"], item, f"{where}[{index}]")
+        return [_check(schema["items"], item, f"{where}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern):
+    """`pattern` as Python reads it with JSON Schema's meaning: a final `$` is the end of the text."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def _join(where, name):

@@ -7,6 +7,7 @@ Every route is wrapped by `endpoint`, so a domain error becomes its status and e
 import functools
 import json
 import logging
+import re
 
 from chalice import CORSConfig, Response
 
@@ -138,12 +139,15 @@ def query_params(request, schema):
     for name, value in raw.items():
         spec = schema.get("properties", {}).get(name, {})
         if spec.get("type") == "integer":
-            try:
-                value = int(value)
-            except ValueError:
-                raise InvalidInput(f"{name} must be a whole number.") from None
+            # Digits only: int() would also take " 5", "5_0" and other scripts' digits.
+            if not _WHOLE_NUMBER.fullmatch(value):
+                raise InvalidInput(f"{name} must be a whole number.")
+            value = int(value)
         params[name] = value
     return validate(schema, params, where="query")
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,30}")
 
 
 def source_address(request):

@@ -152,7 +152,8 @@ def rest_app(pool, route_templates, handler_name="app", static_dirs=None, prefli
     application = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1)
     for prefix, directory in (static_dirs or {}).items():
         _serve_folder(application, prefix, directory)
-    application.router.add_route("*", "/{tail:.*}", handle)
+    # Every path reaches `handle`, one holding an encoded newline (%0A) too, which `.` misses.
+    application.router.add_route("*", "/{tail:[\\s\\S]*}", handle)
     return application
 
 

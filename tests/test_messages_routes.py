@@ -168,11 +168,20 @@ class TestPagination:
 
     @pytest.mark.parametrize(
         "query",
-        ["limit=0", "limit=101", "limit=ten", "before=0", "after=-1", "before=3&after=1", "since=1", "limit=1.5"],
+        ["limit=0", "limit=101", "limit=ten", "before=0", "after=-1", "before=3&after=1", "since=1", "limit=1.5",
+         "limit=%205", "limit=5_0", "limit=%D9%A3",
+         # Found by fuzzing: past 2**63 MongoDB cannot encode the number and the query was a 500.
+         f"before={2**63}", f"after={2**63}", f"after={2**53}", "after=99999999999999999999999"],
     )
     def test_bad_paging_parameters_are_400(self, client, group, bob, query):
         status, body, _ = call(client, "GET", f"/messages/{group}?{query}", token=bob[1])
         assert status == 400 and body["error"]["message"]
+
+    def test_the_highest_cursor_a_client_may_name_is_an_ordinary_page(self, client, group, bob, seven):
+        status, body, _ = call(client, "GET", f"/messages/{group}?before={2**53 - 1}&limit=2", token=bob[1])
+        assert status == 200 and [m["seq"] for m in body["messages"]] == [6, 7]
+        status, body, _ = call(client, "GET", f"/messages/{group}?after={2**53 - 1}", token=bob[1])
+        assert status == 200 and body["messages"] == []
 
     def test_limit_100_is_allowed(self, client, group, bob, seven):
         status, body, _ = call(client, "GET", f"/messages/{group}?limit=100", token=bob[1])
@@ -262,6 +271,13 @@ class TestDirectSeedRoutes:
                                {"participants": self.PAIR, "limit": 2, "before": 3}, token=bob[1])
         assert [m["text"] for m in body["messages"]] == ["n0", "n1"] and not body["hasMore"]
 
+    @pytest.mark.parametrize("cursor", [{"after": 2**63}, {"before": 10**23}])
+    def test_cursors_too_large_for_the_database_are_400(self, client, alice, bob, cursor):
+        # Found by fuzzing: these were a 500 (OverflowError encoding the query).
+        self.put(client, alice[1], text="hi")
+        status, body, _ = call(client, "POST", "/messages", {"participants": self.PAIR, **cursor}, token=bob[1])
+        assert status == 400 and body["error"]["code"] == "invalid_input"
+
 
 class TestConversationRoutes:
     def test_listing_and_marking_read(self, client, group, alice, bob):
@@ -276,9 +292,16 @@ class TestConversationRoutes:
         assert call(client, "GET", "/conversations", token=bob[1])[1]["conversations"][0]["unreadCount"] == 1
         assert call(client, "GET", "/conversations", token=alice[1])[1]["conversations"][0]["unreadCount"] == 0
 
-    @pytest.mark.parametrize("body", [{}, {"seq": -1}, {"seq": "2"}, {"seq": 1, "x": 1}])
+    @pytest.mark.parametrize("body", [{}, {"seq": -1}, {"seq": "2"}, {"seq": 1, "x": 1}, {"seq": 2**63}, {"seq": 1.5}])
     def test_bad_read_marks_are_400(self, client, group, bob, body):
         assert call(client, "POST", f"/conversations/{group}/read", body, token=bob[1])[0] == 400
+
+    def test_a_whole_number_written_with_a_fraction_is_a_whole_number(self, client, group, alice, bob):
+        # JSON Schema's "integer" (which the OpenAPI document promises) takes 2.0 as 2.
+        for text in ("one", "two", "three"):
+            send(client, alice[1], group, text)
+        status, body, _ = call(client, "POST", f"/conversations/{group}/read", {"seq": 2.0}, token=bob[1])
+        assert status == 200 and body["readSeq"] == 2 and isinstance(body["readSeq"], int)
 
     def test_outsider_cannot_mark_read(self, client, group, carol):
         assert call(client, "POST", f"/conversations/{group}/read", {"seq": 1}, token=carol[1])[0] == 403

@@ -2,6 +2,7 @@
 import pytest
 
 from chalicelib.errors import InvalidInput
+from chalicelib.storage.ids import ID_SCHEMA, is_id
 from chalicelib.validation import validate
 
 SCHEMA = {
@@ -57,3 +58,35 @@ def test_refuses_invalid_bodies_naming_the_field(body, message):
     with pytest.raises(InvalidInput) as raised:
         validate(SCHEMA, body)
     assert message in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "schema, value",
+    [
+        # Python's `$` also matches before a final newline; JSON Schema's (ECMA-262) does not.
+        ({"type": "string", "pattern": "^[a-z]+$"}, "abc\n"),
+        ({"type": "string", "format": "email"}, "a@example.com\n"),
+        ({"type": "integer"}, float("inf")),
+        ({"type": "integer"}, 2.5),
+    ],
+)
+def test_follows_json_schema_where_python_would_differ(schema, value):
+    with pytest.raises(InvalidInput):
+        validate(schema, value)
+
+
+def test_a_whole_number_written_with_a_fraction_is_an_integer_and_handed_on_as_one():
+    checked = validate(SCHEMA, {"name": "a", "count": 10.0, "tags": ["x"]})
+    assert checked == {"name": "a", "count": 10, "tags": ["x"]} and isinstance(checked["count"], int)
+    with pytest.raises(InvalidInput):
+        validate(SCHEMA, {"name": "a", "count": 11.0})  # the limits still apply
+
+
+def test_an_id_with_a_trailing_newline_is_not_an_id():
+    assert is_id("abcdefgh") and not is_id("abcdefgh\n")
+    with pytest.raises(InvalidInput):
+        validate(ID_SCHEMA, "abcdefgh\n")
+
+
+def test_an_escaped_dollar_keeps_its_meaning():
+    assert validate({"type": "string", "pattern": "^a\\$"}, "a$") == "a$"

@@ -1,9 +1,7 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
-import re
-
 from chalicelib.errors import InvalidInput
 from chalicelib.storage.groups import OPEN, PRIVATE
-from chalicelib.storage.ids import ID_PATTERN
+from chalicelib.storage.ids import is_id
 
 MAX_NAME_CHARS = 100
 MAX_COOLDOWN_SECONDS = 30 * 24 * 3600
@@ -11,10 +9,16 @@ MAX_BAN_SECONDS = 365 * 24 * 3600
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 
-_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS}
+_NAME = {
+    "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": "^[^\\u0000-\\u001f]*$",
+    "description": "No control characters; trimmed, and must hold a visible character (400 invalid_name).",
+}
 _COOLDOWN = {"type": "integer", "minimum": 0, "maximum": MAX_COOLDOWN_SECONDS}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
-_CURSOR = {"type": "string", "minLength": 1, "maxLength": 512}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": f"Page size (default {DEFAULT_PAGE})."}
+_CURSOR = {
+    "type": "string", "minLength": 1, "maxLength": 512,
+    "description": "The nextCursor of the previous page (400 invalid_cursor for anything else).",
+}
 
 CREATE_SCHEMA = {
     "type": "object",
@@ -29,6 +33,7 @@ CREATE_SCHEMA = {
 # The type of a group is fixed at creation: members joined under its rules.
 UPDATE_SCHEMA = {
     "type": "object",
+    "description": "At least one field (400 nothing_to_change).",
     "additionalProperties": False,
     "properties": {"name": _NAME, "rejoinCooldownSeconds": _COOLDOWN},
 }
@@ -48,12 +53,9 @@ DISCOVER_QUERY = {
     "properties": {"q": {"type": "string", "maxLength": MAX_NAME_CHARS}, "limit": _LIMIT, "cursor": _CURSOR},
 }
 
-_ID = re.compile(ID_PATTERN)
-
-
 def require_id(value, name):
     """`value` if it is a well-formed id; InvalidInput naming the path part otherwise."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not is_id(value):
         raise InvalidInput(f"{name} is not a valid id.", "invalid_id")
     return value
 

@@ -1,5 +1,40 @@
-"""What callers see of groups and memberships: JSON-ready dicts with ISO 8601 UTC times."""
-from chalicelib.clock import iso
+"""What callers see of groups and memberships: JSON-ready dicts with ISO 8601 UTC times,
+and the JSON Schema of each (published in the OpenAPI document)."""
+from chalicelib.clock import OPTIONAL_TIME_SCHEMA, TIME_SCHEMA, iso
+from chalicelib.storage.groups import OPEN, PRIVATE
+from chalicelib.storage.ids import ID_SCHEMA
+from chalicelib.validation import object_schema as _object
+
+_TYPE = {"type": "string", "enum": [OPEN, PRIVATE]}
+_ROLE = {"type": "string", "enum": ["owner", "member"]}
+
+
+GROUP_SCHEMA = _object({
+    "id": ID_SCHEMA,
+    "name": {"type": "string"},
+    "type": _TYPE,
+    "ownerId": ID_SCHEMA,
+    "rejoinCooldownSeconds": {"type": "integer", "minimum": 0},
+    "memberCount": {"type": "integer", "minimum": 1},
+    "createdAt": TIME_SCHEMA,
+})
+MY_GROUP_SCHEMA = _object({
+    **GROUP_SCHEMA["properties"],
+    "membership": _object({"role": _ROLE, "joinedAt": TIME_SCHEMA}),
+})
+GROUP_PREVIEW_SCHEMA = _object({"id": ID_SCHEMA, "name": {"type": "string"}, "type": _TYPE})
+MEMBERSHIP_SCHEMA = _object({
+    "groupId": ID_SCHEMA, "userId": ID_SCHEMA, "state": {"const": "member"}, "role": _ROLE, "joinedAt": TIME_SCHEMA,
+})
+MEMBER_SCHEMA = _object({"userId": ID_SCHEMA, "role": _ROLE, "joinedAt": TIME_SCHEMA}, {"name": {"type": "string"}})
+REQUEST_SCHEMA = _object(
+    {"groupId": ID_SCHEMA, "userId": ID_SCHEMA, "state": {"const": "pending"}, "requestedAt": TIME_SCHEMA},
+    {"name": {"type": "string"}},
+)
+BAN_VIEW_SCHEMA = _object(
+    {"groupId": ID_SCHEMA, "userId": ID_SCHEMA, "bannedAt": TIME_SCHEMA, "bannedUntil": OPTIONAL_TIME_SCHEMA},
+    {"name": {"type": "string"}},
+)
 
 
 def group_view(group):

@@ -1,7 +1,5 @@
 """Messages: /messages/send, /messages/{groupId}, PUT and POST /messages (the 1:1 seed),
 /conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
-import re
-
 from chalice import Blueprint
 
 from chalicelib import services
@@ -15,11 +13,10 @@ from chalicelib.messaging import (
     SEND_SCHEMA,
     conversation_id_of,
 )
-from chalicelib.storage.ids import ID_PATTERN
+from chalicelib.storage.ids import is_id
 from chalicelib.web import created, endpoint, json_body, ok, query_params
 
 routes = Blueprint(__name__)
-_ID = re.compile(ID_PATTERN)
 
 
 @routes.route("/messages/send", methods=["POST"])
@@ -34,13 +31,13 @@ def send_message():
     return created({"message": message})
 
 
-@routes.route("/messages/{group_id}", methods=["GET"])
+@routes.route("/messages/{groupId}", methods=["GET"])
 @endpoint
-def message_history(group_id):
+def message_history(groupId):
     request = routes.current_request
     caller = services.caller_id(request)
     params = query_params(request, HISTORY_QUERY)
-    return ok(services.messaging().history(caller, _known_id(group_id), **params))
+    return ok(services.messaging().history(caller, _known_id(groupId), **params))
 
 
 @routes.route("/messages", methods=["PUT"])
@@ -78,17 +75,17 @@ def my_conversations():
     return ok(services.messaging().conversations_of(caller, **params))
 
 
-@routes.route("/conversations/{conversation_id}/read", methods=["POST"])
+@routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
-def mark_read(conversation_id):
+def mark_read(conversationId):
     request = routes.current_request
     caller = services.caller_id(request)
     body = json_body(request, MARK_READ_SCHEMA)
-    return ok(services.messaging().mark_read(caller, _known_id(conversation_id), body["seq"]))
+    return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
 
 
 def _known_id(conversation_id):
     """A path id that cannot name anything is unknown (404), like any id that names nothing."""
-    if not _ID.match(conversation_id):
+    if not is_id(conversation_id):
         raise NotFound("There is no such conversation.", "conversation_not_found")
     return conversation_id
