@@ -38,7 +38,8 @@ IN_PROCESS_ENV = {
 
 
 class Services:
-    """MongoDB and moto on free ports; `env` is what a handler process needs to use them."""
+    """MongoDB (MONGO_URI, else the embedded server) and moto on free ports, and a stand-in
+    @connections endpoint; `env` is what a handler process needs to use them."""
 
     def __init__(self, database="bench_inproc", queue_name="bench-fanout-inproc"):
         self._database = database
@@ -50,7 +51,8 @@ class Services:
         from devstack.provision import provision_kms, provision_queues
 
         try:
-            mongo_uri = os.environ.get("BENCH_MONGO_URI") or self._stack.enter_context(_embedded_mongo())
+            self.mongo = "MONGO_URI" if os.environ.get("MONGO_URI") else "embedded SecantusDB"
+            mongo_uri = os.environ.get("MONGO_URI") or self._stack.enter_context(_embedded_mongo())
             aws_endpoint = self._stack.enter_context(_moto())
             self.mongo_uri, self.aws_endpoint = mongo_uri, aws_endpoint
             self.env = {**IN_PROCESS_ENV, "MONGO_URI": mongo_uri, "MONGO_DB": self._database,

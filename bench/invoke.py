@@ -3,9 +3,7 @@ Lambda does (the same shapes devstack/ builds), and a stand-in @connections endp
 
 Kept light on imports: cold-start children use it to measure a handler's memory.
 """
-import http.server
 import json
-import threading
 import time
 import uuid
 
@@ -30,14 +28,20 @@ class Handlers:
     """The app's handlers, called as Lambda calls them; REST answers come back parsed."""
 
     def __init__(self, app_module):
-        from devstack.rest import Routes
-
         self._app = app_module
-        self._routes = Routes(list(app_module.app.routes))
+        self._routes = None
 
     def rest(self, method, path, body=None, token=None, query=None):
         """(status, parsed JSON body) of one REST request."""
+        if self._routes is None:
+            from devstack.rest import Routes  # aiohttp comes with it: not in memory-measuring children
+
+            self._routes = Routes(list(self._app.app.routes))
         resource, path_parameters = self._routes.match(path)
+        return self.rest_to(resource, path_parameters, method, path, body, token, query)
+
+    def rest_to(self, resource, path_parameters, method, path, body=None, token=None, query=None):
+        """`rest` with the route template and its parameters given."""
         headers = {"content-type": "application/json", "host": "bench.local"}
         if token:
             headers["authorization"] = f"Bearer {token}"
@@ -89,13 +93,17 @@ def _ws_event(connection_id, route_key, event_type):
 
 
 class ConnectionsEndpoint:
-    """A stand-in for API Gateway's @connections API that accepts every POST (and counts it).
+    """A stand-in for API Gateway's @connections API that accepts every POST (and counts it),
+    optionally after a simulated network delay.
 
     Used where a benchmark invokes handlers in this process; the fan-out and load benchmarks
     use the local gateway's real @connections API instead.
     """
 
-    def __init__(self):
+    def __init__(self, delay_seconds=0.0):
+        import http.server
+        import threading
+
         self.posts = 0
         endpoint = self
 
@@ -104,6 +112,8 @@ class ConnectionsEndpoint:
 
             def do_POST(self):  # noqa: N802 - http.server's naming
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if delay_seconds:
+                    time.sleep(delay_seconds)  # a network round trip, simulated
                 endpoint.posts += 1
                 self.send_response(200)
                 self.send_header("Content-Length", "0")

@@ -14,6 +14,7 @@ from bench import counting
 from bench.invoke import Handlers
 
 BUDGET_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "budget.json")
+PASSWORD = "bench password"
 FANOUT_MEMBERS = 3  # members (one connection each) of the group in the fan-out job measured
 
 # What each operation is, in the order of the report.
@@ -42,7 +43,7 @@ def measure():
 
     from chalicelib import services
 
-    scenario = _Scenario(Handlers(app_module))
+    scenario = Scenario(Handlers(app_module))
     results = {}
     for name in OPERATIONS:
         prepare = getattr(scenario, name)
@@ -75,48 +76,49 @@ def over_budget(results, budget):
     return problems
 
 
-class _Scenario:
-    """Each method sets one operation up and returns it, to be run (and counted) later."""
+class Scenario:
+    """Each operation's method sets it up and returns it, to be run (and counted) later."""
 
     def __init__(self, handlers):
         self.h = handlers
-        self.owner = self._user()
-        self.member = self._user()
-        self.group = self._group(self.owner)
-        self._join(self.member, self.group)
+        self.do = Actions(handlers)
+        self.owner = self.do.user()
+        self.member = self.do.user()
+        self.group = self.do.group(self.owner)
+        self.do.join(self.member, self.group)
         for index in range(50):
-            self._send(self.member, self.group, f"history {index}")
+            self.do.send(self.member, self.group, f"history {index}")
 
     # Accounts -------------------------------------------------------------------------------
 
     def register(self):
-        return lambda: self._register(self._email())
+        return lambda: self.do.register(self.do.email())
 
     def login(self):
-        email = self._email()
-        self._register(email)
-        return lambda: self._token(email)
+        email = self.do.email()
+        self.do.register(email)
+        return lambda: self.do.token(email)
 
     # Groups ---------------------------------------------------------------------------------
 
     def createGroup(self):  # noqa: N802 - named as in the report
-        return lambda: self._group(self.owner)
+        return lambda: self.do.group(self.owner)
 
     def join(self):
-        user = self._user()
-        return lambda: self._join(user, self.group)
+        user = self.do.user()
+        return lambda: self.do.join(user, self.group)
 
     # Messages -------------------------------------------------------------------------------
 
     def send(self):
-        return lambda: self._send(self.member, self.group)
+        return lambda: self.do.send(self.member, self.group)
 
     def firstSend(self):  # noqa: N802
-        group = self._group(self.owner)
-        return lambda: self._send(self.owner, group)
+        group = self.do.group(self.owner)
+        return lambda: self.do.send(self.owner, group)
 
     def historyPage(self):  # noqa: N802
-        return self._history
+        return lambda: self.do.history(self.member, self.group)
 
     def historyPageColdKey(self):  # noqa: N802
         from chalicelib import services
@@ -124,102 +126,114 @@ class _Scenario:
         def cold_history():
             services.keyring.cache_clear()  # a new, empty key cache, as in a freshly started Lambda
             services.messaging.cache_clear()
-            self._history()
+            self.do.history(self.member, self.group)
 
         return cold_history
 
     def directSend(self):  # noqa: N802
-        one, other = self._user(), self._user()
-        self._direct(one, other)
-        return lambda: self._direct(one, other)
+        one, other = self.do.user(), self.do.user()
+        self.do.direct(one, other)
+        return lambda: self.do.direct(one, other)
 
     # Real time ------------------------------------------------------------------------------
 
     def connect(self):
-        return lambda: self._connect(self.member)
+        return lambda: self.do.connect(self.member)
 
     def wsSend(self):  # noqa: N802
         # One connection for the warm-up and the counted frame: a frame in an open rate window.
-        connection = self._ws_connection = getattr(self, "_ws_connection", None) or self._connect(self.member)
+        if not hasattr(self, "_ws_connection"):
+            self._ws_connection = self.do.connect(self.member)
         frame = {"action": "sendMessage", "conversationId": self.group, "text": "over ws"}
-        return lambda: self.h.ws_message(connection, frame)
+        return lambda: self.h.ws_message(self._ws_connection, frame)
 
     def disconnect(self):
-        connection = self._connect(self.member)
+        connection = self.do.connect(self.member)
         return lambda: self.h.ws_disconnect(connection)
 
     def fanoutJob(self):  # noqa: N802
-        people = [self._user() for _ in range(FANOUT_MEMBERS)]  # new users: no other connections
-        group = self._group(people[0])
-        for person in people[1:]:
-            self._join(person, group)
-        return self._fanout(people, lambda: self._send(people[0], group))
+        jobs = self.do.group_fanout_jobs(FANOUT_MEMBERS)
+        return lambda: self._deliver(jobs)
 
     def fanoutDirectJob(self):  # noqa: N802
-        one, other = self._user(), self._user()
-        return self._fanout([one, other], lambda: self._direct(one, other))
-
-    # Helpers --------------------------------------------------------------------------------
-
-    def _fanout(self, people, send):
-        """The fan-out job of what `send` sends, with every one of `people` connected once."""
-        for person in people:
-            self._connect(person)
+        one, other = self.do.user(), self.do.user()
+        self.do.connect(one)
+        self.do.connect(other)
         _drain_jobs()
-        send()
+        self.do.direct(one, other)
         jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
 
-        def deliver():
-            answer = self.h.fanout(jobs)
-            assert answer == {"batchItemFailures": []}, answer
+    def _deliver(self, jobs):
+        answer = self.h.fanout(jobs)
+        assert answer == {"batchItemFailures": []}, answer
 
-        return deliver
 
-    def _email(self):
+class Actions:
+    """Users, groups, messages and connections made through the handlers, for set-ups."""
+
+    def __init__(self, handlers):
+        self.h = handlers
+
+    def email(self):
         return f"bench-{uuid.uuid4().hex[:12]}@example.com"
 
-    def _register(self, email):
-        status, body = self.h.rest("POST", "/register", {"email": email, "password": "bench password", "name": "B"})
+    def register(self, email):
+        status, body = self.h.rest("POST", "/register", {"email": email, "password": PASSWORD, "name": "Bench"})
         assert status == 201, body
         return body["user"]
 
-    def _user(self):
-        email = self._email()
-        return {"id": self._register(email)["id"], "email": email, "token": self._token(email)}
+    def user(self):
+        """A new signed-up, logged-in user: {id, email, token}."""
+        email = self.email()
+        return {"id": self.register(email)["id"], "email": email, "token": self.token(email)}
 
-    def _token(self, email):
-        status, body = self.h.rest("POST", "/login", {"email": email, "password": "bench password"})
+    def token(self, email):
+        status, body = self.h.rest("POST", "/login", {"email": email, "password": PASSWORD})
         assert status == 200, body
         return body["token"]
 
-    def _group(self, owner):
+    def group(self, owner):
         status, body = self.h.rest("POST", "/groups/create", {"name": "Bench", "type": "open"}, token=owner["token"])
         assert status == 201, body
         return body["group"]["id"]
 
-    def _join(self, user, group_id):
+    def join(self, user, group_id):
         status, body = self.h.rest("POST", f"/groups/{group_id}/request/{user['id']}", token=user["token"])
         assert status == 200, body
 
-    def _send(self, user, group_id, text="hello group"):
+    def send(self, user, group_id, text="hello group"):
         status, body = self.h.rest("POST", "/messages/send", {"groupId": group_id, "text": text}, token=user["token"])
         assert status == 201, body
 
-    def _direct(self, sender, other):
+    def direct(self, sender, other):
         body = {"participants": [sender["email"], other["email"]],
                 "message": {"sender": sender["email"], "text": "hello 1:1"}}
         status, answer = self.h.rest("PUT", "/messages", body, token=sender["token"])
         assert status == 201, answer
 
-    def _history(self):
-        status, body = self.h.rest("GET", f"/messages/{self.group}", token=self.member["token"], query={"limit": "50"})
+    def history(self, user, group_id):
+        status, body = self.h.rest("GET", f"/messages/{group_id}", token=user["token"], query={"limit": "50"})
         assert status == 200 and len(body["messages"]) == 50, body
 
-    def _connect(self, user):
+    def connect(self, user):
         connection_id = uuid.uuid4().hex
         answer = self.h.ws_connect(connection_id, user["token"])
         assert answer["statusCode"] == 200, answer
         return connection_id
+
+    def group_fanout_jobs(self, members):
+        """The fan-out job bodies of one message to a new group of `members` new users, each
+        connected once (their only connection)."""
+        people = [self.user() for _ in range(members)]
+        group = self.group(people[0])
+        for person in people[1:]:
+            self.join(person, group)
+        for person in people:
+            self.connect(person)
+        _drain_jobs()
+        self.send(people[0], group)
+        return _drain_jobs()
 
 
 def _drain_jobs():
