@@ -40,10 +40,14 @@ def install():
     global _installed
     if _installed:
         return
+    from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
 
     monitoring.register(_CommandCounter())
-    reset_for_tests()  # a client made before the listener would not report to it
+    # A client made before the listener would not report to it: start a new one, and forget
+    # the services built on the old one.
+    reset_for_tests()
+    services.forget_all()
     _installed = True
 
 

@@ -30,6 +30,7 @@ OPERATIONS = {
     "directSend": "PUT /messages (1:1, warm)",
     "connect": "WebSocket $connect (token)",
     "wsSend": "WebSocket sendMessage frame (stores, enqueues, acks)",
+    "typing": "WebSocket typing frame (enqueues the indicator for the other members)",
     "disconnect": "WebSocket $disconnect",
     "fanoutJob": f"fan-out job: group message to {FANOUT_MEMBERS} members, 1 connection each",
     "fanoutDirectJob": "fan-out job: 1:1 message to 2 participants, 1 connection each",
@@ -145,6 +146,12 @@ class Scenario:
         if not hasattr(self, "_ws_connection"):
             self._ws_connection = self.do.connect(self.member)
         frame = {"action": "sendMessage", "conversationId": self.group, "text": "over ws"}
+        return lambda: self.h.ws_message(self._ws_connection, frame)
+
+    def typing(self):
+        if not hasattr(self, "_ws_connection"):
+            self._ws_connection = self.do.connect(self.member)
+        frame = {"action": "typing", "conversationId": self.group, "isTyping": True}
         return lambda: self.h.ws_message(self._ws_connection, frame)
 
     def disconnect(self):
