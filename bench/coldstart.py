@@ -1,6 +1,7 @@
 """Cold start: what a fresh Lambda of this app pays before and during its first invocation.
 
-Import time is measured in fresh interpreters, alternating the variants round by round so
+Import time is the CPU time of the imports in fresh interpreters (time spent waiting for a
+core that other work holds is not import time), alternating the variants round by round so
 that drift in the machine's load hits them alike; each figure is a median, and the ratio is
 the median of the per-round ratios. The floor is `import boto3, pymongo`: every handler
 needs both sooner or later. `import app` alone defers them (and bcrypt, jwt, cryptography)
@@ -32,30 +33,93 @@ IMPORTS = {
         "from cryptography.hazmat.primitives.ciphers.aead import AESGCM"  # message text
     ),
 }
-_TIMED = "import time\nstarted = time.perf_counter()\nexec({code!r})\nprint(time.perf_counter() - started)"
+# CPU time is the figure (waiting for a core shared with other work is not import time); wall too.
+_TIMED = ("import time\nwall, cpu = time.perf_counter(), time.process_time()\nexec({code!r})\n"
+          "print(time.process_time() - cpu, time.perf_counter() - wall)")
 
 FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "websocket_disconnect", "fanout")
 FANOUT_MEMBERS = 50
 
 
 def measure_imports(rounds=9):
-    """{variant: {"medianMs", "runsMs"}, "ratio": ...}: import times in fresh interpreters."""
+    """{variant: {"medianMs", "runsMs", "medianWallMs"}, "ratio...": ...}: the CPU time of each
+    variant's imports in fresh interpreters (and the wall time, for reference)."""
     runs = {name: [] for name in IMPORTS}
+    walls = {name: [] for name in IMPORTS}
     ratios = []
     names = list(IMPORTS)
     for round_ in range(rounds):
         order = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
         timed = {name: _import_seconds(IMPORTS[name]) for name in order}
-        for name, seconds in timed.items():
-            runs[name].append(seconds * 1000)
-        ratios.append(timed["appFirstRequest"] / timed["floor"])
-    result = {name: {"medianMs": round(statistics.median(values), 1), "runsMs": [round(v, 1) for v in values]}
+        for name, (cpu, wall) in timed.items():
+            runs[name].append(cpu * 1000)
+            walls[name].append(wall * 1000)
+        ratios.append(timed["appFirstRequest"][0] / timed["floor"][0])
+    result = {name: {"medianMs": round(statistics.median(values), 1), "runsMs": [round(v, 1) for v in values],
+                     "medianWallMs": round(statistics.median(walls[name]), 1)}
               for name, values in runs.items()}
     result["code"] = IMPORTS
     result["rounds"] = rounds
     result["ratioAppFirstRequestToFloor"] = round(statistics.median(ratios), 3)
     result["ratioAppToFloor"] = round(result["app"]["medianMs"] / result["floor"]["medianMs"], 3)
     return result
+
+
+def import_profile(runs=3):
+    """Where "import app + first request" spends its time beyond the floor: the self time of
+    every module the floor does not import, by top-level package (median over `runs`, ms,
+    from `python -X importtime`)."""
+    floor_modules = set(_import_times(IMPORTS["floor"]))
+    by_package = {}
+    for _ in range(runs):
+        totals = {}
+        for module, self_us in _import_times(IMPORTS["appFirstRequest"]).items():
+            if module not in floor_modules:
+                package = module.split(".")[0]
+                totals[package] = totals.get(package, 0) + self_us / 1000
+        for package, milliseconds in totals.items():
+            by_package.setdefault(package, []).append(milliseconds)
+    medians = {package: round(statistics.median(values), 1) for package, values in by_package.items()}
+    return dict(sorted(medians.items(), key=lambda item: -item[1]))
+
+
+def _import_times(code):
+    """{module: self time in microseconds} of `code` in a fresh interpreter."""
+    answer = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=120)
+    times = {}
+    for line in answer.stderr.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            self_us, _, name = line[len("import time:"):].split("|")
+            times[name.strip()] = int(self_us)
+    return times
+
+
+def compile_cost(repeats=5):
+    """CPU ms to compile the sources a cold start needs when the deployment package carries no
+    bytecode for them (Lambda's file system is read-only, so nothing is cached between cold
+    starts): the app's own modules, and chalice/app.py, which `chalice package` ships as source."""
+    import glob
+
+    import chalice
+
+    chalice_dir = os.path.dirname(chalice.__file__)
+    groups = {
+        "app": [os.path.join(ROOT, "app.py")] + sorted(glob.glob(os.path.join(ROOT, "chalicelib", "**", "*.py"),
+                                                                 recursive=True)),
+        "chalice": [os.path.join(chalice_dir, "app.py"), os.path.join(chalice_dir, "__init__.py")],
+    }
+    costs = {}
+    for name, paths in groups.items():
+        sources = [(path, open(path, encoding="utf-8").read()) for path in paths]
+        timings = []
+        for _ in range(repeats):
+            started = time.process_time()
+            for path, source in sources:
+                compile(source, path, "exec")
+            timings.append((time.process_time() - started) * 1000)
+        costs[name] = {"files": len(paths), "cpuMs": round(statistics.median(timings), 1)}
+    return costs
 
 
 def measure_memory():
@@ -78,9 +142,11 @@ def measure_memory():
 
 
 def _import_seconds(code):
+    """(CPU seconds, wall seconds) that `code` takes in a fresh interpreter."""
     answer = subprocess.run([sys.executable, "-c", _TIMED.format(code=code)], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
-    return float(answer.stdout.strip().splitlines()[-1])
+    cpu, wall = answer.stdout.strip().splitlines()[-1].split()
+    return float(cpu), float(wall)
 
 
 def _set_up_invocations():
