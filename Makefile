@@ -24,6 +24,14 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# BENCH_ARGS=--quick for a short run; docs/benchmarks.md.
+$(VENV)/.bench-installed: $(INSTALLED) requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .local .pytest_cache
 
