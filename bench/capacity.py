@@ -76,10 +76,11 @@ def _rates_per_user(work, profile):
     group_posts = connected_members * profile["connectionsPerUser"]  # the sender's devices too
     direct_posts = (1 + profile["connectedShare"]) * profile["connectionsPerUser"]
     typing_share_group = group_sends / (group_sends + direct_sends)
-    typing_posts = (typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"]) \
-        * profile["connectionsPerUser"]
+    typing_posts = profile["connectionsPerUser"] * (
+        typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
     rates = {
-        "restRequests": group_sends + direct_sends + profile["historyPagesPerHour"] / hour + profile["loginsPerHour"] / hour,
+        "restRequests": (group_sends + direct_sends + profile["historyPagesPerHour"] / hour
+                         + profile["loginsPerHour"] / hour),
         "webSocketFrames": typing,
         "connects": profile["connectsPerHour"] / hour,
         "logins": profile["loginsPerHour"] / hour,
@@ -101,7 +102,8 @@ def _rates_per_user(work, profile):
     # KMS: at most one Decrypt per request that touches a key (every key-cache miss), at
     # least one per conversation a Lambda touches per cache age (10 minutes).
     rates["kmsUpperBound"] = rates["sends"] + rates["historyPages"]
-    rates["apiGatewayRequests"] = rates["restRequests"] + rates["webSocketFrames"] + rates["connects"] * 2 + rates["posts"]
+    rates["apiGatewayRequests"] = (rates["restRequests"] + rates["webSocketFrames"] + rates["connects"] * 2
+                                   + rates["posts"])
     return rates
 
 
@@ -151,13 +153,15 @@ def _needs(per_user, durations, users, deployed):
     total = sum(concurrency.values())
     warm = sum(math.ceil(value * deployed["warmEnvironmentsPerConcurrency"]) for value in concurrency.values())
     connections = warm * deployed["mongoConnectionsPerEnvironment"]
-    tier = next((name for name, limit in ATLAS_CONNECTIONS_PER_NODE.items() if connections <= limit * 0.8), "beyond M60")
+    fitting = [name for name, limit in ATLAS_CONNECTIONS_PER_NODE.items() if connections <= limit * 0.8]
+    tier = fitting[0] if fitting else "beyond M60"
     return {
         "apiGatewayRequestsPerSecond": round(rate["apiGatewayRequests"]),
         "connectionsPostsPerSecond": round(rate["posts"]),
         "webSocketNewConnectionsPerSecond": round(rate["connects"], 1),
         "reconnectEveryoneMinutes": round(users / QUOTAS["webSocketNewConnectionsPerSecond"] / 60, 1),
-        "lambdaConcurrency": {name: round(value, 1) for name, value in concurrency.items()} | {"total": round(total, 1)},
+        "lambdaConcurrency": {**{name: round(value, 1) for name, value in concurrency.items()},
+                              "total": round(total, 1)},
         "warmEnvironments": warm,
         "atlasConnectionsOnPrimary": connections,
         "atlasTierForConnections": tier,

@@ -44,6 +44,7 @@ FANOUT_MEMBERS = 50
 def measure_imports(rounds=9):
     """{variant: {"medianMs", "runsMs", "medianWallMs"}, "ratio...": ...}: the CPU time of each
     variant's imports in fresh interpreters (and the wall time, for reference)."""
+    _import_seconds(IMPORTS["appFirstRequest"])  # writes the app's bytecode, as the packages have theirs
     runs = {name: [] for name in IMPORTS}
     walls = {name: [] for name in IMPORTS}
     ratios = []
@@ -86,7 +87,7 @@ def import_profile(runs=3):
 def _import_times(code):
     """{module: self time in microseconds} of `code` in a fresh interpreter."""
     answer = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True, timeout=120)
+                            text=True, check=True, timeout=120, env=_child_env())
     times = {}
     for line in answer.stderr.splitlines():
         if line.startswith("import time:") and "self [us]" not in line:
@@ -132,7 +133,7 @@ def measure_memory():
     results = {}
     for function in FUNCTIONS:
         answer = subprocess.run([sys.executable, "-m", "bench.coldstart", "--lambda", function, json.dumps(setup)],
-                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=_child_env())
         if answer.returncode != 0:
             raise RuntimeError(f"{function} child failed:\n{answer.stderr}")
         measured = json.loads(answer.stdout.strip().splitlines()[-1])
@@ -141,10 +142,19 @@ def measure_memory():
     return results
 
 
+def _child_env():
+    """The environment of the measuring children: bytecode is written and used (a development
+    shell may say PYTHONDONTWRITEBYTECODE, which would make every import of the app compile
+    its sources, while the floor's packages come with bytecode). `compile_cost` is the other case."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _import_seconds(code):
     """(CPU seconds, wall seconds) that `code` takes in a fresh interpreter."""
     answer = subprocess.run([sys.executable, "-c", _TIMED.format(code=code)], cwd=ROOT, capture_output=True,
-                            text=True, check=True, timeout=120)
+                            text=True, check=True, timeout=120, env=_child_env())
     cpu, wall = answer.stdout.strip().splitlines()[-1].split()
     return float(cpu), float(wall)
 

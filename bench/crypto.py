@@ -32,7 +32,8 @@ def cipher_cost(batches=7, per_batch=2000):
         for _ in range(batches):
             started = time.perf_counter()
             for index in range(per_batch):
-                aad = message_aad(conversation_id="c" * 22, message_id=f"{index:022d}", sender_id="s" * 22, key_version=1)
+                aad = message_aad(conversation_id="c" * 22, message_id=f"{index:022d}", sender_id="s" * 22,
+                                  key_version=1)
                 nonce, ciphertext = seal(key, text, aad)
             sealed = time.perf_counter()
             for _ in range(per_batch):

@@ -70,7 +70,8 @@ class Handlers:
         return self._app.ws_message(event, Context("websocket_message"))
 
     def ws_disconnect(self, connection_id):
-        return self._app.ws_disconnect(_ws_event(connection_id, "$disconnect", "DISCONNECT"), Context("websocket_disconnect"))
+        event = _ws_event(connection_id, "$disconnect", "DISCONNECT")
+        return self._app.ws_disconnect(event, Context("websocket_disconnect"))
 
     def fanout(self, bodies):
         """Run the SQS consumer on one batch of job bodies; its batchItemFailures answer."""

@@ -12,7 +12,7 @@ def write(results_dir):
             with open(path, encoding="utf-8") as results:
                 found[name] = json.load(results)
     plots = _plots(found, results_dir)
-    sections = [_header(found)]
+    sections = [_header(found), "## Headline figures\n\n" + headline(found)]
     for name, render in (("coldstart", _coldstart), ("work", _work), ("fanout", _fanout), ("load", _load),
                          ("crypto", _crypto), ("capacity", _capacity)):
         if name in found:
@@ -21,6 +21,62 @@ def write(results_dir):
     with open(path, "w", encoding="utf-8") as summary:
         summary.write("\n\n".join(sections).rstrip() + "\n")
     return path
+
+
+def headline(found):
+    """The few figures worth quoting, as a Markdown table (also copied into docs/benchmarks.md)."""
+    rows = ["| Figure | Latest (local) | Goal |", "| --- | --- | --- |"]
+    if "coldstart" in found:
+        results = found["coldstart"]["results"]
+        imports, memory = results["imports"], results["memory"]
+        peak = max(memory.values(), key=lambda figures: figures["peakRssMb"])
+        rows += [
+            f"| Cold start: `import app` + first request's imports, against `import boto3, pymongo` (CPU) | "
+            f"{imports['ratioAppFirstRequestToFloor']:.2f}× ({imports['appFirstRequest']['medianMs']:.0f} against "
+            f"{imports['floor']['medianMs']:.0f} ms) | ≤ 1.15× |",
+            f"| Peak memory of a function's first invocation (largest of the five) | {peak['peakRssMb']:.0f} MB | "
+            f"≤ 128 MB |",
+        ]
+    if "work" in found:
+        operations = found["work"]["results"]["operations"]
+        rows.append(
+            f"| MongoDB round trips: group send / history page / fan-out job | {operations['send']['mongo']} / "
+            f"{operations['historyPage']['mongo']} / {operations['fanoutJob']['mongo']} | within "
+            f"`bench/budget.json` ({'yes' if not found['work']['results']['overBudget'] else '**no**'}) |")
+    if "fanout" in found:
+        results = found["fanout"]["results"]
+        largest = list(results["sizes"].values())[-1]
+        rows.append(f"| Fan-out to {largest['clients']:,} clients through the local stack | "
+                    f"{largest['allDeliveredMs'] / 1000:.1f} s ({largest['postsPerSecond']:.0f} posts/s); serial "
+                    f"{largest['serialAllDeliveredMs'] / 1000:.1f} s: {largest['speedupOverSerial']}× | — |")
+        if "poolEffect" in results:
+            pool = results["poolEffect"]
+            rows.append(f"| Fan-out pool with {pool['simulatedLatencyMs']:.0f} ms per post (simulated) | "
+                        f"{pool['speedup']}× faster than one post at a time | — |")
+    if "load" in found:
+        r = found["load"]["results"]
+        steady = r.get("sendToReceiveMsAfterWarming", r["sendToReceiveMs"])
+        rows += [
+            f"| Under load ({r['clients']} clients, {r['targetRate']:g} messages/s, {r['seconds']:.0f} s): send to "
+            f"receive p50 / p95 / p99, after warming | {steady['p50']:.0f} / {steady['p95']:.0f} / "
+            f"{steady['p99']:.0f} ms | — |",
+            f"| Lost deliveries; duplicates with a new id | {r['lost']}; {r['duplicatesWithNewId']} "
+            f"({r['duplicates']} redelivered copies with the same id) | 0; 0 |",
+        ]
+    if "crypto" in found:
+        r = found["crypto"]["results"]
+        text = r["cipher"]["200"]
+        rows += [
+            f"| AES-GCM per message (200 characters): seal / open | {text['sealUs']:.0f} / "
+            f"{text['openUs']:.0f} µs | — |",
+            f"| KMS calls per {r['kms']['messages']:,} messages (10 conversations): send; read back, cold cache | "
+            f"{r['kms']['send']['calls']}; {r['kms']['readBackColdCache']['calls']} | one per conversation |",
+        ]
+    if "capacity" in found:
+        first = found["capacity"]["results"]["bindsAt"][0]
+        rows.append(f"| First quota to bind (capacity model) | {first['quota']}, at {first['users']:,} connected "
+                    f"users | — |")
+    return "\n".join(rows)
 
 
 def _header(found):
@@ -61,7 +117,8 @@ def _coldstart(run, plots):
         f"{imports['appFirstRequest']['medianMs']} | {imports['appFirstRequest']['medianWallMs']} | "
         f"**{imports['ratioAppFirstRequestToFloor']:.2f}×** (median of per-round ratios; goal ≤ 1.15×) |",
         "",
-        "Beyond the floor, the first request's imports spend (ms of self time, by package): "
+        "Beyond the floor, the first request's imports spend (ms of self time by package, `-X importtime`, "
+        "wall, median of 3): "
         + ", ".join(f"{package} {ms}" for package, ms in results.get("profile", {}).items()) + ".",
         "",
     ]
@@ -78,7 +135,8 @@ def _coldstart(run, plots):
         "Memory of each function's first invocation in a fresh process (the REST function's is a "
         "50-message history read):",
         "",
-        "| Function | RSS after import (MB) | Peak RSS after first invocation (MB) | Import (ms) | First invocation (ms) | Fits 128 MB |",
+        "| Function | RSS after import (MB) | Peak RSS after first invocation (MB) | Import (ms) "
+        "| First invocation (ms) | Fits 128 MB |",
         "| --- | ---: | ---: | ---: | ---: | :---: |",
     ]
     for function, figures in memory.items():
@@ -119,7 +177,8 @@ def _fanout(run, plots):
         "stack — REST send, SQS, the `fanout` handler, the local gateway's @connections API — "
         f"against the same N posts made one at a time; median of {results['repeats']} run(s) each.",
         "",
-        "| N | REST send (ms) | First delivered (ms) | All delivered (ms) | Posts/s | Serial: all delivered (ms) | Serial posts/s | Speed-up over serial |",
+        "| N | REST send (ms) | First delivered (ms) | All delivered (ms) | Posts/s | Serial: all delivered (ms) "
+        "| Serial posts/s | Speed-up over serial |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size, figures in results["sizes"].items():
@@ -158,6 +217,12 @@ def _load(run, plots):
         "| --- | ---: | ---: | ---: | ---: |",
         _percentile_row("REST send (ms)", r["restMs"]),
         _percentile_row("Send to receive (ms)", r["sendToReceiveMs"]),
+    ]
+    if "restMsAfterWarming" in r:
+        lines += [_percentile_row(f"REST send, after the first {r['warmingSeconds']} s (ms)", r["restMsAfterWarming"]),
+                  _percentile_row(f"Send to receive, after the first {r['warmingSeconds']} s (ms)",
+                                  r["sendToReceiveMsAfterWarming"])]
+    lines += [
         "",
         f"- Sent {r['sent']}, accepted {r['accepted']}, failed {r['failed']}"
         + (f" (statuses {r['failedStatuses']})." if r["failedStatuses"] else "."),
@@ -229,7 +294,8 @@ def _capacity(run, plots):
                  + " | ".join(_number(r["at"][count]["lambdaConcurrency"]["total"]) for count in users) + " |")
     per_user = r["perUserPerSecond"]
     lines += ["", f"Typing indicators are {per_user['typingPosts'] / per_user['posts']:.0%} of the @connections "
-              "posts in this profile.", "", "Quotas in the order they bind (connected users at which each is reached):", ""]
+              "posts in this profile.", "",
+              "Quotas in the order they bind (connected users at which each is reached):", ""]
     lines += [f"{index}. {item['quota']}: {item['users']:,}" for index, item in enumerate(r["bindsAt"], 1)]
     return "\n".join(lines)
 

@@ -260,10 +260,3 @@ def _drain_jobs():
             {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
             for index, message in enumerate(received["Messages"])])
 
-
-def main():
-    """Print the counts (and any over budget) for the services already in the environment."""
-    results = measure()
-    for name, counts in results.items():
-        print(f"{name:20} mongo {counts['mongo']:3}  aws {counts['aws']:3}  {counts['mongoCommands']} {counts['awsCalls']}")
-    return results
