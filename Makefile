@@ -37,6 +37,14 @@ chromium:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
 	  || echo "Could not install chromium: the browser tests will fail (or set CHROMIUM_PATH)." >&2; fi
 
+# BENCH_ARGS=--quick for a short run; docs/benchmarks.md.
+$(VENV)/.bench-installed: $(INSTALLED) requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .local .pytest_cache
 

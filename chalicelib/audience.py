@@ -13,7 +13,11 @@ class ConversationAudience:
         return cls(MembershipStore.from_env(), ConversationStore.from_env())
 
     def member_ids(self, conversation_id, after=None, limit=500):
-        """Up to `limit` member ids of the conversation in id order, after `after`."""
+        """Up to `limit` member ids of the conversation in id order, after `after`.
+
+        A 1:1 id is recognised by its form, so a group's fan-out job reads only its members
+        (no group document first: groups are never deleted, and a group id is never a 1:1 id).
+        """
         if not is_direct_id(conversation_id):
             return self._memberships.member_ids(conversation_id, after=after, limit=limit)
         participants = sorted(self._conversations.participant_ids(conversation_id))

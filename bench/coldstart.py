@@ -1,0 +1,236 @@
+"""Cold start: what a fresh Lambda of this app pays before and during its first invocation.
+
+Import time is the CPU time of the imports in fresh interpreters (time spent waiting for a
+core that other work holds is not import time), alternating the variants round by round so
+that drift in the machine's load hits them alike; each figure is a median, and the ratio is
+the median of the per-round ratios. The floor is `import boto3, pymongo`: every handler
+needs both sooner or later. `import app` alone defers them (and bcrypt, jwt, cryptography)
+to first use, so the honest figure is "import app + the first request's imports".
+
+Memory: each Lambda function's handler runs once in a fresh process against the local
+services; RSS after `import app` and the peak after that first invocation (the REST
+function's being a 50-message history read) must fit 128 MB.
+
+Runs as `python -m bench.coldstart --lambda <function>` for the memory children, so this
+module's top level imports nothing heavy.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAMBDA_MEMORY_MB = 128
+
+IMPORTS = {
+    "floor": "import boto3, pymongo",
+    "app": "import app",
+    "appFirstRequest": (
+        "import app\n"
+        "import pymongo, boto3, botocore.config, bcrypt, jwt\n"  # accounts, storage, queue, KMS
+        "from cryptography.hazmat.primitives.ciphers.aead import AESGCM"  # message text
+    ),
+}
+# CPU time is the figure (waiting for a core shared with other work is not import time); wall too.
+_TIMED = ("import time\nwall, cpu = time.perf_counter(), time.process_time()\nexec({code!r})\n"
+          "print(time.process_time() - cpu, time.perf_counter() - wall)")
+
+FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "websocket_disconnect", "fanout")
+FANOUT_MEMBERS = 50
+
+
+def measure_imports(rounds=9):
+    """{variant: {"medianMs", "runsMs", "medianWallMs"}, "ratio...": ...}: the CPU time of each
+    variant's imports in fresh interpreters (and the wall time, for reference)."""
+    _import_seconds(IMPORTS["appFirstRequest"])  # writes the app's bytecode, as the packages have theirs
+    runs = {name: [] for name in IMPORTS}
+    walls = {name: [] for name in IMPORTS}
+    ratios = []
+    names = list(IMPORTS)
+    for round_ in range(rounds):
+        order = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
+        timed = {name: _import_seconds(IMPORTS[name]) for name in order}
+        for name, (cpu, wall) in timed.items():
+            runs[name].append(cpu * 1000)
+            walls[name].append(wall * 1000)
+        ratios.append(timed["appFirstRequest"][0] / timed["floor"][0])
+    result = {name: {"medianMs": round(statistics.median(values), 1), "runsMs": [round(v, 1) for v in values],
+                     "medianWallMs": round(statistics.median(walls[name]), 1)}
+              for name, values in runs.items()}
+    result["code"] = IMPORTS
+    result["rounds"] = rounds
+    result["ratioAppFirstRequestToFloor"] = round(statistics.median(ratios), 3)
+    result["ratioAppToFloor"] = round(result["app"]["medianMs"] / result["floor"]["medianMs"], 3)
+    return result
+
+
+def import_profile(runs=3):
+    """Where "import app + first request" spends its time beyond the floor: the self time of
+    every module the floor does not import, by top-level package (median over `runs`, ms,
+    from `python -X importtime`)."""
+    floor_modules = set(_import_times(IMPORTS["floor"]))
+    by_package = {}
+    for _ in range(runs):
+        totals = {}
+        for module, self_us in _import_times(IMPORTS["appFirstRequest"]).items():
+            if module not in floor_modules:
+                package = module.split(".")[0]
+                totals[package] = totals.get(package, 0) + self_us / 1000
+        for package, milliseconds in totals.items():
+            by_package.setdefault(package, []).append(milliseconds)
+    medians = {package: round(statistics.median(values), 1) for package, values in by_package.items()}
+    return dict(sorted(medians.items(), key=lambda item: -item[1]))
+
+
+def _import_times(code):
+    """{module: self time in microseconds} of `code` in a fresh interpreter."""
+    answer = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=120, env=_child_env())
+    times = {}
+    for line in answer.stderr.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            self_us, _, name = line[len("import time:"):].split("|")
+            times[name.strip()] = int(self_us)
+    return times
+
+
+def compile_cost(repeats=5):
+    """CPU ms to compile the sources a cold start needs when the deployment package carries no
+    bytecode for them (Lambda's file system is read-only, so nothing is cached between cold
+    starts): the app's own modules, and chalice/app.py, which `chalice package` ships as source."""
+    import glob
+
+    import chalice
+
+    chalice_dir = os.path.dirname(chalice.__file__)
+    groups = {
+        "app": [os.path.join(ROOT, "app.py")] + sorted(glob.glob(os.path.join(ROOT, "chalicelib", "**", "*.py"),
+                                                                 recursive=True)),
+        "chalice": [os.path.join(chalice_dir, "app.py"), os.path.join(chalice_dir, "__init__.py")],
+    }
+    costs = {}
+    for name, paths in groups.items():
+        sources = [(path, open(path, encoding="utf-8").read()) for path in paths]
+        timings = []
+        for _ in range(repeats):
+            started = time.process_time()
+            for path, source in sources:
+                compile(source, path, "exec")
+            timings.append((time.process_time() - started) * 1000)
+        costs[name] = {"files": len(paths), "cpuMs": round(statistics.median(timings), 1)}
+    return costs
+
+
+def measure_memory():
+    """{function: {"rssAfterImportMb", "peakRssMb", "importMs", "firstInvocationMs", "fits"}}.
+
+    Needs the in-process services (bench.environment.Services) and sets up data for the
+    handlers through them; each function then runs in a fresh child process.
+    """
+    setup = _set_up_invocations()
+    results = {}
+    for function in FUNCTIONS:
+        answer = subprocess.run([sys.executable, "-m", "bench.coldstart", "--lambda", function, json.dumps(setup)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=_child_env())
+        if answer.returncode != 0:
+            raise RuntimeError(f"{function} child failed:\n{answer.stderr}")
+        measured = json.loads(answer.stdout.strip().splitlines()[-1])
+        measured["fits128Mb"] = measured["peakRssMb"] <= LAMBDA_MEMORY_MB
+        results[function] = measured
+    return results
+
+
+def _child_env():
+    """The environment of the measuring children: bytecode is written and used (a development
+    shell may say PYTHONDONTWRITEBYTECODE, which would make every import of the app compile
+    its sources, while the floor's packages come with bytecode). `compile_cost` is the other case."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _import_seconds(code):
+    """(CPU seconds, wall seconds) that `code` takes in a fresh interpreter."""
+    answer = subprocess.run([sys.executable, "-c", _TIMED.format(code=code)], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=120, env=_child_env())
+    cpu, wall = answer.stdout.strip().splitlines()[-1].split()
+    return float(cpu), float(wall)
+
+
+def _set_up_invocations():
+    """What each child's invocation needs: a member with a 50-message group, connections,
+    and the fan-out jobs of one message to a group of FANOUT_MEMBERS connected members."""
+    import app as app_module
+
+    from bench.invoke import Handlers
+    from bench.work import Actions
+
+    do = Actions(Handlers(app_module))
+    member = do.user()
+    group = do.group(member)
+    for index in range(50):
+        do.send(member, group, f"message {index} " + "x" * 100)
+    return {
+        "token": member["token"],
+        "groupId": group,
+        "messageConnection": do.connect(member),
+        "disconnectConnection": do.connect(member),
+        "fanoutJobs": do.group_fanout_jobs(FANOUT_MEMBERS),
+    }
+
+
+def _lambda_child(function, setup):
+    """Import the app, invoke `function`'s handler once, print what it cost (one JSON line)."""
+    import uuid
+
+    started = time.perf_counter()
+    import app as app_module
+
+    imported = time.perf_counter()
+    after_import = _memory_mb()["VmRSS"]
+    from bench.invoke import Handlers
+
+    handlers = Handlers(app_module)
+    if function == "api_handler":
+        group = setup["groupId"]
+        status, body = handlers.rest_to("/messages/{group_id}", {"group_id": group}, "GET", f"/messages/{group}",
+                                        token=setup["token"], query={"limit": "50"})
+        assert status == 200 and len(body["messages"]) == 50, body
+    elif function == "websocket_connect":
+        assert handlers.ws_connect(uuid.uuid4().hex, setup["token"])["statusCode"] == 200
+    elif function == "websocket_message":
+        handlers.ws_message(setup["messageConnection"],
+                            {"action": "sendMessage", "conversationId": setup["groupId"], "text": "cold"})
+    elif function == "websocket_disconnect":
+        handlers.ws_disconnect(setup["disconnectConnection"])
+    elif function == "fanout":
+        assert handlers.fanout(setup["fanoutJobs"]) == {"batchItemFailures": []}
+    done = time.perf_counter()
+    memory = _memory_mb()
+    print(json.dumps({
+        "importMs": round((imported - started) * 1000, 1),
+        "firstInvocationMs": round((done - imported) * 1000, 1),
+        "rssAfterImportMb": after_import,
+        "rssAfterInvocationMb": memory["VmRSS"],
+        "peakRssMb": memory["VmHWM"],
+    }))
+
+
+def _memory_mb():
+    """VmRSS and VmHWM (peak RSS) of this process, in MB."""
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                found[name] = round(int(value.split()[0]) / 1024, 1)
+    return found
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--lambda":
+        _lambda_child(sys.argv[2], json.loads(sys.argv[3]))
+    else:
+        sys.exit("usage: python -m bench.coldstart --lambda <function> <setup json> (python -m bench runs it)")

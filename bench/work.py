@@ -1,0 +1,262 @@
+"""Work per operation: the MongoDB commands and AWS calls each user-facing operation costs.
+
+Every operation runs through the app's real handler, in this process, against the real
+MongoDB wire protocol and moto, warm (as in a Lambda that already served one such request):
+index creation, client set-up and key-cache misses are paid in a warm-up step first. The
+counts are exact and deterministic, so `bench/budget.json` holds them and
+tests/test_work_budget.py fails when an operation gets more expensive.
+"""
+import json
+import os
+import uuid
+
+from bench import counting
+from bench.invoke import Handlers
+
+BUDGET_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "budget.json")
+PASSWORD = "bench password"
+FANOUT_MEMBERS = 3  # members (one connection each) of the group in the fan-out job measured
+
+# What each operation is, in the order of the report.
+OPERATIONS = {
+    "register": "POST /register",
+    "login": "POST /login",
+    "createGroup": "POST /groups/create",
+    "join": "POST /groups/{id}/request/{userId} (open group)",
+    "send": "POST /messages/send (group, warm key)",
+    "firstSend": "POST /messages/send, a conversation's first message (new data key)",
+    "historyPage": "GET /messages/{id}?limit=50 (50 messages, warm key cache)",
+    "historyPageColdKey": "GET /messages/{id}?limit=50, key cache empty (a new Lambda)",
+    "directSend": "PUT /messages (1:1, warm)",
+    "connect": "WebSocket $connect (token)",
+    "wsSend": "WebSocket sendMessage frame (stores, enqueues, acks)",
+    "typing": "WebSocket typing frame (enqueues the indicator for the other members)",
+    "disconnect": "WebSocket $disconnect",
+    "fanoutJob": f"fan-out job: group message to {FANOUT_MEMBERS} members, 1 connection each",
+    "fanoutDirectJob": "fan-out job: 1:1 message to 2 participants, 1 connection each",
+}
+
+
+def measure():
+    """{operation: {"mongo", "aws", "mongoCommands", "awsCalls"}} for every operation."""
+    counting.install()
+    import app as app_module
+
+    from chalicelib import services
+
+    scenario = Scenario(Handlers(app_module))
+    results = {}
+    for name in OPERATIONS:
+        prepare = getattr(scenario, name)
+        prepare()()  # warm-up: the same operation once, uncounted
+        operation = prepare()  # set-up (new users, connections, ...) is not counted
+        with counting.counting() as work:
+            operation()
+        results[name] = work.as_dict()
+    services.forget_all()
+    return results
+
+
+def load_budget():
+    with open(BUDGET_PATH, encoding="utf-8") as budget:
+        return json.load(budget)
+
+
+def over_budget(results, budget):
+    """["<operation>: <what> <measured> > <budget>", ...] for every count above its budget."""
+    problems = []
+    for name, limits in budget["operations"].items():
+        measured = results.get(name)
+        if measured is None:
+            problems.append(f"{name}: not measured")
+            continue
+        for kind in ("mongo", "aws"):
+            if measured[kind] > limits[kind]:
+                problems.append(f"{name}: {kind} {measured[kind]} > {limits[kind]} "
+                                f"({measured['mongoCommands'] if kind == 'mongo' else measured['awsCalls']})")
+    return problems
+
+
+class Scenario:
+    """Each operation's method sets it up and returns it, to be run (and counted) later."""
+
+    def __init__(self, handlers):
+        self.h = handlers
+        self.do = Actions(handlers)
+        self.owner = self.do.user()
+        self.member = self.do.user()
+        self.group = self.do.group(self.owner)
+        self.do.join(self.member, self.group)
+        for index in range(50):
+            self.do.send(self.member, self.group, f"history {index}")
+
+    # Accounts -------------------------------------------------------------------------------
+
+    def register(self):
+        return lambda: self.do.register(self.do.email())
+
+    def login(self):
+        email = self.do.email()
+        self.do.register(email)
+        return lambda: self.do.token(email)
+
+    # Groups ---------------------------------------------------------------------------------
+
+    def createGroup(self):  # noqa: N802 - named as in the report
+        return lambda: self.do.group(self.owner)
+
+    def join(self):
+        user = self.do.user()
+        return lambda: self.do.join(user, self.group)
+
+    # Messages -------------------------------------------------------------------------------
+
+    def send(self):
+        return lambda: self.do.send(self.member, self.group)
+
+    def firstSend(self):  # noqa: N802
+        group = self.do.group(self.owner)
+        return lambda: self.do.send(self.owner, group)
+
+    def historyPage(self):  # noqa: N802
+        return lambda: self.do.history(self.member, self.group)
+
+    def historyPageColdKey(self):  # noqa: N802
+        from chalicelib import services
+
+        def cold_history():
+            services.keyring.cache_clear()  # a new, empty key cache, as in a freshly started Lambda
+            services.messaging.cache_clear()
+            self.do.history(self.member, self.group)
+
+        return cold_history
+
+    def directSend(self):  # noqa: N802
+        one, other = self.do.user(), self.do.user()
+        self.do.direct(one, other)
+        return lambda: self.do.direct(one, other)
+
+    # Real time ------------------------------------------------------------------------------
+
+    def connect(self):
+        return lambda: self.do.connect(self.member)
+
+    def wsSend(self):  # noqa: N802
+        # One connection for the warm-up and the counted frame: a frame in an open rate window.
+        if not hasattr(self, "_ws_connection"):
+            self._ws_connection = self.do.connect(self.member)
+        frame = {"action": "sendMessage", "conversationId": self.group, "text": "over ws"}
+        return lambda: self.h.ws_message(self._ws_connection, frame)
+
+    def typing(self):
+        if not hasattr(self, "_ws_connection"):
+            self._ws_connection = self.do.connect(self.member)
+        frame = {"action": "typing", "conversationId": self.group, "isTyping": True}
+        return lambda: self.h.ws_message(self._ws_connection, frame)
+
+    def disconnect(self):
+        connection = self.do.connect(self.member)
+        return lambda: self.h.ws_disconnect(connection)
+
+    def fanoutJob(self):  # noqa: N802
+        jobs = self.do.group_fanout_jobs(FANOUT_MEMBERS)
+        return lambda: self._deliver(jobs)
+
+    def fanoutDirectJob(self):  # noqa: N802
+        one, other = self.do.user(), self.do.user()
+        self.do.connect(one)
+        self.do.connect(other)
+        _drain_jobs()
+        self.do.direct(one, other)
+        jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
+
+    def _deliver(self, jobs):
+        answer = self.h.fanout(jobs)
+        assert answer == {"batchItemFailures": []}, answer
+
+
+class Actions:
+    """Users, groups, messages and connections made through the handlers, for set-ups."""
+
+    def __init__(self, handlers):
+        self.h = handlers
+
+    def email(self):
+        return f"bench-{uuid.uuid4().hex[:12]}@example.com"
+
+    def register(self, email):
+        status, body = self.h.rest("POST", "/register", {"email": email, "password": PASSWORD, "name": "Bench"})
+        assert status == 201, body
+        return body["user"]
+
+    def user(self):
+        """A new signed-up, logged-in user: {id, email, token}."""
+        email = self.email()
+        return {"id": self.register(email)["id"], "email": email, "token": self.token(email)}
+
+    def token(self, email):
+        status, body = self.h.rest("POST", "/login", {"email": email, "password": PASSWORD})
+        assert status == 200, body
+        return body["token"]
+
+    def group(self, owner):
+        status, body = self.h.rest("POST", "/groups/create", {"name": "Bench", "type": "open"}, token=owner["token"])
+        assert status == 201, body
+        return body["group"]["id"]
+
+    def join(self, user, group_id):
+        status, body = self.h.rest("POST", f"/groups/{group_id}/request/{user['id']}", token=user["token"])
+        assert status == 200, body
+
+    def send(self, user, group_id, text="hello group"):
+        status, body = self.h.rest("POST", "/messages/send", {"groupId": group_id, "text": text}, token=user["token"])
+        assert status == 201, body
+
+    def direct(self, sender, other):
+        body = {"participants": [sender["email"], other["email"]],
+                "message": {"sender": sender["email"], "text": "hello 1:1"}}
+        status, answer = self.h.rest("PUT", "/messages", body, token=sender["token"])
+        assert status == 201, answer
+
+    def history(self, user, group_id):
+        status, body = self.h.rest("GET", f"/messages/{group_id}", token=user["token"], query={"limit": "50"})
+        assert status == 200 and len(body["messages"]) == 50, body
+
+    def connect(self, user):
+        connection_id = uuid.uuid4().hex
+        answer = self.h.ws_connect(connection_id, user["token"])
+        assert answer["statusCode"] == 200, answer
+        return connection_id
+
+    def group_fanout_jobs(self, members):
+        """The fan-out job bodies of one message to a new group of `members` new users, each
+        connected once (their only connection)."""
+        people = [self.user() for _ in range(members)]
+        group = self.group(people[0])
+        for person in people[1:]:
+            self.join(person, group)
+        for person in people:
+            self.connect(person)
+        _drain_jobs()
+        self.send(people[0], group)
+        return _drain_jobs()
+
+
+def _drain_jobs():
+    """The bodies of every job waiting on this process's fan-out queue, removed from it."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
+    queue_url = os.environ["FANOUT_QUEUE_URL"]
+    bodies = []
+    while True:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        if not received.get("Messages"):
+            return bodies
+        for message in received["Messages"]:
+            bodies.append(message["Body"])
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+            for index, message in enumerate(received["Messages"])])
+
