@@ -47,7 +47,7 @@ def run(chosen, quick):
     over_budget = []
     if "coldstart" in chosen:  # first, while nothing else of ours is running
         print("cold start: import times in fresh interpreters", flush=True)
-        imports = coldstart.measure_imports(rounds=3 if quick else 9)
+        imports = coldstart.measure_imports(rounds=5 if quick else 15)
     with Services() as services:
         context["mongo"] = services.mongo
         if "coldstart" in chosen:

@@ -32,7 +32,7 @@ def headline(found):
         peak = max(memory.values(), key=lambda figures: figures["peakRssMb"])
         rows += [
             f"| Cold start: `import app` + first request's imports, against `import boto3, pymongo` (CPU) | "
-            f"{imports['ratioAppFirstRequestToFloor']:.2f}× ({imports['appFirstRequest']['medianMs']:.0f} against "
+            f"{_ratios(imports)} ({imports['appFirstRequest']['medianMs']:.0f} against "
             f"{imports['floor']['medianMs']:.0f} ms) | ≤ 1.15× |",
             f"| Peak memory of a function's first invocation (largest of the five) | {peak['peakRssMb']:.0f} MB | "
             f"≤ 128 MB |",
@@ -115,7 +115,7 @@ def _coldstart(run, plots):
         f"{imports['ratioAppToFloor']:.2f}× |",
         f"| `import app` + the first request's imports (pymongo, boto3, bcrypt, jwt, AES-GCM) | "
         f"{imports['appFirstRequest']['medianMs']} | {imports['appFirstRequest']['medianWallMs']} | "
-        f"**{imports['ratioAppFirstRequestToFloor']:.2f}×** (median of per-round ratios; goal ≤ 1.15×) |",
+        f"**{_ratios(imports)}** (goal ≤ 1.15×) |",
         "",
         "Beyond the floor, the first request's imports spend (ms of self time by package, `-X importtime`, "
         "wall, median of 3): "
@@ -144,6 +144,15 @@ def _coldstart(run, plots):
                      f"| {figures['firstInvocationMs']} | {'yes' if figures['fits128Mb'] else '**no**'} |")
     lines += _image(plots, "coldstart")
     return "\n".join(lines)
+
+
+def _ratios(imports):
+    """The import-time ratio as the ratio of the medians and the median of the per-round ratios."""
+    of_medians = imports.get("ratioOfMedians")
+    per_round = imports["ratioAppFirstRequestToFloor"]
+    if of_medians is None or abs(of_medians - per_round) < 0.005:
+        return f"{per_round:.2f}×"
+    return f"{of_medians:.2f}× (ratio of medians) / {per_round:.2f}× (median of per-round ratios)"
 
 
 def _work(run, plots):
@@ -339,7 +348,8 @@ def _plot_coldstart(plt, results):
         times.scatter([position] * len(runs), runs, color="#1f4e79", s=10, zorder=3)
     times.set_xticks(range(len(labels)), labels.values())
     times.set_ylabel("import CPU time (ms)")
-    times.set_title(f"Import time ({imports['ratioAppFirstRequestToFloor']:.2f}× the floor)")
+    times.set_title(f"Import CPU time ({imports.get('ratioOfMedians', imports['ratioAppFirstRequestToFloor']):.2f}× "
+                    "the floor)")
     functions = list(results["memory"])
     memory.barh(functions, [results["memory"][name]["peakRssMb"] for name in functions], color="#8fb3d9",
                 label="peak RSS after first invocation")
@@ -349,7 +359,7 @@ def _plot_coldstart(plt, results):
     memory.set_xlabel("MB")
     memory.set_title("Memory per function")
     memory.set_xlim(0, 140)
-    memory.legend(fontsize=7, loc="center right")
+    memory.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.4, -0.15), ncol=3)
     return figure
 
 
