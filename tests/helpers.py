@@ -81,3 +81,30 @@ def set_membership(db, group_id, user_id, state, role="member"):
         {"$set": {"groupId": group_id, "userId": user_id, "state": state, "role": role, "since": utcnow()}},
         upsert=True,
     )
+
+
+def capture_app_logs(level):
+    """A context manager collecting the app's log lines at `level` and above, formatted as in
+    production, into the StringIO it yields."""
+    import contextlib
+    import io
+    import logging
+
+    from chalicelib.logs import JsonFormatter
+
+    @contextlib.contextmanager
+    def capturing():
+        logger = logging.getLogger("messaging")
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonFormatter())
+        previous = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        try:
+            yield stream
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(previous)
+
+    return capturing()

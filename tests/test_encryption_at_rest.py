@@ -6,7 +6,7 @@ import bson
 import pytest
 
 from chalicelib import services
-from tests.helpers import call, make_group
+from tests.helpers import call, capture_app_logs, make_group
 
 MARKER = "PLAINTEXT-MARKER-7f3a9c"
 
@@ -17,20 +17,8 @@ MARKER = "PLAINTEXT-MARKER-7f3a9c"
 @pytest.fixture
 def app_logs():
     """Every record the app logs during a test, at every level, formatted as in production."""
-    import io
-
-    from chalicelib.logs import JsonFormatter
-
-    logger = logging.getLogger("messaging")
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield stream
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with capture_app_logs(logging.DEBUG) as stream:
+        yield stream
 
 
 def send(client, token, group, text, **extra):

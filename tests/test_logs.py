@@ -1,7 +1,6 @@
 """Structured logs: every line of an invocation carries its request id, each REST request
 writes one access line, and neither quotes what a client sent (query values, bodies,
 headers, tokens). The whole-stack scan of a real scenario is tests/test_stack_logs.py."""
-import io
 import json
 import logging
 
@@ -10,10 +9,10 @@ from chalice.app import Request, WebsocketEvent
 
 from chalicelib.fanout import Fanout
 from chalicelib.fanout_queue import new_job
-from chalicelib.logs import JsonFormatter, bind_request_id, log_access, request_id_of, request_scope
+from chalicelib.logs import bind_request_id, log_access, request_id_of, request_scope
 from chalicelib.storage.connections import ConnectionStore
 from tests.fakes import RecordingPusher, RecordingQueue, StaticAudience
-from tests.helpers import call, make_group, new_user
+from tests.helpers import call, capture_app_logs, make_group, new_user
 
 
 class LambdaContext:
@@ -29,20 +28,8 @@ class LambdaContext:
 @pytest.fixture
 def app_logs():
     """Every record the app logs at INFO and above, as the JSON lines production writes."""
-    logger = logging.getLogger("messaging")
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-    def lines():
-        return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-    yield lines
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with capture_app_logs(logging.INFO) as stream:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 def test_a_line_is_json_with_time_level_logger_and_the_request_id(app_logs):
