@@ -1,14 +1,15 @@
 """The Chalice app: wiring only. REST handlers live in chalicelib/routes (one blueprint per
 area); the WebSocket and SQS handlers are registered here because Chalice deploys each as
-its own Lambda function, and their logic lives in chalicelib/ws.py and chalicelib/fanout.py."""
+its own Lambda function, and their logic lives in chalicelib/edge/ws.py and chalicelib/realtime/fanout.py."""
 import json
 import os
 
 from chalice import Chalice, Response
 
-from chalicelib import services, web, ws
-from chalicelib.logs import bind_request_id, configure_logging, log_access
-from chalicelib.routes import accounts, docs, groups, messages, realtime
+from chalicelib import services
+from chalicelib.core.logs import bind_request_id, configure_logging, log_access
+from chalicelib.edge import web, ws
+from chalicelib.edge.routes import accounts, docs, groups, messages, realtime
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")

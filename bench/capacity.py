@@ -27,7 +27,7 @@ DEPLOYED = {
     "atlasRoundTripMs": 1.5,  # same region
     "awsCallMs": 8,  # SQS SendMessage, KMS
     "postMs": 15,  # one @connections POST
-    "pushWorkers": 16,  # chalicelib/fanout.py PUSH_WORKERS
+    "pushWorkers": 16,  # chalicelib/realtime/fanout.py PUSH_WORKERS
     "bcryptMs": 350,  # cost 12 at 1 vCPU (docs/deploy.md)
     "handlerCpuMs": 3,  # parsing, validation, JSON, crypto of one request at 1 vCPU
     "warmEnvironmentsPerConcurrency": 2,  # warm, idle environments kept beyond the average busy ones

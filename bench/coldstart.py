@@ -165,7 +165,6 @@ def _set_up_invocations():
     """What each child's invocation needs: a member with a 50-message group, connections,
     and the fan-out jobs of one message to a group of FANOUT_MEMBERS connected members."""
     import app as app_module
-
     from bench.invoke import Handlers
     from bench.work import Actions
 

@@ -1,5 +1,5 @@
 """Exact counts of the work a handler does: MongoDB commands (pymongo's command monitoring)
-and AWS API calls (botocore's `before-call` event on the app's clients, chalicelib/aws.py).
+and AWS API calls (botocore's `before-call` event on the app's clients, chalicelib/core/aws.py).
 
     with counting() as work:
         handler(event, context)
@@ -91,8 +91,7 @@ def _aws_call(model, **_):
 
 def _hook_aws_clients():
     """Hook the app's clients (made so far) and its session (for clients made later)."""
-    from chalicelib import aws
-
+    from chalicelib.core import aws
     emitters = [client.meta.events for client in list(aws._clients.values())]
     emitters.append(aws._session_().events)
     for events in emitters:

@@ -1,7 +1,7 @@
 """Crypto: what encryption at rest costs per message, and how often it calls KMS.
 
 - AES-128-GCM seal and open of one message (with its associated data), as the send and
-  history paths do them (chalicelib/cipher.py): median of several batches, in microseconds.
+  history paths do them (chalicelib/crypto/cipher.py): median of several batches, in microseconds.
 - KMS calls for 1,000 messages in 10 conversations, counted on the app's KMS client: sent
   by one warm process, then read back (20 pages of 50) by a process whose key cache is
   empty, as a newly started Lambda's is.
@@ -22,7 +22,7 @@ def cipher_cost(batches=7, per_batch=2000):
     """{text size: {"sealUs", "openUs"}}: the median cost of one seal and one open."""
     import os
 
-    from chalicelib.cipher import message_aad, open_sealed, seal
+    from chalicelib.crypto.cipher import message_aad, open_sealed, seal
 
     key = os.urandom(16)
     results = {}
@@ -50,11 +50,9 @@ def kms_calls(messages, conversations):
     """KMS operations counted while `messages` are sent to `conversations` groups, then read."""
     counting.install()
     import app as app_module
-
     from bench.invoke import Handlers
     from bench.work import Actions
     from chalicelib import services
-
     do = Actions(Handlers(app_module))
     sender = do.user()
     groups = [do.group(sender) for _ in range(conversations)]
@@ -63,8 +61,7 @@ def kms_calls(messages, conversations):
         for index in range(messages):
             do.send(sender, groups[index % conversations], f"message {index}")
     send_seconds = time.perf_counter() - started
-    services.keyring.cache_clear()  # a new, empty key cache, as in a freshly started Lambda
-    services.messaging.cache_clear()
+    services.current().forget("keyring", "messaging", "sockets")  # a new, empty key cache, as in a new Lambda
     pages = 0
     with counting.counting() as reading:
         for group in groups:

@@ -170,8 +170,8 @@ def _line(figures):
 
 def _serial_pusher():
     """The app's ConnectionPusher over the app's client, and the CPU ms each post took."""
-    from chalicelib import aws
-    from chalicelib.push import ConnectionPusher
+    from chalicelib.core import aws
+    from chalicelib.realtime.pusher import ConnectionPusher
 
     clients, cpu_per_post = {}, []
 
@@ -195,7 +195,7 @@ def _serial_pusher():
 def _consumer_reads_ms(population, group_id, repeats=3):
     """Median time of the consumer's two reads for one job of a large group (members, then
     their connections), made from this process against the same MongoDB."""
-    from chalicelib.fanout import MEMBERS_PER_JOB
+    from chalicelib.realtime.fanout import MEMBERS_PER_JOB
     from chalicelib.storage.connections import ConnectionStore
     from chalicelib.storage.memberships import MembershipStore
 
@@ -213,9 +213,9 @@ def pool_effect(connections=200, latency_ms=10.0):
     """The consumer (its real Fanout and ConnectionPusher) delivering to `connections` through
     a stand-in @connections API that answers after `latency_ms`: its pool against one thread."""
     from bench.invoke import ConnectionsEndpoint
-    from chalicelib import aws
-    from chalicelib.fanout import PUSH_WORKERS, Fanout
-    from chalicelib.push import ConnectionPusher
+    from chalicelib.core import aws
+    from chalicelib.realtime.fanout import PUSH_WORKERS, Fanout
+    from chalicelib.realtime.pusher import ConnectionPusher
 
     endpoint = ConnectionsEndpoint(delay_seconds=latency_ms / 1000)
     client = aws.client("apigatewaymanagementapi", endpoint_url=endpoint.url)  # the app's own client

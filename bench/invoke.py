@@ -34,7 +34,9 @@ class Handlers:
     def rest(self, method, path, body=None, token=None, query=None):
         """(status, parsed JSON body) of one REST request."""
         if self._routes is None:
-            from devstack.rest import Routes  # aiohttp comes with it: not in memory-measuring children
+            from devstack.rest import (
+                Routes,  # aiohttp comes with it: not in memory-measuring children
+            )
 
             self._routes = Routes(list(self._app.app.routes))
         resource, path_parameters = self._routes.match(path)

@@ -12,7 +12,8 @@ class Population:
     def __init__(self, mongo_uri, database):
         from pymongo import MongoClient
 
-        from chalicelib.auth import Passwords, Tokens
+        from chalicelib.accounts.passwords import Passwords
+        from chalicelib.accounts.tokens import Tokens
         from chalicelib.storage.groups import GroupStore
         from chalicelib.storage.memberships import MembershipStore
         from chalicelib.storage.users import UserStore
@@ -23,7 +24,7 @@ class Population:
         self._groups = GroupStore(self.db)
         self._memberships = MembershipStore(self.db)
         self._hash = Passwords(int(BCRYPT_ROUNDS)).hash(PASSWORD)
-        # The issuer and audience are the app's defaults (chalicelib/config.py).
+        # The issuer and audience are the app's defaults (chalicelib/core/config.py).
         self._tokens = Tokens(JWT_SECRET, "secure-messaging", "secure-messaging-clients", 3600)
 
     def users(self, count, prefix="bench"):
@@ -37,8 +38,8 @@ class Population:
 
     def group(self, owner, members):
         """A new open group owned by `owner` with `members` (users) in it; its id."""
-        from chalicelib.clock import utcnow
-        from chalicelib.storage.ids import new_id
+        from chalicelib.core.clock import utcnow
+        from chalicelib.core.ids import new_id
         from chalicelib.storage.memberships import MEMBER, MEMBER_ROLE, membership_id
 
         now = utcnow()

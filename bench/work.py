@@ -41,9 +41,7 @@ def measure():
     """{operation: {"mongo", "aws", "mongoCommands", "awsCalls"}} for every operation."""
     counting.install()
     import app as app_module
-
     from chalicelib import services
-
     scenario = Scenario(Handlers(app_module))
     results = {}
     for name in OPERATIONS:
@@ -123,10 +121,8 @@ class Scenario:
 
     def historyPageColdKey(self):  # noqa: N802
         from chalicelib import services
-
         def cold_history():
-            services.keyring.cache_clear()  # a new, empty key cache, as in a freshly started Lambda
-            services.messaging.cache_clear()
+            services.current().forget("keyring", "messaging", "sockets")  # a new, empty key cache, as in a new Lambda
             self.do.history(self.member, self.group)
 
         return cold_history

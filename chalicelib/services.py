@@ -1,185 +1,339 @@
-"""The composition root: builds each use case from its production collaborators, once per
-process, on first use. Tests build use cases with their own collaborators instead."""
+"""The composition root: every use case wired to its collaborators, each built on first use.
+
+`build(database=None, **overrides)` returns a `Services` whose attributes are the use cases
+and the adapters they take; a test passes its own database or fakes by name (for example
+`build(db, publisher=RecordingPublisher())`) and gets everything else real. Production code
+uses the process's one default (`services.messaging()` and the other functions below), built
+lazily so that importing the app does no I/O.
+"""
 import functools
 
-from chalicelib.config import settings
+
+class Services:
+    """Use cases and adapters, built on first use; a name given to `build` replaces one."""
+
+    def __init__(self, database=None, **overrides):
+        self._database = database
+        unknown = sorted(name for name in overrides if not isinstance(getattr(type(self), name, None),
+                                                                      functools.cached_property))
+        if unknown:
+            raise TypeError(f"build() knows nothing called {', '.join(unknown)}")
+        # cached_property keeps its value in the instance dict: an override is simply already there.
+        self.__dict__.update(overrides)
+
+    def forget(self, *names):
+        """Build these again on next use (a benchmark wants a fresh key cache, as a new Lambda has)."""
+        for name in names:
+            self.__dict__.pop(name, None)
+
+    # Configuration and infrastructure -------------------------------------------------------
+
+    @functools.cached_property
+    def settings(self):
+        from chalicelib.core.config import settings
+
+        return settings()
+
+    @functools.cached_property
+    def db(self):
+        if self._database is not None:
+            return self._database
+        from chalicelib.storage.mongo import database
+
+        return database()
+
+    @functools.cached_property
+    def clock(self):
+        from chalicelib.core.clock import utcnow
+
+        return utcnow
+
+    # Stores (one per collection) ---------------------------------------------------------------
+
+    @functools.cached_property
+    def user_store(self):
+        from chalicelib.storage.users import UserStore
+
+        return UserStore(self.db)
+
+    @functools.cached_property
+    def throttle_store(self):
+        from chalicelib.storage.throttles import ThrottleStore
+
+        return ThrottleStore(self.db)
+
+    @functools.cached_property
+    def group_store(self):
+        from chalicelib.storage.groups import GroupStore
+
+        return GroupStore(self.db)
+
+    @functools.cached_property
+    def membership_store(self):
+        from chalicelib.storage.memberships import MembershipStore
+
+        return MembershipStore(self.db)
+
+    @functools.cached_property
+    def conversation_store(self):
+        from chalicelib.storage.conversations import ConversationStore
+
+        return ConversationStore(self.db)
+
+    @functools.cached_property
+    def message_store(self):
+        from chalicelib.storage.messages import MessageStore
+
+        return MessageStore(self.db)
+
+    @functools.cached_property
+    def read_marker_store(self):
+        from chalicelib.storage.read_markers import ReadMarkerStore
+
+        return ReadMarkerStore(self.db)
+
+    @functools.cached_property
+    def key_store(self):
+        from chalicelib.storage.conversation_keys import ConversationKeyStore
+
+        return ConversationKeyStore(self.db)
+
+    @functools.cached_property
+    def connection_store(self):
+        from chalicelib.storage.connections import ConnectionStore
+
+        return ConnectionStore(self.db)
+
+    @functools.cached_property
+    def ticket_store(self):
+        from chalicelib.storage.tickets import TicketStore
+
+        return TicketStore(self.db)
+
+    # Adapters to AWS -----------------------------------------------------------------------------
+
+    @functools.cached_property
+    def key_service(self):
+        from chalicelib.crypto.kms import KeyService
+
+        return KeyService.from_env()
+
+    @functools.cached_property
+    def publisher(self):
+        from chalicelib.realtime.queue import FanoutQueue
+
+        return FanoutQueue.from_env()
+
+    @functools.cached_property
+    def pusher(self):
+        from chalicelib.realtime.pusher import ConnectionPusher
+
+        return ConnectionPusher.from_env()
+
+    # Shared collaborators ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def tokens(self):
+        from chalicelib.accounts.tokens import Tokens
+
+        config = self.settings
+        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
+
+    @functools.cached_property
+    def passwords(self):
+        from chalicelib.accounts.passwords import Passwords
+
+        return Passwords(self.settings.bcrypt_rounds)
+
+    @functools.cached_property
+    def limiter(self):
+        from chalicelib.core.limits import Limiter
+
+        return Limiter(self.throttle_store)
+
+    @functools.cached_property
+    def keyring(self):
+        from chalicelib.crypto.keyring import Keyring
+
+        return Keyring(self.key_store, self.key_service)
+
+    @functools.cached_property
+    def audience(self):
+        from chalicelib.realtime.audience import ConversationAudience
+
+        return ConversationAudience(self.membership_store, self.conversation_store)
+
+    # Use cases -----------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def accounts(self):
+        from chalicelib.accounts.accounts import Accounts
+
+        return Accounts(self.user_store, self.passwords, self.tokens, self.limiter)
+
+    @functools.cached_property
+    def groups(self):
+        from chalicelib.groups.catalog import Groups
+
+        return Groups(self.group_store, self.membership_store, self.publisher, self.limiter, self.clock)
+
+    @functools.cached_property
+    def group_memberships(self):
+        from chalicelib.groups.membership import Memberships
+
+        return Memberships(self.group_store, self.membership_store, self.user_store, self.publisher, self.limiter,
+                           self.clock)
+
+    @functools.cached_property
+    def group_roster(self):
+        from chalicelib.groups.roster import Roster
+
+        return Roster(self.group_store, self.membership_store, self.user_store, self.clock)
+
+    @functools.cached_property
+    def group_ownership(self):
+        from chalicelib.groups.ownership import Ownership
+
+        return Ownership(self.group_store, self.membership_store, self.publisher, self.clock)
+
+    @functools.cached_property
+    def messaging(self):
+        from chalicelib.messaging.messages import Messaging
+
+        return Messaging(
+            conversations=self.conversation_store,
+            messages=self.message_store,
+            read_markers=self.read_marker_store,
+            keyring=self.keyring,
+            memberships=self.membership_store,
+            groups=self.group_store,
+            users=self.user_store,
+            publisher=self.publisher,
+            limiter=self.limiter,
+        )
+
+    @functools.cached_property
+    def sockets(self):
+        from chalicelib.realtime.sockets import Sockets
+
+        return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
+                       pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
+                       audience=self.audience, limiter=self.limiter)
+
+    @functools.cached_property
+    def fanout(self):
+        from chalicelib.realtime.fanout import Fanout
+
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+
+    @functools.cached_property
+    def health(self):
+        from chalicelib.core.health import Health
+
+        return Health({
+            "database": lambda: self.db.command("ping"),
+            "queue": lambda: self.publisher.reachable(),
+            "keys": lambda: self.key_service.check(),
+        })
 
 
-@functools.lru_cache(maxsize=1)
-def tokens():
-    from chalicelib.auth import Tokens
-
-    config = settings()
-    return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
+def build(database=None, **overrides):
+    """Every use case wired: on `database` (the process's MongoDB if None), with `overrides` by name."""
+    return Services(database, **overrides)
 
 
-@functools.lru_cache(maxsize=1)
-def limiter():
-    from chalicelib.limits import Limiter
-    from chalicelib.storage.throttles import ThrottleStore
-
-    return Limiter(ThrottleStore.from_env())
+_default = None
 
 
-@functools.lru_cache(maxsize=1)
-def users():
-    from chalicelib.storage.users import UserStore
-
-    return UserStore.from_env()
-
-
-@functools.lru_cache(maxsize=1)
-def accounts():
-    from chalicelib.accounts import Accounts
-    from chalicelib.auth import Passwords
-
-    return Accounts(users(), Passwords(settings().bcrypt_rounds), tokens(), limiter())
-
-
-@functools.lru_cache(maxsize=1)
-def health():
-    from chalicelib.health import Health
-    from chalicelib.storage.mongo import database
-
-    return Health({
-        "database": lambda: database().command("ping"),
-        "queue": lambda: publisher().reachable(),
-        "keys": lambda: key_service().check(),
-    })
-
-
-def caller_id(request):
-    """The id of the user whose valid bearer token came with `request`."""
-    from chalicelib.auth import bearer_token
-
-    return tokens().verify(bearer_token(request.headers.get("authorization")))
+def current():
+    """The process's own Services, built on first use and reused by every invocation."""
+    global _default
+    if _default is None:
+        _default = build()
+    return _default
 
 
 def forget_all():
-    """Drop every cached service (tests that switch databases or settings call this)."""
-    for built in list(globals().values()):
-        if hasattr(built, "cache_clear"):
-            built.cache_clear()
+    """Drop the process's Services and settings (tests that switch databases or settings call this)."""
+    from chalicelib.core.config import settings
+
+    global _default
+    _default = None
+    settings.cache_clear()
 
 
-@functools.lru_cache(maxsize=1)
+# What the edge asks for: the process's use cases and the adapters it needs directly.
+def accounts():
+    return current().accounts
+
+
+def tokens():
+    return current().tokens
+
+
+def limiter():
+    return current().limiter
+
+
+def users():
+    return current().user_store
+
+
+def health():
+    return current().health
+
+
 def key_service():
-    from chalicelib.kms import KeyService
-
-    return KeyService.from_env()
+    return current().key_service
 
 
-@functools.lru_cache(maxsize=1)
 def keyring():
-    from chalicelib.keyring import Keyring
-    from chalicelib.storage.conversation_keys import ConversationKeyStore
-
-    return Keyring(ConversationKeyStore.from_env(), key_service())
+    return current().keyring
 
 
-@functools.lru_cache(maxsize=1)
 def messaging():
-    from chalicelib.messaging import Messaging
-    from chalicelib.storage.conversations import ConversationStore
-    from chalicelib.storage.groups import GroupStore
-    from chalicelib.storage.memberships import MembershipStore
-    from chalicelib.storage.messages import MessageStore
-    from chalicelib.storage.read_markers import ReadMarkerStore
-
-    return Messaging(
-        conversations=ConversationStore.from_env(),
-        messages=MessageStore.from_env(),
-        read_markers=ReadMarkerStore.from_env(),
-        keyring=keyring(),
-        memberships=MembershipStore.from_env(),
-        groups=GroupStore.from_env(),
-        users=users(),
-        publisher=publisher(),
-        limiter=limiter(),
-    )
+    return current().messaging
 
 
-@functools.lru_cache(maxsize=1)
 def publisher():
-    from chalicelib.fanout_queue import FanoutQueue
-
-    return FanoutQueue.from_env()
+    return current().publisher
 
 
-@functools.lru_cache(maxsize=1)
 def connections():
-    from chalicelib.storage.connections import ConnectionStore
-
-    return ConnectionStore.from_env()
+    return current().connection_store
 
 
-@functools.lru_cache(maxsize=1)
 def tickets():
-    from chalicelib.storage.tickets import TicketStore
-
-    return TicketStore.from_env()
+    return current().ticket_store
 
 
-@functools.lru_cache(maxsize=1)
 def pusher():
-    from chalicelib.push import ConnectionPusher
-
-    return ConnectionPusher.from_env()
+    return current().pusher
 
 
-@functools.lru_cache(maxsize=1)
 def audience():
-    from chalicelib.audience import ConversationAudience
-
-    return ConversationAudience.from_env()
+    return current().audience
 
 
-@functools.lru_cache(maxsize=1)
-def realtime():
-    from chalicelib.realtime import Realtime
-
-    return Realtime(tokens=tokens(), tickets=tickets(), connections=connections(), pusher=pusher(),
-                    publisher=publisher(), conversations=messaging(), audience=audience(), limiter=limiter())
+def sockets():
+    return current().sockets
 
 
-@functools.lru_cache(maxsize=1)
 def fanout():
-    from chalicelib.fanout import Fanout
-
-    return Fanout(audience(), connections(), pusher(), publisher())
+    return current().fanout
 
 
-@functools.lru_cache(maxsize=1)
 def groups():
-    from chalicelib.groups.catalog import Groups
-
-    return Groups(*_group_stores(), publisher(), limiter())
+    return current().groups
 
 
-@functools.lru_cache(maxsize=1)
 def group_memberships():
-    from chalicelib.groups.membership import Memberships
-
-    return Memberships(*_group_stores(), users(), publisher(), limiter())
+    return current().group_memberships
 
 
-@functools.lru_cache(maxsize=1)
 def group_roster():
-    from chalicelib.groups.roster import Roster
-
-    return Roster(*_group_stores(), users())
+    return current().group_roster
 
 
-@functools.lru_cache(maxsize=1)
 def group_ownership():
-    from chalicelib.groups.ownership import Ownership
-
-    return Ownership(*_group_stores(), publisher())
-
-
-def _group_stores():
-    """(groups, memberships): the two stores every group use case works on."""
-    from chalicelib.storage.groups import GroupStore
-    from chalicelib.storage.memberships import MembershipStore
-
-    return GroupStore.from_env(), MembershipStore.from_env()
+    return current().group_ownership

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from chalicelib.config import DEV_JWT_SECRET, settings
+from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
 from devstack.provision import provision_kms, provision_queues

@@ -206,7 +206,7 @@ def kms_calls(kms_client):
 
 @pytest.fixture
 def key_service(kms_client):
-    from chalicelib.config import settings
-    from chalicelib.kms import KeyService
+    from chalicelib.core.config import settings
+    from chalicelib.crypto.kms import KeyService
 
     return KeyService(kms_client, settings().kms_key_id)

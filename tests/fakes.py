@@ -1,5 +1,5 @@
 """Small hand-written fakes for unit tests of use cases."""
-from chalicelib.push import Gone, Throttled
+from chalicelib.realtime.pusher import Gone, Throttled
 
 
 class RecordingPusher:
@@ -73,13 +73,13 @@ class FakeConversations:
         self.read = {}
 
     def authorize(self, user_id, conversation_id):
-        from chalicelib.errors import NotFound
+        from chalicelib.core.errors import NotFound
 
         if user_id not in self._members.get(conversation_id, set()):
             raise NotFound("No such conversation.", "conversation_not_found")
 
     def send(self, user_id, conversation_id, text, client_message_id=None):
-        from chalicelib.errors import InvalidInput
+        from chalicelib.core.errors import InvalidInput
 
         self.authorize(user_id, conversation_id)
         if not text.strip():
@@ -93,3 +93,23 @@ class FakeConversations:
         self.authorize(user_id, conversation_id)
         self.read[(user_id, conversation_id)] = seq
         return {"conversationId": conversation_id, "readSeq": seq, "lastSeq": seq, "unreadCount": 0}
+
+
+class RecordingPublisher:
+    """Keeps what was published (for tests of use cases, and as a null publisher)."""
+
+    def __init__(self):
+        self.published = []
+
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
+        """Deliver `event` to the members of `conversation_id` and to `user_ids`, except
+        `except_user_ids` (typing goes to the other members only)."""
+        self.published.append({
+            "event": event,
+            "conversationId": conversation_id,
+            "userIds": list(user_ids),
+            "exceptUserIds": list(except_user_ids),
+        })
+
+    def of_type(self, event_type):
+        return [entry for entry in self.published if entry["event"]["type"] == event_type]

@@ -53,8 +53,8 @@ def drain_fanout_jobs():
 def make_group(db, owner_id, members=(), name="Team", group_type="open"):
     """Insert a group and its memberships directly, in the pinned document shapes
     (chalicelib/storage/groups.py, memberships.py); the group's id."""
-    from chalicelib.clock import utcnow
-    from chalicelib.storage.ids import new_id
+    from chalicelib.core.clock import utcnow
+    from chalicelib.core.ids import new_id
 
     group_id = new_id()
     db["groups"].insert_one({
@@ -70,7 +70,7 @@ def make_group(db, owner_id, members=(), name="Team", group_type="open"):
 def set_membership(db, group_id, user_id, state, role="member"):
     """Make `user_id`'s membership of `group_id` be `state` ("member", "pending", "banned"),
     or remove it with state None (the user left)."""
-    from chalicelib.clock import utcnow
+    from chalicelib.core.clock import utcnow
     from chalicelib.storage.memberships import membership_id
 
     if state is None:
@@ -90,7 +90,7 @@ def capture_app_logs(level):
     import io
     import logging
 
-    from chalicelib.logs import JsonFormatter
+    from chalicelib.core.logs import JsonFormatter
 
     @contextlib.contextmanager
     def capturing():

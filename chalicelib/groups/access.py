@@ -4,8 +4,8 @@ A private group is hidden (404, as if it did not exist) from a caller who has no
 membership document in it: no member, requester, banned or former member. Asking to join
 is the one way to learn that a private group exists (the requester must know its id).
 """
-from chalicelib.clock import iso
-from chalicelib.errors import Forbidden, NotFound
+from chalicelib.core.clock import iso
+from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.storage.groups import PRIVATE
 from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state
 

@@ -1,7 +1,7 @@
 """Membership changes as domain events, published to whoever should hear of them."""
 import logging
 
-from chalicelib.clock import iso
+from chalicelib.core.clock import iso
 
 log = logging.getLogger("messaging.groups")
 

@@ -1,14 +1,14 @@
 """Groups themselves: creating one, changing its settings, and finding groups to read."""
-from chalicelib.clock import iso, utcnow
-from chalicelib.errors import Forbidden, InvalidInput
+from chalicelib.core.clock import iso, utcnow
+from chalicelib.core.errors import Forbidden, InvalidInput
+from chalicelib.core.ids import new_id
+from chalicelib.core.limits import GROUPS_CREATED_PER_USER
 from chalicelib.groups.access import GroupAccess, banned_error, group_not_found
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.paging import fetch_page
 from chalicelib.groups.schemas import DEFAULT_PAGE, clean_name
 from chalicelib.groups.views import group_preview, group_view, request_view, role_in
-from chalicelib.limits import GROUPS_CREATED_PER_USER
 from chalicelib.storage.groups import OPEN
-from chalicelib.storage.ids import new_id
 from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state
 
 

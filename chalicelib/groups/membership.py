@@ -7,14 +7,21 @@ tell the caller why; nothing is ever decided from a read and then written.
 import math
 from datetime import timedelta
 
-from chalicelib.clock import iso, utcnow
-from chalicelib.errors import Conflict, NotFound, RateLimited
+from chalicelib.core.clock import iso, utcnow
+from chalicelib.core.errors import Conflict, NotFound, RateLimited
+from chalicelib.core.limits import JOIN_REQUESTS_PER_USER
 from chalicelib.groups.access import GroupAccess, banned_error, require_self
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.views import ban_view, membership_view, request_view
-from chalicelib.limits import JOIN_REQUESTS_PER_USER
 from chalicelib.storage.groups import OPEN
-from chalicelib.storage.memberships import BANNED, FORMER, MEMBER, PENDING, current_state, lock_is_fresh
+from chalicelib.storage.memberships import (
+    BANNED,
+    FORMER,
+    MEMBER,
+    PENDING,
+    current_state,
+    lock_is_fresh,
+)
 
 JOINED = "membership"
 REQUESTED = "request"

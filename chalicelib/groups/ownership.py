@@ -24,12 +24,17 @@ although B owns the group: A is not `groups.ownerId`, and A's lock is older than
 so A counts as a plain member too. To keep a live transfer from outliving its own lock,
 step 2 is skipped (and step 1 undone) if step 1 finished more than half a lease ago.
 """
-from chalicelib.clock import utcnow
-from chalicelib.errors import Conflict, NotFound, Unavailable
+from chalicelib.core.clock import utcnow
+from chalicelib.core.errors import Conflict, NotFound, Unavailable
 from chalicelib.groups.access import GroupAccess, require_self
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.views import group_view
-from chalicelib.storage.memberships import LOCK_LEASE, MEMBER, current_state, lock_is_fresh
+from chalicelib.storage.memberships import (
+    LOCK_LEASE,
+    MEMBER,
+    current_state,
+    lock_is_fresh,
+)
 
 
 class Ownership:

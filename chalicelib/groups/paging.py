@@ -3,7 +3,7 @@ import base64
 import binascii
 import json
 
-from chalicelib.errors import InvalidInput
+from chalicelib.core.errors import InvalidInput
 
 
 def encode_cursor(*parts):

@@ -1,5 +1,5 @@
 """Who is in a group: its members (for members); its pending requests and bans (for the owner)."""
-from chalicelib.clock import utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.groups.access import GroupAccess
 from chalicelib.groups.paging import fetch_page
 from chalicelib.groups.schemas import DEFAULT_PAGE

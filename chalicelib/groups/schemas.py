@@ -1,7 +1,7 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
-from chalicelib.errors import InvalidInput
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.ids import is_id
 from chalicelib.storage.groups import OPEN, PRIVATE
-from chalicelib.storage.ids import is_id
 
 MAX_NAME_CHARS = 100
 MAX_COOLDOWN_SECONDS = 30 * 24 * 3600

@@ -1,9 +1,9 @@
 """What callers see of groups and memberships: JSON-ready dicts with ISO 8601 UTC times,
 and the JSON Schema of each (published in the OpenAPI document)."""
-from chalicelib.clock import OPTIONAL_TIME_SCHEMA, TIME_SCHEMA, iso
+from chalicelib.core.clock import OPTIONAL_TIME_SCHEMA, TIME_SCHEMA, iso
+from chalicelib.core.ids import ID_SCHEMA
+from chalicelib.core.validation import object_schema as _object
 from chalicelib.storage.groups import OPEN, PRIVATE
-from chalicelib.storage.ids import ID_SCHEMA
-from chalicelib.validation import object_schema as _object
 
 _TYPE = {"type": "string", "enum": [OPEN, PRIVATE]}
 _ROLE = {"type": "string", "enum": ["owner", "member"]}

@@ -7,7 +7,7 @@ any record whose $disconnect never arrived.
 """
 from datetime import timedelta
 
-from chalicelib.clock import utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60 + 5 * 60  # API Gateway's two-hour limit, plus slack

@@ -5,7 +5,7 @@ KMS ciphertext), masterKeyId (the ARN of the KMS key that wrapped it), createdAt
 Versions start at 1 and grow by one per rotation; the highest is the current key. A
 plaintext key is never stored. Deleting a conversation's documents shreds its messages.
 """
-from chalicelib.clock import utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 

@@ -12,8 +12,8 @@ import base64
 import hashlib
 import time
 
-from chalicelib.clock import utcnow
-from chalicelib.errors import Unavailable
+from chalicelib.core.clock import utcnow
+from chalicelib.core.errors import Unavailable
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 GROUP = "group"

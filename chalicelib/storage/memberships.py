@@ -21,7 +21,7 @@ caller then reads the document to tell the user why.
 """
 from datetime import timedelta
 
-from chalicelib.errors import Conflict
+from chalicelib.core.errors import Conflict
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 MEMBER = "member"

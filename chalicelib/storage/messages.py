@@ -18,7 +18,7 @@ import hashlib
 import random
 import time
 
-from chalicelib.errors import Unavailable
+from chalicelib.core.errors import Unavailable
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 MAX_APPEND_ATTEMPTS = 40

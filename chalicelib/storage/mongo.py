@@ -6,7 +6,7 @@ timeout. Each store calls `ensure_indexes` once per process (index creation is i
 """
 import threading
 
-from chalicelib.config import settings
+from chalicelib.core.config import settings
 
 _lock = threading.Lock()
 _client = None
@@ -19,7 +19,9 @@ def database():
     if _client is None:
         with _lock:
             if _client is None:
-                from pymongo import MongoClient  # heavy import kept off paths that never touch MongoDB
+                from pymongo import (
+                    MongoClient,  # heavy import kept off paths that never touch MongoDB
+                )
 
                 config = settings()
                 _client = MongoClient(

@@ -5,8 +5,8 @@ A marker only moves forward ($max), so a late or repeated "read up to" never un-
 """
 import time
 
-from chalicelib.clock import utcnow
-from chalicelib.errors import Unavailable
+from chalicelib.core.clock import utcnow
+from chalicelib.core.errors import Unavailable
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 

@@ -5,7 +5,7 @@ update, so many concurrent Lambdas see one count; a TTL index removes old window
 """
 from datetime import timedelta
 
-from chalicelib.clock import utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 

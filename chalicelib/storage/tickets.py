@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from chalicelib.clock import utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 

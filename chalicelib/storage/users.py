@@ -3,9 +3,9 @@
 Document: {_id, email (normalised, unique), name, department?, role?, passwordHash,
 createdAt}. Uniqueness of email is enforced by a unique index, never a read-then-write.
 """
-from chalicelib.clock import utcnow
-from chalicelib.errors import Conflict
-from chalicelib.storage.ids import new_id
+from chalicelib.core.clock import utcnow
+from chalicelib.core.errors import Conflict
+from chalicelib.core.ids import new_id
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 PUBLIC_FIELDS = ("name", "email", "department", "role")

@@ -4,17 +4,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.events import RecordingPublisher
+from chalicelib.core.ids import new_id
+from chalicelib.core.limits import Limiter
 from chalicelib.groups.catalog import Groups
 from chalicelib.groups.membership import Memberships
 from chalicelib.groups.ownership import Ownership
 from chalicelib.groups.roster import Roster
-from chalicelib.limits import Limiter
 from chalicelib.storage.groups import GroupStore
-from chalicelib.storage.ids import new_id
 from chalicelib.storage.memberships import MembershipStore, current_state
 from chalicelib.storage.throttles import ThrottleStore
 from chalicelib.storage.users import UserStore
+from tests.fakes import RecordingPublisher
 from tests.helpers import call, new_user
 
 

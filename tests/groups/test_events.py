@@ -1,7 +1,7 @@
 """Every membership change announces one event, to the people who should hear of it."""
 import pytest
 
-from chalicelib.errors import DomainError
+from chalicelib.core.errors import DomainError
 
 
 def _scene(world, group_type="private"):

@@ -11,10 +11,22 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
-from chalicelib.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
-from chalicelib.events import RecordingPublisher
+from chalicelib.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+)
+from tests.fakes import RecordingPublisher
 from tests.groups.conftest import FakeClock, World
 
 USERS = 3  # the first owner and two others

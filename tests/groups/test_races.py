@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pymongo import MongoClient
 
-from chalicelib.clock import utcnow
-from chalicelib.config import settings
-from chalicelib.errors import Conflict, DomainError, NotFound
-from chalicelib.events import RecordingPublisher
+from chalicelib.core.clock import utcnow
+from chalicelib.core.config import settings
+from chalicelib.core.errors import Conflict, DomainError, NotFound
+from tests.fakes import RecordingPublisher
 from tests.groups.conftest import World
 
 ROUNDS = 8

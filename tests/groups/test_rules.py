@@ -1,7 +1,13 @@
 """The group rules, through the use cases, against the real database and a hand-moved clock."""
 import pytest
 
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from chalicelib.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
 
 COOLDOWN = 600
 

@@ -1,0 +1,108 @@
+"""The one place configuration is read: the stage's environment (.chalice/config.json).
+
+Nothing here does network I/O at import. `settings()` reads the environment once per
+process; a secret kept in SSM Parameter Store is fetched on first use, never at import.
+"""
+import functools
+import os
+import re
+from dataclasses import dataclass
+
+from chalicelib.core.errors import ServiceMisconfigured
+
+# The secret the dev stage and the local stack use. A deployed stage refuses to serve with it.
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-deploy-0000"
+DEPLOYED_STAGES = ("prod", "staging")
+MIN_SECRET_BYTES = 32
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    mongo_uri: str
+    mongo_db: str
+    jwt_secret: str
+    jwt_issuer: str
+    jwt_audience: str
+    token_ttl_seconds: int
+    bcrypt_rounds: int
+    kms_key_id: str
+    fanout_queue_url: str
+    ws_callback_url: str  # empty: derive https://{domainName}/{stage} from the event
+    log_level: str
+
+    @property
+    def deployed(self):
+        return self.stage in DEPLOYED_STAGES
+
+
+@functools.lru_cache(maxsize=1)
+def settings():
+    """The validated settings of this process; raises ServiceMisconfigured if unsafe."""
+    env = os.environ
+    stage = env.get("STAGE", "dev")
+    loaded = Settings(
+        stage=stage,
+        mongo_uri=_secret(env, "MONGO_URI") or "mongodb://127.0.0.1:27017",
+        mongo_db=env.get("MONGO_DB", "messaging"),
+        jwt_secret=_secret(env, "JWT_SECRET"),
+        jwt_issuer=env.get("JWT_ISSUER", "secure-messaging"),
+        jwt_audience=env.get("JWT_AUDIENCE", "secure-messaging-clients"),
+        token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
+        bcrypt_rounds=int(env.get("BCRYPT_ROUNDS", "12")),
+        kms_key_id=env.get("KMS_KEY_ID", "alias/secure-messaging"),
+        fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
+        ws_callback_url=env.get("WS_CALLBACK_URL", ""),
+        log_level=env.get("LOG_LEVEL", "INFO"),
+    )
+    _refuse_unsafe(loaded)
+    return loaded
+
+
+def cors_allow_origin():
+    """The one web origin (e.g. "https://chat.example.com") whose pages may call the REST
+    API from a browser, from CORS_ALLOW_ORIGIN; None (no cross-origin access) if unset.
+
+    Read apart from settings(): app.py needs it at import, because `chalice package` writes
+    API Gateway's preflight routes from it, and settings() may fetch secrets from SSM.
+    """
+    origin = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
+    if not origin:
+        return None
+    if not _ORIGIN.match(origin):
+        raise ServiceMisconfigured(
+            f"CORS_ALLOW_ORIGIN must be one origin such as https://chat.example.com "
+            f"(scheme, host and port only; not '*'), not {origin!r}."
+        )
+    return origin
+
+
+def _secret(env, name):
+    """`name` from the environment, or from the SSM parameter named by `<name>_PARAMETER`."""
+    if env.get(name):
+        return env[name]
+    parameter = env.get(f"{name}_PARAMETER")
+    if parameter:
+        from chalicelib.core.aws import (
+            client,  # only deployed stages pay for this import
+        )
+
+        reply = client("ssm").get_parameter(Name=parameter, WithDecryption=True)
+        return reply["Parameter"]["Value"]
+    return ""
+
+
+def _refuse_unsafe(loaded):
+    if not loaded.jwt_secret:
+        raise ServiceMisconfigured("JWT_SECRET (or JWT_SECRET_PARAMETER) is not set.")
+    if loaded.deployed:
+        if loaded.jwt_secret == DEV_JWT_SECRET or len(loaded.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ServiceMisconfigured(
+                f"Stage {loaded.stage!r} refuses the development JWT secret or one under "
+                f"{MIN_SECRET_BYTES} bytes."
+            )
+        if loaded.bcrypt_rounds < 12:
+            raise ServiceMisconfigured(f"Stage {loaded.stage!r} needs BCRYPT_ROUNDS of 12 or more.")
+    if not 4 <= loaded.bcrypt_rounds <= 16:
+        raise ServiceMisconfigured("BCRYPT_ROUNDS must be between 4 and 16.")

@@ -1,0 +1,74 @@
+"""Every abuse limit in one table, and the limiter that enforces them across Lambdas.
+
+The numbers are documented in README.md (Security) and docs/security.md; a limit changed
+here must be changed there too. Size and page caps live beside the input they bound
+(web.MAX_BODY_BYTES, realtime.MAX_FRAME_BYTES, messaging.MAX_TEXT_CHARS and MAX_PAGE,
+groups.schemas.MAX_PAGE) and are listed in the same table.
+"""
+from dataclasses import dataclass
+
+from chalicelib.core.errors import RateLimited
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    max_hits: int
+    window_seconds: int
+    message: str
+
+
+LOGIN_FAILURES_PER_ACCOUNT = Limit(
+    "login-account", 5, 15 * 60, "Too many failed logins for this account; try again later."
+)
+LOGIN_FAILURES_PER_ADDRESS = Limit(
+    "login-address", 30, 15 * 60, "Too many failed logins from this address; try again later."
+)
+WS_FRAMES_PER_CONNECTION = Limit(
+    "ws-frames", 120, 60, "Too many frames on this connection; slow down."
+)
+GROUPS_CREATED_PER_USER = Limit(
+    "groups-created", 20, 60 * 60, "You have created too many groups in the last hour; try again later."
+)
+JOIN_REQUESTS_PER_USER = Limit(
+    "group-join-requests", 60, 60 * 60, "Too many requests to join groups in the last hour; try again later."
+)
+# Every send counts, over REST and WebSocket alike (a retry with the same clientMessageId too).
+MESSAGES_SENT_PER_USER = Limit(
+    "messages-sent", 60, 60, "You are sending messages too fast; slow down."
+)
+# Only a 1:1 conversation's first message counts here: spam to strangers starts new ones.
+DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
+    "direct-conversations-started", 30, 60 * 60,
+    "You have started too many new conversations in the last hour; try again later.",
+)
+
+
+class Limiter:
+    """Checks and counts hits against a Limit, keyed by account, address or user."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def check(self, limit, key):
+        """RateLimited if `key` has used up `limit` in the current window."""
+        count, seconds_left = self._store.count(_key(limit, key))
+        if count >= limit.max_hits:
+            raise RateLimited(limit.message, seconds_left)
+
+    def hit(self, limit, key):
+        """Count one hit (a failed login, a send, ...)."""
+        self._store.hit(_key(limit, key), limit.window_seconds)
+
+    def take(self, limit, key):
+        """Count one hit and raise RateLimited if it went over the limit."""
+        count, seconds_left = self._store.hit(_key(limit, key), limit.window_seconds)
+        if count > limit.max_hits:
+            raise RateLimited(limit.message, seconds_left)
+
+    def reset(self, limit, key):
+        self._store.clear(_key(limit, key))
+
+
+def _key(limit, key):
+    return f"{limit.name}:{key}"

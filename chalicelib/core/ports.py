@@ -1,0 +1,64 @@
+"""Ports: what the use cases need from the outside world, as `typing.Protocol`s.
+
+Production adapters (SQS, @connections, MongoDB stores) and the tests' fakes both implement
+these, and tests/core/test_ports.py runs the same cases against each pair so they cannot
+drift apart.
+"""
+from typing import Iterable, Protocol
+
+
+class Publisher(Protocol):
+    """Hands a domain event to real-time delivery (production: the SQS fan-out queue).
+
+    An event is a JSON-ready dict with a `type` (`message`, `member.joined`, `typing`, ...).
+    Its audience is every member of `conversation_id`, and/or `user_ids`, less `except_user_ids`.
+    """
+
+    def publish(self, event: dict, *, conversation_id: str | None = None, user_ids: Iterable[str] = (),
+                except_user_ids: Iterable[str] = ()) -> None: ...
+
+
+class JobQueue(Protocol):
+    """Takes a fan-out job as it is (the consumer enqueues a large group's continuation)."""
+
+    def enqueue(self, job: dict) -> None: ...
+
+
+class Pusher(Protocol):
+    """Posts frames to WebSocket connections (production: API Gateway's @connections API).
+
+    `send` raises chalicelib.realtime.pusher.Gone when the connection no longer exists and
+    Throttled when API Gateway asks us to slow down.
+    """
+
+    def send(self, endpoint: str, connection_id: str, frame: dict) -> None: ...
+
+    def disconnect(self, endpoint: str, connection_id: str) -> None: ...
+
+
+class Audience(Protocol):
+    """Who hears a conversation's events: member ids in id order, a page at a time."""
+
+    def member_ids(self, conversation_id: str, after: str | None = None, limit: int = 500) -> list[str]: ...
+
+
+class Limiter(Protocol):
+    """Fixed-window rate limits; `take` counts first and raises RateLimited when over."""
+
+    def check(self, limit, key: str) -> None: ...
+
+    def hit(self, limit, key: str) -> None: ...
+
+    def take(self, limit, key: str) -> None: ...
+
+    def reset(self, limit, key: str) -> None: ...
+
+
+class Conversations(Protocol):
+    """What the socket use cases need of messaging (production: messaging.messages.Messaging)."""
+
+    def authorize(self, caller_id: str, conversation_id: str): ...
+
+    def send(self, caller_id: str, conversation_id: str, text: str, client_message_id: str | None = None) -> dict: ...
+
+    def mark_read(self, caller_id: str, conversation_id: str, seq: int) -> dict: ...

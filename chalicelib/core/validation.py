@@ -1,0 +1,146 @@
+"""Request validation from JSON Schema documents.
+
+The request schemas are plain JSON Schema (the subset in KEYWORDS) so that the OpenAPI
+document can publish the very schemas that are enforced. Where this validator could differ
+from JSON Schema's meaning, it follows JSON Schema: a number with no fraction (`5.0`) is an
+integer (and is handed on as `5`), and a pattern's `$` is the end of the text (Python's `$`
+also matches before a final newline).
+"""
+import functools
+import math
+import re
+
+from chalicelib.core.errors import InvalidInput
+
+# Every keyword a request schema may use (a test holds the OpenAPI document to it);
+# additionalProperties is supported as `false` only, format as "email" only.
+KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "minLength", "maxLength", "pattern", "enum",
+    "minimum", "maximum", "items", "minItems", "maxItems", "format", "description",
+})
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+_PY_TYPES = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def validate(schema, value, where="body"):
+    """`value` if it satisfies `schema` (integral numbers as ints); else InvalidInput naming the field."""
+    return _check(schema, value, where)
+
+
+def object_schema(required, optional=None):
+    """The schema of an object with exactly these fields: `required` and `optional` map names to schemas."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": {**required, **(optional or {})},
+    }
+
+
+def _check(schema, value, where):
+    expected = schema.get("type")
+    if expected and _is_integral_float(value) and "integer" in _listed(expected):
+        value = int(value)
+    if expected and not _has_type(value, expected):
+        raise InvalidInput(f"{where} must be {_article(expected)}.")
+    if "enum" in schema and value not in schema["enum"]:
+        choices = ", ".join(repr(choice) for choice in schema["enum"])
+        raise InvalidInput(f"{where} must be one of {choices}.")
+    if isinstance(value, str):
+        _check_string(schema, value, where)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        _check_number(schema, value, where)
+    elif isinstance(value, dict):
+        value = _check_object(schema, value, where)
+    elif isinstance(value, list):
+        value = _check_array(schema, value, where)
+    return value
+
+
+def _listed(expected):
+    return expected if isinstance(expected, list) else [expected]
+
+
+def _is_integral_float(value):
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+def _has_type(value, expected):
+    if isinstance(expected, list):
+        return any(_has_type(value, one) for one in expected)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, _PY_TYPES[expected])
+
+
+def _check_string(schema, value, where):
+    if len(value) < schema.get("minLength", 0):
+        if schema.get("minLength") == 1:
+            raise InvalidInput(f"{where} must not be empty.")
+        raise InvalidInput(f"{where} must be at least {schema['minLength']} characters.")
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        raise InvalidInput(f"{where} must be at most {schema['maxLength']} characters.")
+    if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
+        raise InvalidInput(f"{where} is not in the expected format.")
+    if schema.get("format") == "email" and not EMAIL_PATTERN.fullmatch(value):
+        raise InvalidInput(f"{where} must be an email address.")
+
+
+def _check_number(schema, value, where):
+    if "minimum" in schema and value < schema["minimum"]:
+        raise InvalidInput(f"{where} must be at least {schema['minimum']}.")
+    if "maximum" in schema and value > schema["maximum"]:
+        raise InvalidInput(f"{where} must be at most {schema['maximum']}.")
+
+
+def _check_object(schema, value, where):
+    properties = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in value:
+            raise InvalidInput(f"{_join(where, name)} is required.")
+    if schema.get("additionalProperties") is False:
+        unknown = sorted(set(value) - set(properties))
+        if unknown:
+            raise InvalidInput(f"{where} has unknown field(s): {', '.join(unknown)}.")
+    checked = dict(value)
+    for name, sub_schema in properties.items():
+        if name in value:
+            checked[name] = _check(sub_schema, value[name], _join(where, name))
+    return checked
+
+
+def _check_array(schema, value, where):
+    if len(value) < schema.get("minItems", 0):
+        raise InvalidInput(f"{where} must have at least {schema['minItems']} item(s).")
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        raise InvalidInput(f"{where} must have at most {schema['maxItems']} item(s).")
+    if "items" in schema:
+        return [_check(schema["items"], item, f"{where}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern):
+    """`pattern` as Python reads it with JSON Schema's meaning: a final `$` is the end of the text."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _join(where, name):
+    return name if where == "body" else f"{where}.{name}"
+
+
+def _article(expected):
+    if isinstance(expected, list):
+        return " or ".join(_article(one) for one in expected)
+    return ("an " if expected[0] in "aeiou" else "a ") + expected

@@ -1,0 +1,20 @@
+"""Who is calling: the bearer token of a REST request, verified."""
+from chalicelib.core.errors import NotAuthenticated
+
+
+def caller_id(request):
+    """The id of the user whose valid bearer token came with `request`."""
+    from chalicelib import services
+
+    return services.tokens().verify(bearer_token(request.headers.get("authorization")))
+
+
+def bearer_token(authorization_header):
+    """The token in `Authorization: Bearer <token>`; NotAuthenticated if absent or malformed."""
+    if not authorization_header:
+        raise NotAuthenticated("Send 'Authorization: Bearer <token>'.", "missing_token")
+    scheme, _, token = authorization_header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise NotAuthenticated("Send 'Authorization: Bearer <token>'.", "missing_token")
+    return token

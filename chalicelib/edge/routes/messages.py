@@ -1,0 +1,92 @@
+"""Messages: /messages/send, /messages/{groupId}, PUT and POST /messages (the 1:1 seed),
+/conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
+from chalice import Blueprint
+
+from chalicelib import services
+from chalicelib.core.errors import NotFound
+from chalicelib.core.ids import is_id
+from chalicelib.edge.caller import caller_id
+from chalicelib.edge.web import created, endpoint, json_body, ok, query_params
+from chalicelib.messaging.messages import (
+    CONVERSATIONS_QUERY,
+    DIRECT_HISTORY_SCHEMA,
+    DIRECT_SEND_SCHEMA,
+    HISTORY_QUERY,
+    MARK_READ_SCHEMA,
+    SEND_SCHEMA,
+    conversation_id_of,
+)
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/messages/send", methods=["POST"])
+@endpoint
+def send_message():
+    request = routes.current_request
+    caller = caller_id(request)
+    body = json_body(request, SEND_SCHEMA)
+    message = services.messaging().send(
+        caller, conversation_id_of(body), body["text"], body.get("clientMessageId")
+    )
+    return created({"message": message})
+
+
+@routes.route("/messages/{groupId}", methods=["GET"])
+@endpoint
+def message_history(groupId):
+    request = routes.current_request
+    caller = caller_id(request)
+    params = query_params(request, HISTORY_QUERY)
+    return ok(services.messaging().history(caller, _known_id(groupId), **params))
+
+
+@routes.route("/messages", methods=["PUT"])
+@endpoint
+def send_direct_message():
+    request = routes.current_request
+    caller = caller_id(request)
+    body = json_body(request, DIRECT_SEND_SCHEMA)
+    message = body["message"]
+    return created(services.messaging().send_direct(
+        caller,
+        body["participants"],
+        message["sender"],
+        message["text"],
+        client_timestamp=message.get("timestamp"),
+        client_message_id=message.get("clientMessageId"),
+    ))
+
+
+@routes.route("/messages", methods=["POST"])
+@endpoint
+def direct_history():
+    request = routes.current_request
+    caller = caller_id(request)
+    body = json_body(request, DIRECT_HISTORY_SCHEMA)
+    return ok(services.messaging().direct_history(caller, **body))
+
+
+@routes.route("/conversations", methods=["GET"])
+@endpoint
+def my_conversations():
+    request = routes.current_request
+    caller = caller_id(request)
+    params = query_params(request, CONVERSATIONS_QUERY)
+    return ok(services.messaging().conversations_of(caller, **params))
+
+
+@routes.route("/conversations/{conversationId}/read", methods=["POST"])
+@endpoint
+def mark_read(conversationId):
+    request = routes.current_request
+    caller = caller_id(request)
+    body = json_body(request, MARK_READ_SCHEMA)
+    return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
+
+
+def _known_id(conversation_id):
+    """A path id that cannot name anything is unknown (404), like any id that names nothing."""
+    if not is_id(conversation_id):
+        raise NotFound("There is no such conversation.", "conversation_not_found")
+    return conversation_id

@@ -1,0 +1,19 @@
+"""Real-time helpers over REST: a single-use WebSocket ticket."""
+from chalice import Blueprint
+
+from chalicelib import services
+from chalicelib.edge.caller import caller_id
+from chalicelib.edge.web import created, endpoint
+
+routes = Blueprint(__name__)
+
+TICKET_TTL_SECONDS = 30
+
+
+@routes.route("/realtime/ticket", methods=["POST"])
+@endpoint
+def issue_ticket():
+    """A ticket for `wss://...?ticket=`, so long-lived tokens stay out of URLs and logs."""
+    user_id = caller_id(routes.current_request)
+    ticket = services.tickets().issue(user_id, TICKET_TTL_SECONDS)
+    return created({"ticket": ticket, "expiresIn": TICKET_TTL_SECONDS})

@@ -1,0 +1,66 @@
+"""The work each operation does stays within bench/budget.json.
+
+MongoDB commands and AWS calls per operation are deterministic, so they are asserted here;
+times never are (`make bench` measures those). bench/work.py runs each operation through
+the app's real handlers against the test MongoDB and moto.
+"""
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def measured(test_settings):
+    """Every operation's counts, measured once, with a stand-in @connections API."""
+    from bench import work
+    from bench.invoke import ConnectionsEndpoint
+    from chalicelib import services
+    from chalicelib.core.config import settings
+
+    endpoint = ConnectionsEndpoint()
+    previous = os.environ.get("WS_CALLBACK_URL")
+    os.environ["WS_CALLBACK_URL"] = endpoint.url
+    settings.cache_clear()
+    services.forget_all()
+    try:
+        yield work.measure()
+    finally:
+        _restore(previous, endpoint)
+
+
+def _restore(previous, endpoint):
+    from chalicelib import services
+    from chalicelib.core.config import settings
+    from chalicelib.storage.mongo import database
+
+    if previous is None:
+        os.environ.pop("WS_CALLBACK_URL")
+    else:
+        os.environ["WS_CALLBACK_URL"] = previous
+    settings.cache_clear()
+    services.forget_all()
+    endpoint.close()
+    database_ = database()
+    for name in database_.list_collection_names():
+        database_[name].delete_many({})
+
+
+def test_every_operation_stays_within_its_budget(measured):
+    from bench import work
+
+    assert work.over_budget(measured, work.load_budget()) == []
+
+
+def test_the_budget_covers_every_measured_operation():
+    from bench import work
+
+    assert set(work.load_budget()["operations"]) == set(work.OPERATIONS)
+
+
+def test_a_fanout_job_costs_one_post_per_connection_and_no_more_reads(measured):
+    from bench import work
+
+    fanout = measured["fanoutJob"]
+
+    assert fanout["awsCalls"] == {"ApiGatewayManagementApi.PostToConnection": work.FANOUT_MEMBERS}
+    assert fanout["mongoCommands"] == {"find": 2}  # the members, then their connections

@@ -1,0 +1,313 @@
+"""Who may do what: every REST route and every WebSocket action, against every relation a
+caller can have to the resource it names, in one table (OWASP API1 object level and API5
+function level authorization).
+
+The scene, built once through the real API: a private group (its owner, a member, a
+pending requester, a banned former member), a 1:1 conversation between the owner and the
+member, an outsider with an account, an anonymous caller and the member holding an expired
+token. Each case starts from that scene, restored in the database, and most name ids the
+caller does not own: someone else's group, conversation, user id or email.
+
+A route or action added to the app without a row here fails
+`test_every_route_and_action_has_a_row`. A refused call must answer the contract's error
+body and change nothing.
+"""
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from chalicelib import services
+from chalicelib.core.errors import NotAuthenticated
+from chalicelib.realtime.sockets import FRAME_SCHEMAS, Sockets
+from tests.fakes import RecordingPublisher, RecordingPusher
+from tests.helpers import call
+
+ACTORS = ("owner", "member", "pending", "banned", "outsider", "anonymous", "expired")
+PASSWORD = "correct horse battery"
+IGNORED = ("throttles",)  # counters that refused calls are meant to move (failed logins, ...)
+ENDPOINT = "http://gateway.test"
+
+
+@dataclass(frozen=True)
+class Rest:
+    route: str  # "METHOD /template" exactly as the app declares it
+    path: str  # the concrete path, with {placeholders} (see Scene.values)
+    expect: tuple  # status per actor, in ACTORS order
+    body: object = None
+    variant: str = ""
+
+    @property
+    def id(self):
+        return f"{self.route} {self.variant}".strip()
+
+
+@dataclass(frozen=True)
+class Ws:
+    action: str
+    frame: dict
+    expect: tuple  # reply type, "published" (no reply, an event for others), error code, or 401
+    variant: str = ""
+
+    @property
+    def id(self):
+        return f"ws {self.action} {self.variant}".strip()
+
+
+def everyone(status):
+    return (status,) * len(ACTORS)
+
+
+def signed_in(status):
+    """`status` for every signed-in caller; 401 without a token or with an expired one."""
+    return (status,) * 5 + (401, 401)
+
+
+def by_relation(owner, member, pending, banned, outsider):
+    return (owner, member, pending, banned, outsider, 401, 401)
+
+
+TEXT = {"text": "hello"}
+PAIR = ["{owner_email}", "{member_email}"]
+
+REST = [
+    # Accounts: public routes ignore any token they are sent, even an expired one.
+    Rest("POST /register", "/register", everyone(201), {"email": "{fresh_email}", "password": PASSWORD, "name": "N"}),
+    Rest("POST /employees", "/employees", everyone(201), {"email": "{fresh_email}", "password": PASSWORD, "name": "N"}),
+    Rest("POST /login", "/login", everyone(200), {"email": "{owner_email}", "password": PASSWORD}),
+    Rest("GET /health", "/health", everyone(200)),
+    Rest("GET /openapi.json", "/openapi.json", everyone(200)),
+    Rest("GET /me", "/me", signed_in(200)),
+    Rest("GET /users/by-email", "/users/by-email?email={owner_email}", signed_in(200)),
+    Rest("POST /realtime/ticket", "/realtime/ticket", signed_in(201)),
+    # Groups.
+    Rest("POST /groups/create", "/groups/create", signed_in(201), {"name": "Mine", "type": "private"}),
+    Rest("GET /groups", "/groups", signed_in(200)),
+    Rest("GET /groups/discover", "/groups/discover", signed_in(200)),
+    Rest("GET /groups/{groupId}", "/groups/{group}", by_relation(200, 200, 200, 403, 404)),
+    Rest("PATCH /groups/{groupId}", "/groups/{group}", by_relation(200, 403, 403, 403, 404), {"name": "Renamed"}),
+    Rest("GET /groups/{groupId}/members", "/groups/{group}/members", by_relation(200, 200, 403, 403, 404)),
+    Rest("GET /groups/{groupId}/requests", "/groups/{group}/requests", by_relation(200, 403, 403, 403, 404)),
+    Rest("GET /groups/{groupId}/bans", "/groups/{group}/bans", by_relation(200, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/request/{userId}", "/groups/{group}/request/{self}",
+         by_relation(200, 200, 202, 403, 202), variant="for oneself"),
+    Rest("POST /groups/{groupId}/request/{userId}", "/groups/{group}/request/{other}",
+         by_relation(403, 403, 403, 403, 403), variant="for someone else"),
+    Rest("POST /groups/{groupId}/approve/{userId}", "/groups/{group}/approve/{pending}",
+         by_relation(200, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/reject/{userId}", "/groups/{group}/reject/{pending}",
+         by_relation(204, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/withdraw/{userId}", "/groups/{group}/withdraw/{self}",
+         by_relation(404, 404, 204, 404, 404), variant="for oneself"),
+    Rest("POST /groups/{groupId}/withdraw/{userId}", "/groups/{group}/withdraw/{pending}",
+         by_relation(403, 403, 204, 403, 403), variant="the requester's"),
+    Rest("POST /groups/{groupId}/leave/{userId}", "/groups/{group}/leave/{self}",
+         by_relation(409, 204, 404, 404, 404), variant="for oneself"),
+    Rest("POST /groups/{groupId}/leave/{userId}", "/groups/{group}/leave/{member}",
+         by_relation(403, 204, 403, 403, 403), variant="the member's"),
+    Rest("POST /groups/{groupId}/kick/{userId}", "/groups/{group}/kick/{member}",
+         by_relation(204, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/ban/{userId}", "/groups/{group}/ban/{member}", by_relation(200, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/unban/{userId}", "/groups/{group}/unban/{banned}",
+         by_relation(204, 403, 403, 403, 404)),
+    Rest("POST /groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "/groups/{group}/transfer-owner/{self}/{member}",
+         by_relation(200, 403, 403, 403, 404), variant="as oneself"),
+    Rest("POST /groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "/groups/{group}/transfer-owner/{owner}/{member}",
+         by_relation(200, 403, 403, 403, 403), variant="naming the owner"),
+    # Messages: a private group's messages stay as hidden as the group itself.
+    Rest("POST /messages/send", "/messages/send", by_relation(201, 201, 403, 403, 404), {"groupId": "{group}", **TEXT},
+         variant="to the group"),
+    Rest("POST /messages/send", "/messages/send", by_relation(201, 201, 404, 404, 404),
+         {"conversationId": "{dm}", **TEXT}, variant="to the 1:1 by id"),
+    Rest("GET /messages/{groupId}", "/messages/{group}", by_relation(200, 200, 403, 403, 404), variant="the group's"),
+    Rest("GET /messages/{groupId}", "/messages/{dm}", by_relation(200, 200, 404, 404, 404), variant="the 1:1's"),
+    Rest("PUT /messages", "/messages", by_relation(201, 201, 403, 403, 403),
+         {"participants": PAIR, "message": {"sender": "{self_email}", **TEXT}}, variant="as oneself"),
+    Rest("PUT /messages", "/messages", by_relation(201, 403, 403, 403, 403),
+         {"participants": PAIR, "message": {"sender": "{owner_email}", **TEXT}}, variant="as the owner"),
+    Rest("POST /messages", "/messages", by_relation(200, 200, 404, 404, 404), {"participants": PAIR}),
+    Rest("GET /conversations", "/conversations", signed_in(200)),
+    Rest("POST /conversations/{conversationId}/read", "/conversations/{group}/read",
+         by_relation(200, 200, 403, 403, 404), {"seq": 1}, variant="the group's"),
+    Rest("POST /conversations/{conversationId}/read", "/conversations/{dm}/read",
+         by_relation(200, 200, 404, 404, 404), {"seq": 1}, variant="the 1:1's"),
+]
+
+_NOT_IN_GROUP = ("not_a_member", "banned", "group_not_found")
+_NOT_IN_DM = ("conversation_not_found",) * 3
+
+WS = [
+    Ws("$connect", {}, signed_in("connected")),
+    Ws("ping", {"action": "ping"}, signed_in("pong")),
+    Ws("sendMessage", {"action": "sendMessage", "conversationId": "{group}", **TEXT},
+       by_relation("ack", "ack", *_NOT_IN_GROUP), "to the group"),
+    Ws("sendMessage", {"action": "sendMessage", "conversationId": "{dm}", **TEXT},
+       by_relation("ack", "ack", *_NOT_IN_DM), "to the 1:1"),
+    Ws("typing", {"action": "typing", "conversationId": "{group}", "isTyping": True},
+       by_relation("published", "published", *_NOT_IN_GROUP), "in the group"),
+    Ws("typing", {"action": "typing", "conversationId": "{dm}", "isTyping": True},
+       by_relation("published", "published", *_NOT_IN_DM), "in the 1:1"),
+    Ws("markRead", {"action": "markRead", "conversationId": "{group}", "seq": 1},
+       by_relation("read", "read", *_NOT_IN_GROUP), "in the group"),
+    Ws("markRead", {"action": "markRead", "conversationId": "{dm}", "seq": 1},
+       by_relation("read", "read", *_NOT_IN_DM), "in the 1:1"),
+    Ws("presence", {"action": "presence", "conversationId": "{group}"},
+       by_relation("presence", "presence", *_NOT_IN_GROUP), "of the group"),
+    Ws("presence", {"action": "presence", "conversationId": "{dm}"},
+       by_relation("presence", "presence", *_NOT_IN_DM), "of the 1:1"),
+]
+
+
+class Scene:
+    """The people and resources of every case, and the database state they start from."""
+
+    def __init__(self, client):
+        self.users, self.tokens, self.emails = {}, {}, {}
+        for role in ("owner", "member", "pending", "banned", "outsider", "other"):
+            email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+            self._ok(call(client, "POST", "/register", {"email": email, "password": PASSWORD, "name": role.title()}))
+            login = self._ok(call(client, "POST", "/login", {"email": email, "password": PASSWORD}))
+            self.users[role], self.tokens[role], self.emails[role] = login["user"]["id"], login["token"], email
+        owner = self.tokens["owner"]
+        self.group = self._ok(call(client, "POST", "/groups/create", {"name": "Secret", "type": "private"},
+                                   token=owner))["group"]["id"]
+        for role in ("member", "pending", "banned"):
+            self._ok(call(client, "POST", f"/groups/{self.group}/request/{self.users[role]}", token=self.tokens[role]))
+        for role in ("member", "banned"):
+            self._ok(call(client, "POST", f"/groups/{self.group}/approve/{self.users[role]}", token=owner))
+        self._ok(call(client, "POST", f"/groups/{self.group}/ban/{self.users['banned']}", token=owner))
+        self._ok(call(client, "POST", "/messages/send", {"groupId": self.group, "text": "welcome"}, token=owner))
+        self.dm = self._ok(call(client, "PUT", "/messages", {
+            "participants": [self.emails["owner"], self.emails["member"]],
+            "message": {"sender": self.emails["owner"], "text": "just us"}}, token=owner))["conversationId"]
+        # Issued two lifetimes ago: expired, though its signature and claims are right.
+        self.tokens["expired"] = services.tokens().issue(
+            self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
+
+    @staticmethod
+    def _ok(answer):
+        status, body, _ = answer
+        assert status < 300, body
+        return body
+
+    def own(self, actor):
+        """The role whose id and email `actor` uses as its own."""
+        return {"anonymous": "other", "expired": "member"}.get(actor, actor)
+
+    def values(self, actor):
+        me = self.own(actor)
+        return {"group": self.group, "dm": self.dm, "self": self.users[me], "self_email": self.emails[me],
+                "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
+                **self.users, **{f"{role}_email": email for role, email in self.emails.items()}}
+
+    def fill(self, template, actor):
+        values = self.values(actor)
+
+        def filled(part):
+            if isinstance(part, str):
+                return part.format(**values)
+            if isinstance(part, dict):
+                return {key: filled(value) for key, value in part.items()}
+            if isinstance(part, list):
+                return [filled(item) for item in part]
+            return part
+
+        return filled(template)
+
+
+def _state(database):
+    """Every stored document, by collection (empty collections left out)."""
+    state = {name: sorted(database[name].find(), key=lambda doc: str(doc["_id"]))
+             for name in database.list_collection_names() if name not in IGNORED}
+    return {name: documents for name, documents in state.items() if documents}
+
+
+@pytest.fixture(scope="module")
+def scene(test_settings):
+    """The scene, built once through the API; yields (scene, its stored state)."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.storage.mongo import database
+
+    database_ = database()
+    for name in database_.list_collection_names():
+        database_[name].delete_many({})
+    with Client(app, stage_name="unit-tests") as client:
+        built = Scene(client)
+    state = _state(database_)
+    for name in database_.list_collection_names():
+        database_[name].delete_many({})
+    yield built, state
+
+
+@pytest.fixture
+def world(scene, db):
+    """The scene's stored state, restored for one case."""
+    built, state = scene
+    for name, documents in state.items():
+        db[name].insert_many(documents)
+    return built, state
+
+
+def _cases(rows):
+    return [pytest.param(row, actor, expected, id=f"{row.id} as {actor}")
+            for row in rows for actor, expected in zip(ACTORS, row.expect)]
+
+
+def test_every_route_and_action_has_a_row():
+    from app import app
+
+    declared = {f"{method} {path}" for path, entry in app.routes.items() for method in entry}
+    assert declared == {row.route for row in REST}
+    assert set(FRAME_SCHEMAS) | {"$connect"} == {row.action for row in WS}
+    for row in REST + WS:
+        assert len(row.expect) == len(ACTORS), row.id
+
+
+@pytest.mark.parametrize("row, actor, expected", _cases(REST))
+def test_rest(client, db, world, row, actor, expected):
+    scene, before = world
+    body = scene.fill(row.body, actor) if row.body is not None else None
+
+    status, reply, _ = call(client, row.route.split()[0], scene.fill(row.path, actor), body,
+                            token=scene.tokens.get(actor))
+
+    assert status == expected, reply
+    if status >= 400:
+        assert set(reply) == {"error"} and reply["error"]["code"] and reply["error"]["message"], reply
+        assert _state(db) == before, "a refused call changed something"
+
+
+@pytest.mark.parametrize("row, actor, expected", _cases(WS))
+def test_websocket(db, world, row, actor, expected):
+    scene, _ = world
+    pusher, publisher = RecordingPusher(), RecordingPublisher()
+    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
+                        pusher=pusher, publisher=publisher, conversations=services.messaging(),
+                        audience=services.audience(), limiter=services.limiter())
+    try:
+        realtime.connect("conn-under-test", ENDPOINT, token=scene.tokens.get(actor))
+    except NotAuthenticated:
+        assert expected == 401
+        assert db["connections"].count_documents({}) == 0
+        return
+    if row.action == "$connect":
+        assert expected == "connected" and db["connections"].count_documents({"userId": scene.users[actor]}) == 1
+        return
+    before = _state(db)
+
+    realtime.receive("conn-under-test", ENDPOINT, json.dumps(scene.fill(row.frame, actor)))
+
+    replies = [frame for _, _, frame in pusher.sent]
+    if expected == "published":
+        assert replies == [] and [job["event"]["type"] for job in publisher.published] == [row.action]
+        return
+    (reply,) = replies
+    outcome = reply["error"]["code"] if reply["type"] == "error" else reply["type"]
+    assert outcome == expected, reply
+    if reply["type"] == "error":
+        assert publisher.published == []
+        assert _state(db) == before, "a refused frame changed something"
