@@ -178,11 +178,17 @@ class Services:
         return Groups(self.group_store, self.membership_store, self.publisher, self.limiter, self.clock)
 
     @functools.cached_property
-    def group_memberships(self):
-        from chalicelib.groups.membership import Memberships
+    def group_joining(self):
+        from chalicelib.groups.joining import Joining
 
-        return Memberships(self.group_store, self.membership_store, self.user_store, self.publisher, self.limiter,
-                           self.clock)
+        return Joining(self.group_store, self.membership_store, self.user_store, self.publisher, self.limiter,
+                       self.clock)
+
+    @functools.cached_property
+    def group_moderation(self):
+        from chalicelib.groups.moderation import Moderation
+
+        return Moderation(self.group_store, self.membership_store, self.user_store, self.publisher, self.clock)
 
     @functools.cached_property
     def group_roster(self):
@@ -327,8 +333,12 @@ def groups():
     return current().groups
 
 
-def group_memberships():
-    return current().group_memberships
+def group_joining():
+    return current().group_joining
+
+
+def group_moderation():
+    return current().group_moderation
 
 
 def group_roster():

@@ -2,8 +2,8 @@
 
 The numbers are documented in README.md (Security) and docs/security.md; a limit changed
 here must be changed there too. Size and page caps live beside the input they bound
-(web.MAX_BODY_BYTES, realtime.MAX_FRAME_BYTES, messaging.MAX_TEXT_CHARS and MAX_PAGE,
-groups.schemas.MAX_PAGE) and are listed in the same table.
+(edge.web.MAX_BODY_BYTES, realtime.sockets.MAX_FRAME_BYTES, messaging.schemas.MAX_TEXT_CHARS,
+core.validation.MAX_PAGE) and are listed in the same table.
 """
 from dataclasses import dataclass
 

@@ -20,6 +20,21 @@ KEYWORDS = frozenset({
 })
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
+# Fragments every feature's schemas share, so a rule is decided once.
+EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
+DEFAULT_PAGE = 50
+MAX_PAGE = 100
+
+
+def page_limit_schema(maximum=MAX_PAGE, default=DEFAULT_PAGE):
+    """The `limit` query parameter of a paginated list."""
+    return {"type": "integer", "minimum": 1, "maximum": maximum, "description": f"Page size (default {default})."}
+
+
+def normalise_email(email):
+    """Emails compare case-insensitively: store and look them up in one form."""
+    return email.strip().lower()
+
 _PY_TYPES = {
     "string": str,
     "object": dict,

@@ -10,7 +10,7 @@ import copy
 import functools
 import re
 
-from chalicelib.accounts.accounts import (
+from chalicelib.accounts.schemas import (
     EMAIL_LOOKUP_SCHEMA,
     EMPLOYEE_SCHEMA,
     LOGIN_RESPONSE_SCHEMA,
@@ -37,19 +37,21 @@ from chalicelib.groups.views import (
     MY_GROUP_SCHEMA,
     REQUEST_SCHEMA,
 )
-from chalicelib.messaging.messages import (
-    CONVERSATION_SCHEMA,
+from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
-    DIRECT_HISTORY_RESPONSE_SCHEMA,
     DIRECT_HISTORY_SCHEMA,
     DIRECT_SEND_SCHEMA,
-    DIRECT_SENT_SCHEMA,
     HISTORY_QUERY,
-    HISTORY_SCHEMA,
     MARK_READ_SCHEMA,
+    SEND_SCHEMA,
+)
+from chalicelib.messaging.views import (
+    CONVERSATION_SCHEMA,
+    DIRECT_HISTORY_RESPONSE_SCHEMA,
+    DIRECT_SENT_SCHEMA,
+    HISTORY_SCHEMA,
     MESSAGE_SCHEMA,
     READ_STATE_SCHEMA,
-    SEND_SCHEMA,
 )
 
 API_VERSION = "1.0.0"

@@ -3,10 +3,11 @@ from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import Forbidden, InvalidInput
 from chalicelib.core.ids import new_id
 from chalicelib.core.limits import GROUPS_CREATED_PER_USER
+from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.groups.access import GroupAccess, banned_error, group_not_found
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.paging import fetch_page
-from chalicelib.groups.schemas import DEFAULT_PAGE, clean_name
+from chalicelib.groups.schemas import clean_name
 from chalicelib.groups.views import group_preview, group_view, request_view, role_in
 from chalicelib.storage.groups import OPEN
 from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state

@@ -1,8 +1,8 @@
 """Who is in a group: its members (for members); its pending requests and bans (for the owner)."""
 from chalicelib.core.clock import utcnow
+from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.groups.access import GroupAccess
 from chalicelib.groups.paging import fetch_page
-from chalicelib.groups.schemas import DEFAULT_PAGE
 from chalicelib.groups.views import ban_view, member_view, request_view
 from chalicelib.storage.memberships import MEMBER, PENDING
 

@@ -1,20 +1,19 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import is_id
+from chalicelib.core.validation import page_limit_schema
 from chalicelib.storage.groups import OPEN, PRIVATE
 
 MAX_NAME_CHARS = 100
 MAX_COOLDOWN_SECONDS = 30 * 24 * 3600
 MAX_BAN_SECONDS = 365 * 24 * 3600
-MAX_PAGE = 100
-DEFAULT_PAGE = 50
 
 _NAME = {
     "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": "^[^\\u0000-\\u001f]*$",
     "description": "No control characters; trimmed, and must hold a visible character (400 invalid_name).",
 }
 _COOLDOWN = {"type": "integer", "minimum": 0, "maximum": MAX_COOLDOWN_SECONDS}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": f"Page size (default {DEFAULT_PAGE})."}
+_LIMIT = page_limit_schema()
 _CURSOR = {
     "type": "string", "minLength": 1, "maxLength": 512,
     "description": "The nextCursor of the previous page (400 invalid_cursor for anything else).",

@@ -15,8 +15,7 @@ the same clientMessageId does it again.
 import logging
 from datetime import datetime, timezone
 
-from chalicelib.accounts.accounts import normalise_email
-from chalicelib.core.clock import TIME_SCHEMA, iso, utcnow
+from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import (
     Forbidden,
     InvalidInput,
@@ -25,161 +24,24 @@ from chalicelib.core.errors import (
     TooLarge,
     Unavailable,
 )
-from chalicelib.core.ids import ID_SCHEMA, new_id
+from chalicelib.core.ids import new_id
 from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
-from chalicelib.core.validation import object_schema
+from chalicelib.core.validation import DEFAULT_PAGE, normalise_email
 from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.groups.access import GroupAccess
+from chalicelib.messaging.schemas import (
+    DEFAULT_CONVERSATIONS,
+    MAX_TEXT_CHARS,
+)
+from chalicelib.messaging.views import message_view, person_view
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
 from chalicelib.storage.messages import idempotent_message_id
 
-MAX_TEXT_CHARS = 4000
-DEFAULT_PAGE = 50
-MAX_PAGE = 100
-DEFAULT_CONVERSATIONS = 20
-MAX_CONVERSATIONS = 100
-# The highest `seq` a client may name: MongoDB compares 64-bit integers only (a larger one
-# cannot be encoded in a query), and JSON clients count exactly only up to 2**53 - 1.
-MAX_SEQ = 2**53 - 1
-
 log = logging.getLogger("messaging.messages")
-
-_CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
-# No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
-_TEXT = {
-    "type": "string",
-    "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
-}
-_EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-_PARTICIPANTS = {
-    "type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL,
-    "description": "Two different people (400 self_conversation).",
-}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": f"Page size (default {DEFAULT_PAGE})."}
-_BEFORE = {
-    "type": "integer", "minimum": 1, "maximum": MAX_SEQ,
-    "description": "Messages with a lower seq (not with `after`: 400 conflicting_cursors).",
-}
-_AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq."}
-
-SEND_SCHEMA = {
-    "type": "object",
-    "description": "Exactly one of groupId and conversationId (400 missing_conversation).",
-    "required": ["text"],
-    "additionalProperties": False,
-    "properties": {
-        "groupId": ID_SCHEMA,
-        "conversationId": ID_SCHEMA,
-        "text": _TEXT,
-        "clientMessageId": _CLIENT_MESSAGE_ID,
-    },
-}
-HISTORY_QUERY = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER},
-}
-DIRECT_SEND_SCHEMA = {
-    "type": "object",
-    "required": ["participants", "message"],
-    "additionalProperties": False,
-    "properties": {
-        "participants": _PARTICIPANTS,
-        "message": {
-            "type": "object",
-            "required": ["sender", "text"],
-            "additionalProperties": False,
-            "properties": {
-                "sender": _EMAIL,
-                "text": _TEXT,
-                "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
-                "clientMessageId": _CLIENT_MESSAGE_ID,
-            },
-        },
-    },
-}
-DIRECT_HISTORY_SCHEMA = {
-    "type": "object",
-    "required": ["participants"],
-    "additionalProperties": False,
-    "properties": {"participants": _PARTICIPANTS, "limit": _LIMIT, "before": _BEFORE, "after": _AFTER},
-}
-CONVERSATIONS_QUERY = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATIONS,
-                             "description": f"How many (default {DEFAULT_CONVERSATIONS})."}},
-}
-MARK_READ_SCHEMA = {
-    "type": "object",
-    "required": ["seq"],
-    "additionalProperties": False,
-    "properties": {"seq": {"type": "integer", "minimum": 0, "maximum": MAX_SEQ}},
-}
-
-# What the API answers (published in the OpenAPI document; see _message_view and Messaging).
-MESSAGE_SCHEMA = object_schema(
-    {
-        "id": ID_SCHEMA,
-        "conversationId": ID_SCHEMA,
-        "senderId": ID_SCHEMA,
-        "sender": {"type": "string", "description": "The sender's email."},
-        "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
-        "createdAt": TIME_SCHEMA,
-        "seq": {"type": "integer", "minimum": 1},
-    },
-    {
-        "clientMessageId": {"type": "string"},
-        "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
-        "undecryptable": {"const": True},
-    },
-)
-_PAGE_FIELDS = (
-    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"}},
-    {"nextBefore": {"type": "integer", "minimum": 1}, "nextAfter": {"type": "integer", "minimum": 0}},
-)
-HISTORY_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_PAGE_FIELDS[0]}, _PAGE_FIELDS[1])
-DIRECT_HISTORY_RESPONSE_SCHEMA = object_schema(
-    {"conversationId": ID_SCHEMA, "participants": {"type": "array", "items": {"type": "string"}}, **_PAGE_FIELDS[0]},
-    _PAGE_FIELDS[1],
-)
-DIRECT_SENT_SCHEMA = object_schema({"conversationId": ID_SCHEMA, "message": MESSAGE_SCHEMA})
-_PERSON = {
-    "anyOf": [
-        object_schema({"id": ID_SCHEMA, "email": {"type": "string"}, "name": {"type": "string"}}),
-        {"type": "null", "description": "The account no longer exists."},
-    ]
-}
-_COUNTS = {
-    "lastSeq": {"type": "integer", "minimum": 0},
-    "readSeq": {"type": "integer", "minimum": 0},
-    "unreadCount": {"type": "integer", "minimum": 0},
-}
-CONVERSATION_SCHEMA = object_schema(
-    {
-        "id": ID_SCHEMA,
-        "kind": {"type": "string", "enum": ["group", "direct"]},
-        "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
-        **_COUNTS,
-    },
-    {
-        "name": {"type": ["string", "null"], "description": "A group's name."},
-        "participants": {"type": "array", "items": _PERSON, "description": "A 1:1 chat's other person."},
-    },
-)
-READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
-
-
-def conversation_id_of(body):
-    """The conversation a /messages/send body names: `groupId` (the seed's name) or `conversationId`."""
-    named = {body[name] for name in ("groupId", "conversationId") if name in body}
-    if len(named) != 1:
-        raise InvalidInput("Name the conversation with groupId (or conversationId), once.", "missing_conversation")
-    return named.pop()
 
 
 class Messaging:
@@ -253,7 +115,7 @@ class Messaging:
             document["clientTimestamp"] = client_timestamp
         stored_conversation = conversation()
         stored, created = self._messages.append(document, stored_conversation["lastSeq"] + 1)
-        view = _message_view(stored, text) if created else self._view(stored)
+        view = message_view(stored, text) if created else self._view(stored)
         # After the commit point: each step below is idempotent and redone by a retry.
         self._conversations.record_message(conversation_id, stored["seq"], stored["_id"], stored["createdAt"])
         self._markers.mark(conversation_id, sender["_id"], stored["seq"])
@@ -321,7 +183,7 @@ class Messaging:
                 group = self._groups.get(conversation["_id"]) or {}
                 view["name"] = group.get("name")
             else:
-                view["participants"] = [_person(others.get(p)) for p in conversation["participants"] if p != caller_id]
+                view["participants"] = [person_view(others.get(p)) for p in conversation["participants"] if p != caller_id]
             views.append(view)
         return {"conversations": views}
 
@@ -411,30 +273,8 @@ class Messaging:
             text = open_sealed(key, message["nonce"], message["ciphertext"], aad)
         except (Unreadable, KeyMissing) as exc:
             log.error("message %s does not decrypt: %s", message["_id"], type(exc).__name__)
-            return {**_message_view(message, None), "undecryptable": True}
-        return _message_view(message, text)
-
-
-def _message_view(message, text):
-    view = {
-        "id": message["_id"],
-        "conversationId": message["conversationId"],
-        "senderId": message["senderId"],
-        "sender": message["senderEmail"],
-        "text": text,
-        "createdAt": iso(message["createdAt"]),
-        "seq": message["seq"],
-    }
-    for optional in ("clientMessageId", "clientTimestamp"):
-        if message.get(optional) is not None:
-            view[optional] = message[optional]
-    return view
-
-
-def _person(user):
-    if user is None:
-        return None
-    return {"id": user["_id"], "email": user["email"], "name": user["name"]}
+            return {**message_view(message, None), "undecryptable": True}
+        return message_view(message, text)
 
 
 def _check_text(text):

@@ -20,10 +20,9 @@ from chalicelib.core.limits import (
     LOGIN_FAILURES_PER_ADDRESS,
     MESSAGES_SENT_PER_USER,
 )
+from chalicelib.core.validation import MAX_PAGE
 from chalicelib.edge.web import MAX_BODY_BYTES
-from chalicelib.groups.schemas import MAX_PAGE as MAX_GROUP_PAGE
-from chalicelib.messaging.messages import MAX_CONVERSATIONS
-from chalicelib.messaging.messages import MAX_PAGE as MAX_MESSAGE_PAGE
+from chalicelib.messaging.schemas import MAX_CONVERSATIONS
 from chalicelib.realtime.sockets import Sockets
 from tests.fakes import RecordingPublisher, RecordingPusher
 from tests.helpers import call, make_group, new_user, sign_up
@@ -65,7 +64,7 @@ def test_the_documented_numbers():
         "login-account": (5, 900), "login-address": (30, 900), "groups-created": (20, 3600),
         "group-join-requests": (60, 3600), "messages-sent": (60, 60), "direct-conversations-started": (30, 3600),
     }
-    assert (MAX_BODY_BYTES, MAX_MESSAGE_PAGE, MAX_GROUP_PAGE, MAX_CONVERSATIONS) == (64 * 1024, 100, 100, 100)
+    assert (MAX_BODY_BYTES, MAX_PAGE, MAX_CONVERSATIONS) == (64 * 1024, 100, 100)
 
 
 # Logging in ------------------------------------------------------------------------------
@@ -210,13 +209,13 @@ def test_every_body_over_64_kib_is_413_and_writes_nothing(client, db, alice, bob
 # Pages -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method, path, cap", [
-    ("GET", "/groups?limit={limit}", MAX_GROUP_PAGE),
-    ("GET", "/groups/discover?limit={limit}", MAX_GROUP_PAGE),
-    ("GET", "/groups/{group}/members?limit={limit}", MAX_GROUP_PAGE),
-    ("GET", "/groups/{group}/requests?limit={limit}", MAX_GROUP_PAGE),
-    ("GET", "/groups/{group}/bans?limit={limit}", MAX_GROUP_PAGE),
-    ("GET", "/messages/{group}?limit={limit}", MAX_MESSAGE_PAGE),
-    ("POST", "/messages", MAX_MESSAGE_PAGE),
+    ("GET", "/groups?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/discover?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/{group}/members?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/{group}/requests?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/{group}/bans?limit={limit}", MAX_PAGE),
+    ("GET", "/messages/{group}?limit={limit}", MAX_PAGE),
+    ("POST", "/messages", MAX_PAGE),
     ("GET", "/conversations?limit={limit}", MAX_CONVERSATIONS),
 ])
 def test_every_list_caps_its_page_size(client, db, alice, bob, method, path, cap):

@@ -10,11 +10,11 @@ import pytest
 import schemathesis
 
 from app import app
-from chalicelib.accounts.accounts import REGISTER_SCHEMA
+from chalicelib.accounts.schemas import REGISTER_SCHEMA
 from chalicelib.core.validation import KEYWORDS
 from chalicelib.edge import openapi
 from chalicelib.groups.schemas import CREATE_SCHEMA, PAGE_QUERY
-from chalicelib.messaging.messages import HISTORY_QUERY, SEND_SCHEMA
+from chalicelib.messaging.schemas import HISTORY_QUERY, SEND_SCHEMA
 from tests.helpers import call
 
 DOCUMENT = openapi.document()

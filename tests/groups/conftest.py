@@ -4,16 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib import services
 from chalicelib.core.ids import new_id
-from chalicelib.core.limits import Limiter
-from chalicelib.groups.catalog import Groups
-from chalicelib.groups.membership import Memberships
-from chalicelib.groups.ownership import Ownership
-from chalicelib.groups.roster import Roster
-from chalicelib.storage.groups import GroupStore
-from chalicelib.storage.memberships import MembershipStore, current_state
-from chalicelib.storage.throttles import ThrottleStore
-from chalicelib.storage.users import UserStore
+from chalicelib.storage.memberships import current_state
 from tests.fakes import RecordingPublisher
 from tests.helpers import call, new_user
 
@@ -34,18 +27,19 @@ class FakeClock:
 class World:
     """The group use cases over the test database, plus shortcuts to set scenes up."""
 
-    def __init__(self, db, clock, publisher):
+    def __init__(self, db, clock, publisher, **overrides):
+        self.db = db
         self.clock = clock
         self.publisher = publisher
-        self.group_store = GroupStore(db)
-        self.membership_store = MembershipStore(db)
-        self.user_store = UserStore(db)
-        limiter = Limiter(ThrottleStore(db))
-        self.groups = Groups(self.group_store, self.membership_store, publisher, limiter, clock)
-        self.memberships = Memberships(self.group_store, self.membership_store, self.user_store, publisher,
-                                       limiter, clock)
-        self.roster = Roster(self.group_store, self.membership_store, self.user_store, clock)
-        self.ownership = Ownership(self.group_store, self.membership_store, publisher, clock)
+        wired = services.build(db, publisher=publisher, clock=clock, **overrides)
+        self.group_store = wired.group_store
+        self.membership_store = wired.membership_store
+        self.user_store = wired.user_store
+        self.groups = wired.groups
+        self.joining = wired.group_joining
+        self.moderation = wired.group_moderation
+        self.roster = wired.group_roster
+        self.ownership = wired.group_ownership
 
     def user(self, name="Someone"):
         """A new account's id."""
@@ -59,14 +53,14 @@ class World:
     def member(self, group_id, name="Member"):
         """A new user who is a member of `group_id` (approved by its owner if private)."""
         user_id = self.user(name)
-        kind, _ = self.memberships.request(group_id, user_id, user_id)
+        kind, _ = self.joining.request(group_id, user_id, user_id)
         if kind == "request":
-            self.memberships.approve(group_id, user_id, self.owner_of(group_id))
+            self.joining.approve(group_id, user_id, self.owner_of(group_id))
         return user_id
 
     def requester(self, group_id):
         user_id = self.user("Requester")
-        self.memberships.request(group_id, user_id, user_id)
+        self.joining.request(group_id, user_id, user_id)
         return user_id
 
     def owner_of(self, group_id):

@@ -2,6 +2,7 @@
 import pytest
 
 from chalicelib.core.errors import DomainError
+from tests.groups.conftest import World
 
 
 def _scene(world, group_type="private"):
@@ -13,62 +14,62 @@ def _scene(world, group_type="private"):
 def _join_open(world):
     owner, group_id = _scene(world, "open")
     user = world.user()
-    world.memberships.request(group_id, user, user)
+    world.joining.request(group_id, user, user)
     return group_id, owner, user
 
 
 def _ask(world):
     owner, group_id = _scene(world)
     user = world.user()
-    world.memberships.request(group_id, user, user)
+    world.joining.request(group_id, user, user)
     return group_id, owner, user
 
 
 def _withdraw(world):
     group_id, owner, user = _ask(world)
-    world.memberships.withdraw(group_id, user, user)
+    world.joining.withdraw(group_id, user, user)
     return group_id, owner, user
 
 
 def _approve(world):
     group_id, owner, user = _ask(world)
-    world.memberships.approve(group_id, user, owner)
+    world.joining.approve(group_id, user, owner)
     return group_id, owner, user
 
 
 def _reject(world):
     group_id, owner, user = _ask(world)
-    world.memberships.reject(group_id, user, owner)
+    world.joining.reject(group_id, user, owner)
     return group_id, owner, user
 
 
 def _leave(world):
     group_id, owner, user = _approve(world)
-    world.memberships.leave(group_id, user, user)
+    world.joining.leave(group_id, user, user)
     return group_id, owner, user
 
 
 def _kick(world):
     group_id, owner, user = _approve(world)
-    world.memberships.kick(group_id, user, owner)
+    world.moderation.kick(group_id, user, owner)
     return group_id, owner, user
 
 
 def _ban_member(world):
     group_id, owner, user = _approve(world)
-    world.memberships.ban(group_id, user, owner)
+    world.moderation.ban(group_id, user, owner)
     return group_id, owner, user
 
 
 def _ban_requester(world):
     group_id, owner, user = _ask(world)
-    world.memberships.ban(group_id, user, owner)
+    world.moderation.ban(group_id, user, owner)
     return group_id, owner, user
 
 
 def _unban(world):
     group_id, owner, user = _ban_member(world)
-    world.memberships.unban(group_id, user, owner)
+    world.moderation.unban(group_id, user, owner)
     return group_id, owner, user
 
 
@@ -128,23 +129,23 @@ def test_approval_also_tells_the_members_someone_joined(world):
 def test_a_refused_change_announces_nothing(world):
     group_id, owner, user = _ask(world)
     before = len(world.publisher.published)
-    for refused in (lambda: world.memberships.kick(group_id, user, owner),
-                    lambda: world.memberships.leave(group_id, user, user),
-                    lambda: world.memberships.unban(group_id, user, owner)):
+    for refused in (lambda: world.moderation.kick(group_id, user, owner),
+                    lambda: world.joining.leave(group_id, user, user),
+                    lambda: world.moderation.unban(group_id, user, owner)):
         with pytest.raises(DomainError):
             refused()
-    world.memberships.request(group_id, user, user)  # asking again changes nothing
+    world.joining.request(group_id, user, user)  # asking again changes nothing
     assert len(world.publisher.published) == before
 
 
-def test_a_failing_publisher_does_not_undo_or_fail_the_change(world):
+def test_a_failing_publisher_does_not_undo_or_fail_the_change(db, clock):
     class Broken:
-        def publish(self, event, *, conversation_id=None, user_ids=()):
+        def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
             raise ConnectionError("queue down")
 
-    world.memberships._publisher = Broken()
+    world = World(db, clock, Broken())
     owner, group_id = _scene(world, "open")
     user = world.user()
 
-    assert world.memberships.request(group_id, user, user)[0] == "membership"
+    assert world.joining.request(group_id, user, user)[0] == "membership"
     assert world.state(group_id, user) == "member"

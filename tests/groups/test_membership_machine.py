@@ -106,7 +106,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Forbidden, "banned")
         elif model.cooling(user):
             expected = (RateLimited, "rejoin_cooldown")
-        self._expect(expected, self.world.memberships.request, self.group_id, user, user)
+        self._expect(expected, self.world.joining.request, self.group_id, user, user)
         if expected is None and state not in ("member", "pending"):
             model.set(user, "member" if model.group_type == "open" else "pending")
 
@@ -119,7 +119,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "banned")
         elif expected is None and state not in ("pending", "member"):
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.memberships.approve, self.group_id, user, actor)
+        self._expect(expected, self.world.joining.approve, self.group_id, user, actor)
         if expected is None:
             model.set(user, "member")
 
@@ -129,7 +129,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and model.state(user) != "pending":
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.memberships.reject, self.group_id, user, actor)
+        self._expect(expected, self.world.joining.reject, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -141,7 +141,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (NotFound, "group_not_found")
         elif model.state(user) != "pending":
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.memberships.withdraw, self.group_id, user, user)
+        self._expect(expected, self.world.joining.withdraw, self.group_id, user, user)
         if expected is None:
             model.set(user, "former")
 
@@ -155,7 +155,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "owner_cannot_leave")
         elif model.state(user) != "member":
             expected = (NotFound, "not_a_member")
-        self._expect(expected, self.world.memberships.leave, self.group_id, user, user)
+        self._expect(expected, self.world.joining.leave, self.group_id, user, user)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -167,7 +167,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "target_is_owner")
         elif expected is None and model.state(user) != "member":
             expected = (NotFound, "member_not_found")
-        self._expect(expected, self.world.memberships.kick, self.group_id, user, actor)
+        self._expect(expected, self.world.moderation.kick, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -177,7 +177,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and user == model.owner:
             expected = (Conflict, "target_is_owner")
-        self._expect(expected, self.world.memberships.ban, self.group_id, user, actor, seconds)
+        self._expect(expected, self.world.moderation.ban, self.group_id, user, actor, seconds)
         if expected is None:
             model.set(user, "banned", until=self.clock() + timedelta(seconds=seconds) if seconds else None)
 
@@ -187,7 +187,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and model.users.get(user, {}).get("state") != "banned":  # a ban that ran out too
             expected = (NotFound, "ban_not_found")
-        self._expect(expected, self.world.memberships.unban, self.group_id, user, actor)
+        self._expect(expected, self.world.moderation.unban, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former")
 

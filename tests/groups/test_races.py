@@ -72,14 +72,15 @@ class CountingRefusals:
 @pytest.mark.parametrize("group_type,state", [("open", "member"), ("private", "pending")])
 def test_parallel_requests_by_one_user_make_one_membership(racing, group_type, state):
     counting = CountingRefusals(racing.membership_store)
-    racing.memberships._memberships = counting
+    racing = World(racing.db, utcnow, RecordingPublisher(),
+                   membership_store=counting)
     owner = racing.user()
     for _ in range(ROUNDS):
         group_id = racing.group(owner, group_type)
         user = racing.user()
         counting.refused = 0
 
-        results = race(*[lambda: racing.memberships.request(group_id, user, user)] * 12)
+        results = race(*[lambda: racing.joining.request(group_id, user, user)] * 12)
 
         assert all(not isinstance(result, Exception) for result in results), results
         assert {result[1]["state"] for result in results} == {state}
@@ -94,7 +95,7 @@ def test_parallel_joins_by_many_users_are_all_counted(racing):
     group_id = racing.group(owner, "open")
     users = [racing.user() for _ in range(24)]
 
-    race(*[lambda user=user: racing.memberships.request(group_id, user, user) for user in users])
+    race(*[lambda user=user: racing.joining.request(group_id, user, user) for user in users])
 
     assert racing.member_count(group_id) == 25
     assert_consistent(racing, group_id)
@@ -106,8 +107,8 @@ def test_a_ban_racing_an_approval_leaves_the_user_banned(racing):
     for _ in range(ROUNDS):
         user = racing.requester(group_id)
 
-        approval, _ = race(lambda: racing.memberships.approve(group_id, user, owner),
-                           lambda: racing.memberships.ban(group_id, user, owner))
+        approval, _ = race(lambda: racing.joining.approve(group_id, user, owner),
+                           lambda: racing.moderation.ban(group_id, user, owner))
 
         assert racing.state(group_id, user) == "banned"
         assert not racing.membership_store.is_member(group_id, user)
@@ -120,8 +121,8 @@ def test_a_ban_racing_a_join_leaves_the_user_banned(racing):
     group_id = racing.group(owner, "open")
     for _ in range(ROUNDS):
         user = racing.user()
-        race(lambda: racing.memberships.request(group_id, user, user),
-             lambda: racing.memberships.ban(group_id, user, owner))
+        race(lambda: racing.joining.request(group_id, user, user),
+             lambda: racing.moderation.ban(group_id, user, owner))
         assert racing.state(group_id, user) == "banned"
         assert_consistent(racing, group_id)
 
@@ -162,7 +163,7 @@ def test_leaving_while_ownership_is_handed_over_never_leaves_an_absent_owner(rac
         member = racing.member(group_id)
 
         transfer, leave = race(lambda: racing.ownership.transfer(group_id, owner, member, owner),
-                               lambda: racing.memberships.leave(group_id, member, member))
+                               lambda: racing.joining.leave(group_id, member, member))
 
         if isinstance(transfer, dict):
             assert isinstance(leave, Conflict)  # the new owner may not leave
@@ -178,8 +179,8 @@ def test_a_kick_racing_a_leave_counts_the_member_out_once(racing):
     group_id = racing.group(owner)
     for _ in range(ROUNDS):
         member = racing.member(group_id)
-        results = race(lambda: racing.memberships.kick(group_id, member, owner),
-                       lambda: racing.memberships.leave(group_id, member, member))
+        results = race(lambda: racing.moderation.kick(group_id, member, owner),
+                       lambda: racing.joining.leave(group_id, member, member))
         assert sum(result is None for result in results) == 1, results
         assert racing.state(group_id, member) == "former"
         assert_consistent(racing, group_id)

@@ -12,7 +12,8 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.limits import Limiter
 from chalicelib.crypto.keyring import Keyring
-from chalicelib.messaging.messages import MAX_TEXT_CHARS, Messaging
+from chalicelib.messaging.messages import Messaging
+from chalicelib.messaging.schemas import MAX_TEXT_CHARS
 from chalicelib.storage.conversation_keys import ConversationKeyStore
 from chalicelib.storage.conversations import ConversationStore, direct_conversation_id
 from chalicelib.storage.groups import GroupStore

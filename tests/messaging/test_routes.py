@@ -1,7 +1,7 @@
 """The message endpoints through chalice.test.Client, the real database and moto's KMS."""
 import pytest
 
-from chalicelib.messaging.messages import MAX_TEXT_CHARS
+from chalicelib.messaging.schemas import MAX_TEXT_CHARS
 from tests.helpers import call, set_membership
 
 STORED = ("messages", "conversations", "read_markers")

@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib import services
-from chalicelib.accounts.accounts import (
+from chalicelib.accounts.schemas import (
     EMAIL_LOOKUP_SCHEMA,
     EMPLOYEE_SCHEMA,
     LOGIN_SCHEMA,

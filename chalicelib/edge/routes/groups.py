@@ -6,6 +6,7 @@ body or query (400), and hands over to one use case, which authorizes against th
 from chalice import Blueprint
 
 from chalicelib import services
+from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.edge.caller import caller_id
 from chalicelib.edge.web import (
     created,
@@ -15,11 +16,10 @@ from chalicelib.edge.web import (
     ok,
     query_params,
 )
-from chalicelib.groups.membership import JOINED
+from chalicelib.groups.joining import JOINED
 from chalicelib.groups.schemas import (
     BAN_SCHEMA,
     CREATE_SCHEMA,
-    DEFAULT_PAGE,
     DISCOVER_QUERY,
     PAGE_QUERY,
     UPDATE_SCHEMA,
@@ -99,7 +99,7 @@ def group_bans(groupId):
 @endpoint
 def request_to_join(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    kind, view = services.group_memberships().request(groupId, userId, caller)
+    kind, view = services.group_joining().request(groupId, userId, caller)
     return ok({kind: view}, status=200 if kind == JOINED else 202)
 
 
@@ -107,14 +107,14 @@ def request_to_join(groupId, userId):
 @endpoint
 def approve_request(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    return ok({"membership": services.group_memberships().approve(groupId, userId, caller)})
+    return ok({"membership": services.group_joining().approve(groupId, userId, caller)})
 
 
 @routes.route("/groups/{groupId}/reject/{userId}", methods=["POST"])
 @endpoint
 def reject_request(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    services.group_memberships().reject(groupId, userId, caller)
+    services.group_joining().reject(groupId, userId, caller)
     return no_content()
 
 
@@ -122,7 +122,7 @@ def reject_request(groupId, userId):
 @endpoint
 def withdraw_request(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    services.group_memberships().withdraw(groupId, userId, caller)
+    services.group_joining().withdraw(groupId, userId, caller)
     return no_content()
 
 
@@ -130,7 +130,7 @@ def withdraw_request(groupId, userId):
 @endpoint
 def leave_group(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    services.group_memberships().leave(groupId, userId, caller)
+    services.group_joining().leave(groupId, userId, caller)
     return no_content()
 
 
@@ -138,7 +138,7 @@ def leave_group(groupId, userId):
 @endpoint
 def kick_member(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    services.group_memberships().kick(groupId, userId, caller)
+    services.group_moderation().kick(groupId, userId, caller)
     return no_content()
 
 
@@ -149,7 +149,7 @@ def ban_user(groupId, userId):
     request = routes.current_request
     # The body is optional: no body (or `{}`) bans until the owner lifts the ban.
     body = json_body(request, BAN_SCHEMA) if (request.raw_body or b"").strip() else {}
-    ban = services.group_memberships().ban(groupId, userId, caller, body.get("durationSeconds"))
+    ban = services.group_moderation().ban(groupId, userId, caller, body.get("durationSeconds"))
     return ok({"ban": ban})
 
 
@@ -157,7 +157,7 @@ def ban_user(groupId, userId):
 @endpoint
 def unban_user(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
-    services.group_memberships().unban(groupId, userId, caller)
+    services.group_moderation().unban(groupId, userId, caller)
     return no_content()
 
 

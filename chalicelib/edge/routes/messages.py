@@ -7,7 +7,7 @@ from chalicelib.core.errors import NotFound
 from chalicelib.core.ids import is_id
 from chalicelib.edge.caller import caller_id
 from chalicelib.edge.web import created, endpoint, json_body, ok, query_params
-from chalicelib.messaging.messages import (
+from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
     DIRECT_SEND_SCHEMA,

@@ -1,4 +1,4 @@
-"""Joining and leaving groups: requests, approvals, rejections, kicks, bans and cooldowns.
+"""Joining and leaving groups: requests, approvals, rejections, withdrawals, leaving and cooldowns.
 
 Each change is one precondition-guarded update of the user's membership document
 (chalicelib.storage.memberships). When the precondition fails, the document is read to
@@ -7,12 +7,12 @@ tell the caller why; nothing is ever decided from a read and then written.
 import math
 from datetime import timedelta
 
-from chalicelib.core.clock import iso, utcnow
+from chalicelib.core.clock import utcnow
 from chalicelib.core.errors import Conflict, NotFound, RateLimited
 from chalicelib.core.limits import JOIN_REQUESTS_PER_USER
 from chalicelib.groups.access import GroupAccess, banned_error, require_self
 from chalicelib.groups.announcements import announce
-from chalicelib.groups.views import ban_view, membership_view, request_view
+from chalicelib.groups.views import membership_view, request_view
 from chalicelib.storage.groups import OPEN
 from chalicelib.storage.memberships import (
     BANNED,
@@ -30,7 +30,7 @@ REQUESTED = "request"
 _JOIN_ATTEMPTS = 3
 
 
-class Memberships:
+class Joining:
     def __init__(self, groups, memberships, users, publisher, limiter, clock=utcnow):
         self._groups = groups
         self._memberships = memberships
@@ -71,7 +71,7 @@ class Memberships:
                     wait,
                     code="rejoin_cooldown",
                 )
-        raise _changed_meanwhile()
+        raise changed_meanwhile()
 
     def approve(self, group_id, user_id, caller_id):
         """The owner turns a pending request into membership."""
@@ -122,44 +122,6 @@ class Memberships:
         announce(self._publisher, "member.left", group_id, now, to_members=True, user_ids=(user_id,),
                  userId=user_id)
 
-    def kick(self, group_id, user_id, caller_id):
-        """The owner removes a member without banning them; the rejoin cooldown starts."""
-        group = self._access.owned(group_id, caller_id)
-        _refuse_owner_as_target(group, user_id)
-        now = self._clock()
-        self._remove(group, user_id, now, "kicked", "That user is not a member of this group.", "member_not_found")
-        announce(self._publisher, "member.kicked", group_id, now, to_members=True, user_ids=(user_id,),
-                 userId=user_id, by=caller_id)
-
-    def ban(self, group_id, user_id, caller_id, duration_seconds=None):
-        """The owner bans a user (member, requester or anyone), for good or for a while.
-
-        Banning again replaces the duration. Returns the ban.
-        """
-        group = self._access.owned(group_id, caller_id)
-        _refuse_owner_as_target(group, user_id)
-        if self._users.by_id(user_id) is None:
-            raise NotFound("There is no such user.", "user_not_found")
-        now = self._clock()
-        until = now + timedelta(seconds=duration_seconds) if duration_seconds else None
-        was_member = self._memberships.ban(group_id, user_id, now, until, caller_id)
-        if was_member is None:
-            raise _ownership_changing()
-        if was_member:
-            self._groups.count_member(group_id, -1)
-        # Members hear of a member's ban; a requester's ban concerns only the owner and them.
-        announce(self._publisher, "member.banned", group_id, now, to_members=was_member,
-                 user_ids=(caller_id, user_id), userId=user_id, until=iso(until))
-        return ban_view({"groupId": group_id, "userId": user_id, "since": now, "bannedUntil": until})
-
-    def unban(self, group_id, user_id, caller_id):
-        """The owner lifts a ban; the user may ask to join again at once."""
-        self._access.owned(group_id, caller_id)
-        now = self._clock()
-        if self._memberships.unban(group_id, user_id, now) is None:
-            raise NotFound("That user is not banned from this group.", "ban_not_found")
-        announce(self._publisher, "member.unbanned", group_id, now, user_ids=(caller_id, user_id), userId=user_id)
-
     # ---------------------------------------------------------------------------------------
 
     def _entered(self, group, doc, now):
@@ -173,16 +135,21 @@ class Memberships:
         return REQUESTED, request_view(doc)
 
     def _remove(self, group, user_id, now, reason, not_member_message, not_member_code):
-        """Take a member out (leave or kick) and count them out; explain a refusal."""
-        if self._memberships.remove(group["_id"], user_id, now, reason) is not None:
-            self._groups.count_member(group["_id"], -1)
-            return
-        doc = self._memberships.get(group["_id"], user_id)
-        if current_state(doc, now) != MEMBER:
-            raise NotFound(not_member_message, not_member_code)
-        if lock_is_fresh(doc, now):
-            raise _ownership_changing()
-        raise _changed_meanwhile()
+        remove_member(self._groups, self._memberships, group, user_id, now, reason, not_member_message,
+                      not_member_code)
+
+
+def remove_member(groups, memberships, group, user_id, now, reason, not_member_message, not_member_code):
+    """Take a member out (leave or kick) and count them out; explain a refusal."""
+    if memberships.remove(group["_id"], user_id, now, reason) is not None:
+        groups.count_member(group["_id"], -1)
+        return
+    doc = memberships.get(group["_id"], user_id)
+    if current_state(doc, now) != MEMBER:
+        raise NotFound(not_member_message, not_member_code)
+    if lock_is_fresh(doc, now):
+        raise ownership_changing()
+    raise changed_meanwhile()
 
 
 def _cooldown_left(group, doc, now):
@@ -193,19 +160,14 @@ def _cooldown_left(group, doc, now):
     return max(0.0, (ends - now).total_seconds())
 
 
-def _refuse_owner_as_target(group, user_id):
-    if group["ownerId"] == user_id:
-        raise Conflict("The owner cannot be removed or banned; transfer ownership first.", "target_is_owner")
-
-
 def _no_request():
     return NotFound("That user has no pending request to join this group.", "request_not_found")
 
 
-def _ownership_changing():
+def ownership_changing():
     return Conflict("Ownership of this group is being transferred to that user; try again shortly.",
                     "ownership_changing")
 
 
-def _changed_meanwhile():
+def changed_meanwhile():
     return Conflict("The membership changed while we were updating it; try again.", "concurrent_change")

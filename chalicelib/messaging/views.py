@@ -1,0 +1,78 @@
+"""What the API answers about messages and conversations: the views and their JSON Schemas."""
+from chalicelib.core.clock import TIME_SCHEMA, iso
+from chalicelib.core.ids import ID_SCHEMA
+from chalicelib.core.validation import object_schema
+
+# What the API answers (published in the OpenAPI document; see message_view and Messaging).
+MESSAGE_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "conversationId": ID_SCHEMA,
+        "senderId": ID_SCHEMA,
+        "sender": {"type": "string", "description": "The sender's email."},
+        "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
+        "createdAt": TIME_SCHEMA,
+        "seq": {"type": "integer", "minimum": 1},
+    },
+    {
+        "clientMessageId": {"type": "string"},
+        "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
+        "undecryptable": {"const": True},
+    },
+)
+_PAGE_FIELDS = (
+    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"}},
+    {"nextBefore": {"type": "integer", "minimum": 1}, "nextAfter": {"type": "integer", "minimum": 0}},
+)
+HISTORY_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_PAGE_FIELDS[0]}, _PAGE_FIELDS[1])
+DIRECT_HISTORY_RESPONSE_SCHEMA = object_schema(
+    {"conversationId": ID_SCHEMA, "participants": {"type": "array", "items": {"type": "string"}}, **_PAGE_FIELDS[0]},
+    _PAGE_FIELDS[1],
+)
+DIRECT_SENT_SCHEMA = object_schema({"conversationId": ID_SCHEMA, "message": MESSAGE_SCHEMA})
+_PERSON = {
+    "anyOf": [
+        object_schema({"id": ID_SCHEMA, "email": {"type": "string"}, "name": {"type": "string"}}),
+        {"type": "null", "description": "The account no longer exists."},
+    ]
+}
+_COUNTS = {
+    "lastSeq": {"type": "integer", "minimum": 0},
+    "readSeq": {"type": "integer", "minimum": 0},
+    "unreadCount": {"type": "integer", "minimum": 0},
+}
+CONVERSATION_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA,
+        "kind": {"type": "string", "enum": ["group", "direct"]},
+        "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
+        **_COUNTS,
+    },
+    {
+        "name": {"type": ["string", "null"], "description": "A group's name."},
+        "participants": {"type": "array", "items": _PERSON, "description": "A 1:1 chat's other person."},
+    },
+)
+READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
+
+
+def message_view(message, text):
+    view = {
+        "id": message["_id"],
+        "conversationId": message["conversationId"],
+        "senderId": message["senderId"],
+        "sender": message["senderEmail"],
+        "text": text,
+        "createdAt": iso(message["createdAt"]),
+        "seq": message["seq"],
+    }
+    for optional in ("clientMessageId", "clientTimestamp"):
+        if message.get(optional) is not None:
+            view[optional] = message[optional]
+    return view
+
+
+def person_view(user):
+    if user is None:
+        return None
+    return {"id": user["_id"], "email": user["email"], "name": user["name"]}
