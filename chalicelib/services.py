@@ -87,6 +87,12 @@ class Services:
         return MessageStore(self.db)
 
     @functools.cached_property
+    def reaction_store(self):
+        from chalicelib.storage.reactions import ReactionStore
+
+        return ReactionStore(self.db)
+
+    @functools.cached_property
     def read_marker_store(self):
         from chalicelib.storage.read_markers import ReadMarkerStore
 
@@ -216,7 +222,31 @@ class Services:
             users=self.user_store,
             publisher=self.publisher,
             limiter=self.limiter,
+            reactions=self.reaction_store,
         )
+
+    @functools.cached_property
+    def attachment_objects(self):
+        # A no-op until the attachments feature's S3 adapter lands (chalicelib/core/ports.AttachmentObjects).
+        from chalicelib.messaging.lifecycle import NoAttachmentObjects
+
+        return NoAttachmentObjects()
+
+    @functools.cached_property
+    def message_lifecycle(self):
+        from chalicelib.messaging.lifecycle import Lifecycle
+
+        return Lifecycle(conversations=self.messaging, messages=self.message_store, reactions=self.reaction_store,
+                         keyring=self.keyring, memberships=self.membership_store, groups=self.group_store,
+                         publisher=self.publisher, limiter=self.limiter, attachment_objects=self.attachment_objects,
+                         clock=self.clock)
+
+    @functools.cached_property
+    def message_reactions(self):
+        from chalicelib.messaging.reactions import Reactions
+
+        return Reactions(conversations=self.messaging, messages=self.message_store, reactions=self.reaction_store,
+                         keyring=self.keyring, publisher=self.publisher, limiter=self.limiter, clock=self.clock)
 
     @functools.cached_property
     def sockets(self):
@@ -303,6 +333,14 @@ def messaging():
 
 def publisher():
     return current().publisher
+
+
+def message_lifecycle():
+    return current().message_lifecycle
+
+
+def message_reactions():
+    return current().message_reactions
 
 
 def connections():

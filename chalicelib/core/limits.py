@@ -37,6 +37,10 @@ JOIN_REQUESTS_PER_USER = Limit(
 MESSAGES_SENT_PER_USER = Limit(
     "messages-sent", 60, 60, "You are sending messages too fast; slow down."
 )
+# Edits, deletions and reaction changes (chalicelib/messaging/lifecycle.py, reactions.py), together.
+MESSAGE_CHANGES_PER_USER = Limit(
+    "message-changes", 120, 60, "You are changing messages too fast; slow down."
+)
 # Only a 1:1 conversation's first message counts here: spam to strangers starts new ones.
 DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "direct-conversations-started", 30, 60 * 60,

@@ -30,9 +30,11 @@ from chalicelib.core.limits import (
     MESSAGES_SENT_PER_USER,
 )
 from chalicelib.core.validation import DEFAULT_PAGE, normalise_email
-from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed, seal
-from chalicelib.crypto.keyring import KeyMissing
+from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.groups.access import GroupAccess
+from chalicelib.messaging.changes import change_cursor
+from chalicelib.messaging.reading import open_view, reactions_of
+from chalicelib.messaging.references import checked_references
 from chalicelib.messaging.schemas import (
     DEFAULT_CONVERSATIONS,
     MAX_TEXT_CHARS,
@@ -46,7 +48,7 @@ log = logging.getLogger("messaging.messages")
 
 class Messaging:
     def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher,
-                 limiter):
+                 limiter, reactions=None):
         self._conversations = conversations
         self._messages = messages
         self._markers = read_markers
@@ -56,11 +58,12 @@ class Messaging:
         self._users = users
         self._publisher = publisher
         self._limiter = limiter
+        self._reactions = reactions  # for the viewer's own reactions (`me`); None: never marked
         self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
 
-    def send(self, caller_id, conversation_id, text, client_message_id=None):
+    def send(self, caller_id, conversation_id, text, client_message_id=None, *, reply_to=None, mentions=None):
         """Send `text` to a group or 1:1 conversation the caller belongs to; the stored message."""
         _check_text(text)
         conversation = self.authorize(caller_id, conversation_id)
@@ -68,10 +71,12 @@ class Messaging:
         self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
-                              sender, text, client_message_id)
-        return self._send(conversation_id, lambda: conversation, sender, text, client_message_id)
+                              sender, text, client_message_id, reply_to=reply_to, mentions=mentions)
+        return self._send(conversation_id, lambda: conversation, sender, text, client_message_id,
+                          reply_to=reply_to, mentions=mentions)
 
-    def send_direct(self, caller_id, participants, sender_email, text, client_timestamp=None, client_message_id=None):
+    def send_direct(self, caller_id, participants, sender_email, text, client_timestamp=None, client_message_id=None,
+                    *, reply_to=None, mentions=None):
         """The 1:1 seed's send: participants and sender by email; the caller must be the sender."""
         _check_text(text)
         claimed_at = _client_timestamp(client_timestamp)
@@ -87,10 +92,13 @@ class Messaging:
         if self._conversations.get(conversation_id) is None:
             self._limiter.take(DIRECT_CONVERSATIONS_STARTED_PER_USER, caller_id)
         message = self._send(conversation_id, lambda: self._conversations.ensure_direct(caller_id, other["_id"]),
-                             caller, text, client_message_id, claimed_at)
+                             caller, text, client_message_id, claimed_at, reply_to=reply_to, mentions=mentions)
         return {"conversationId": conversation_id, "message": message}
 
-    def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None):
+    def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None, *,
+              reply_to=None, mentions=None):
+        references = checked_references(self._messages, self._memberships, conversation_id, sender["_id"],
+                                        reply_to, mentions)
         version, key = self._keyring.current(conversation_id)
         if client_message_id is not None:
             message_id = idempotent_message_id(conversation_id, sender["_id"], client_message_id)
@@ -108,6 +116,7 @@ class Messaging:
             "keyVersion": version,
             "nonce": nonce,
             "ciphertext": ciphertext,
+            **references,
         }
         if client_message_id is not None:
             document["clientMessageId"] = client_message_id
@@ -144,7 +153,7 @@ class Messaging:
         """A page of a conversation's messages, oldest first, for a member or participant."""
         _check_cursor(before, after)
         self.authorize(caller_id, conversation_id, need_conversation=False)
-        return {"conversationId": conversation_id, **self._page(conversation_id, limit, before, after)}
+        return {"conversationId": conversation_id, **self._page(caller_id, conversation_id, limit, before, after)}
 
     def direct_history(self, caller_id, participants, limit=DEFAULT_PAGE, before=None, after=None):
         """The 1:1 seed's read: the conversation of two people by email, for either of them."""
@@ -156,7 +165,7 @@ class Messaging:
             raise NotFound("There is no such conversation.", "conversation_not_found")
         other = self._other_participant(emails, caller)
         conversation_id = direct_conversation_id(caller_id, other["_id"])
-        page = self._page(conversation_id, limit, before, after)
+        page = self._page(caller_id, conversation_id, limit, before, after)
         return {"conversationId": conversation_id, "participants": emails, **page}
 
     def conversations_of(self, caller_id, limit=DEFAULT_CONVERSATIONS):
@@ -165,6 +174,7 @@ class Messaging:
         found = self._conversations.recent_of(caller_id, group_ids, limit)
         ids = [conversation["_id"] for conversation in found]
         last_messages = self._messages.by_ids([c["lastMessageId"] for c in found if c.get("lastMessageId")])
+        mine = reactions_of(self._reactions, caller_id, last_messages.values())
         read_seqs = self._markers.read_seqs(caller_id, ids)
         others = self._users.by_ids({p for c in found for p in c.get("participants", ()) if p != caller_id})
         views = []
@@ -174,7 +184,7 @@ class Messaging:
             view = {
                 "id": conversation["_id"],
                 "kind": conversation["kind"],
-                "lastMessage": self._view(last) if last else None,
+                "lastMessage": self._view(last, None, mine.get(last["_id"], frozenset())) if last else None,
                 "lastSeq": conversation["lastSeq"],
                 "readSeq": read_seq,
                 "unreadCount": conversation["lastSeq"] - read_seq,
@@ -225,6 +235,8 @@ class Messaging:
         """Crypto-shred a conversation: its keys first (from then on nothing is readable), then the rest."""
         keys = self._keyring.destroy(conversation_id)
         deleted = self._messages.delete_conversation(conversation_id)
+        if self._reactions is not None:
+            self._reactions.delete_conversation(conversation_id)
         self._markers.delete_conversation(conversation_id)
         self._conversations.delete(conversation_id)
         log.info("conversation %s shredded: %d key(s), %d message(s)", conversation_id, keys, deleted)
@@ -245,11 +257,11 @@ class Messaging:
             raise NotFound("No user has that email.", "user_not_found")
         return other
 
-    def _page(self, conversation_id, limit, before, after):
+    def _page(self, caller_id, conversation_id, limit, before, after):
         found, has_more = self._messages.page(conversation_id, limit=limit, before=before, after=after)
-        keys = {}
-        views = [self._view(message, keys) for message in found]
-        page = {"messages": views, "hasMore": has_more}
+        keys, mine = {}, reactions_of(self._reactions, caller_id, found)
+        views = [self._view(message, keys, mine.get(message["_id"], frozenset())) for message in found]
+        page = {"messages": views, "hasMore": has_more, "changeCursor": change_cursor(utcnow())}
         if has_more:
             if after is not None:
                 page["nextAfter"] = views[-1]["seq"]
@@ -257,24 +269,9 @@ class Messaging:
                 page["nextBefore"] = views[0]["seq"]
         return page
 
-    def _view(self, message, keys=None):
-        """The message as a member sees it; its text None (and `undecryptable`) if it fails to open.
-
-        `keys` memoises key lookups across the messages of one request.
-        """
-        keys = {} if keys is None else keys
-        key_ref = (message["conversationId"], message["keyVersion"])
-        try:
-            if key_ref not in keys:
-                keys[key_ref] = self._keyring.key(*key_ref)
-            key = keys[key_ref]
-            aad = message_aad(conversation_id=message["conversationId"], message_id=message["_id"],
-                              sender_id=message["senderId"], key_version=message["keyVersion"])
-            text = open_sealed(key, message["nonce"], message["ciphertext"], aad)
-        except (Unreadable, KeyMissing) as exc:
-            log.error("message %s does not decrypt: %s", message["_id"], type(exc).__name__)
-            return {**message_view(message, None), "undecryptable": True}
-        return message_view(message, text)
+    def _view(self, message, keys=None, mine=frozenset()):
+        """The message as a member sees it (see chalicelib.messaging.reading.open_view)."""
+        return open_view(self._keyring, message, keys, mine)
 
 
 def _check_text(text):

@@ -6,6 +6,8 @@ from chalicelib.core.validation import (
     EMAIL_SCHEMA,
     page_limit_schema,
 )
+from chalicelib.messaging.changes import CURSOR_SCHEMA
+from chalicelib.messaging.references import MAX_MENTIONS
 
 MAX_TEXT_CHARS = 4000
 DEFAULT_CONVERSATIONS = 20
@@ -31,6 +33,9 @@ _BEFORE = {
     "description": "Messages with a lower seq (not with `after`: 400 conflicting_cursors).",
 }
 _AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq."}
+_REPLY_TO = {**ID_SCHEMA, "description": "A message of the same conversation, not deleted (400 invalid_reply_to)."}
+_MENTIONS = {"type": "array", "maxItems": MAX_MENTIONS, "items": ID_SCHEMA,
+             "description": "User ids of members of the conversation (400 invalid_mentions)."}
 
 SEND_SCHEMA = {
     "type": "object",
@@ -42,12 +47,20 @@ SEND_SCHEMA = {
         "conversationId": ID_SCHEMA,
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
+        "replyTo": _REPLY_TO,
+        "mentions": _MENTIONS,
     },
 }
 HISTORY_QUERY = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER},
+    "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER, "changedSince": CURSOR_SCHEMA},
+}
+EDIT_SCHEMA = {
+    "type": "object",
+    "required": ["text"],
+    "additionalProperties": False,
+    "properties": {"text": _TEXT},
 }
 DIRECT_SEND_SCHEMA = {
     "type": "object",
@@ -64,6 +77,8 @@ DIRECT_SEND_SCHEMA = {
                 "text": _TEXT,
                 "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
+                "replyTo": _REPLY_TO,
+                "mentions": _MENTIONS,
             },
         },
     },

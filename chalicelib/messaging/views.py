@@ -3,6 +3,11 @@ from chalicelib.core.clock import TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
 
+REACTION_SCHEMA = object_schema({
+    "emoji": {"type": "string"},
+    "count": {"type": "integer", "minimum": 1},
+    "me": {"type": "boolean", "description": "Whether the caller is one of them (in an event: the actor)."},
+})
 # What the API answers (published in the OpenAPI document; see message_view and Messaging).
 MESSAGE_SCHEMA = object_schema(
     {
@@ -10,14 +15,23 @@ MESSAGE_SCHEMA = object_schema(
         "conversationId": ID_SCHEMA,
         "senderId": ID_SCHEMA,
         "sender": {"type": "string", "description": "The sender's email."},
-        "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
+        "text": {"type": ["string", "null"], "description": "null only when the message is deleted or undecryptable."},
         "createdAt": TIME_SCHEMA,
         "seq": {"type": "integer", "minimum": 1},
+        "version": {"type": "integer", "minimum": 1,
+                    "description": "1 when sent, one more per edit, reaction change or deletion: of two views of "
+                                   "a message keep the higher."},
+        "reactions": {"type": "array", "items": REACTION_SCHEMA, "description": "In first-reacted order."},
     },
     {
         "clientMessageId": {"type": "string"},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "editedAt": TIME_SCHEMA,
+        "deleted": {"const": True, "description": "A tombstone: no text, attachments, replyTo, mentions or reactions."},
+        "deletedAt": TIME_SCHEMA,
+        "replyTo": {**ID_SCHEMA, "description": "The id of the message (same conversation) this one answers."},
+        "mentions": {"type": "array", "items": ID_SCHEMA, "description": "Member ids mentioned."},
     },
 )
 _PAGE_FIELDS = (
@@ -56,7 +70,8 @@ CONVERSATION_SCHEMA = object_schema(
 READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
-def message_view(message, text):
+def message_view(message, text, mine=frozenset()):
+    """The message as members see it; `mine` is the emoji the viewer reacted with."""
     view = {
         "id": message["_id"],
         "conversationId": message["conversationId"],
@@ -65,10 +80,18 @@ def message_view(message, text):
         "text": text,
         "createdAt": iso(message["createdAt"]),
         "seq": message["seq"],
+        "version": 1 + message.get("changes", 0),
+        "reactions": [{"emoji": emoji, "count": count, "me": emoji in mine}
+                      for emoji, count in (message.get("reactions") or {}).items() if count > 0],
     }
-    for optional in ("clientMessageId", "clientTimestamp"):
+    for optional in ("clientMessageId", "clientTimestamp", "replyTo", "mentions"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
+    for moment in ("editedAt", "deletedAt"):
+        if message.get(moment) is not None:
+            view[moment] = iso(message[moment])
+    if message.get("deleted"):
+        view["deleted"] = True
     return view
 
 

@@ -21,6 +21,7 @@ TYPING_EXPIRES_SECONDS = 6
 PRESENCE_MAX_MEMBERS = 200
 
 _CONVERSATION_ID = {"type": "string", "minLength": 1, "maxLength": 128}
+_MESSAGE_ID = {"type": "string", "minLength": 1, "maxLength": 128}  # a message's or a user's id
 
 
 def _frame(required, **fields):
@@ -36,6 +37,8 @@ FRAME_SCHEMAS = {
         conversationId=_CONVERSATION_ID,
         text={"type": "string"},
         clientMessageId={"type": "string", "minLength": 1, "maxLength": 128},
+        replyTo=_MESSAGE_ID,
+        mentions={"type": "array", "maxItems": 50, "items": _MESSAGE_ID},
     ),
     "typing": _frame(["conversationId", "isTyping"], conversationId=_CONVERSATION_ID, isTyping={"type": "boolean"}),
     "markRead": _frame(["conversationId", "seq"], conversationId=_CONVERSATION_ID, seq={"type": "integer", "minimum": 0}),
@@ -112,7 +115,8 @@ class Sockets:
         return {"type": "pong", "at": iso(utcnow())}
 
     def _send_message(self, user_id, frame):
-        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"))
+        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"),
+                                           reply_to=frame.get("replyTo"), mentions=frame.get("mentions"))
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):

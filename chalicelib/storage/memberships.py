@@ -81,6 +81,11 @@ class MembershipStore:
         )
         return found is not None
 
+    def members_among(self, group_id, user_ids):
+        """The ids among `user_ids` of current members of `group_id` (one read)."""
+        ids = [membership_id(group_id, user_id) for user_id in user_ids]
+        return {doc["userId"] for doc in self._memberships.find({"_id": {"$in": ids}, "state": MEMBER}, {"userId": 1})}
+
     def member_ids(self, group_id, after=None, limit=500):
         """Up to `limit` member ids of `group_id` in id order, starting after `after`."""
         return [doc["userId"] for doc in self.in_state(group_id, MEMBER, after, limit)]

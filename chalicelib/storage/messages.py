@@ -1,7 +1,12 @@
 """The `messages` collection: one document per message, its text only as ciphertext.
 
 Document: {_id, conversationId, seq, senderId, senderEmail, createdAt, keyVersion,
-nonce (12 bytes), ciphertext (AES-GCM output with tag), clientMessageId?, clientTimestamp?}.
+nonce (12 bytes), ciphertext (AES-GCM output with tag), clientMessageId?, clientTimestamp?,
+replyTo?, mentions?} and, once it changed (chalicelib/messaging/lifecycle.py): editedAt?,
+updatedAt, changes (how many times it changed; the view's `version` is 1 + changes),
+reactions? ({emoji: count}, in first-reacted order), reactionKinds? (how many emoji), and for
+a deleted message deleted: true, deletedAt, deletedBy, with the ciphertext, nonce, key
+version, attachments, replies, mentions and reactions unset (really gone, not hidden).
 
 `seq` numbers a conversation's messages 1, 2, 3, ... without gaps. A writer inserts with
 the next free number under a unique (conversationId, seq) index; if another writer took
@@ -41,6 +46,7 @@ class MessageStore:
 
     def _create_indexes(self):
         self._messages.create_index([("conversationId", 1), ("seq", 1)], unique=True, name="conversation_seq")
+        self._messages.create_index([("conversationId", 1), ("updatedAt", 1), ("_id", 1)], name="conversation_changes")
 
     def append(self, message, next_seq_hint):
         """Store `message` under the next free seq: (stored document, True), or (first, False)
@@ -93,3 +99,60 @@ class MessageStore:
 
     def delete_conversation(self, conversation_id):
         return self._messages.delete_many({"conversationId": conversation_id}).deleted_count
+
+    # Lifecycle: every change below is one atomic update that bumps `changes` and `updatedAt`,
+    # and returns the document as it is right after it (None when its precondition failed).
+
+    def replace_text(self, message_id, sender_id, key_version, nonce, ciphertext, now):
+        """An edit by the sender of a message that is not deleted."""
+        return self._change({"_id": message_id, "senderId": sender_id, "deleted": {"$ne": True}}, {
+            "$set": {"keyVersion": key_version, "nonce": nonce, "ciphertext": ciphertext, "editedAt": now},
+        }, now)
+
+    def tombstone(self, message_id, deleted_by, now):
+        """Delete a message's content for good; the slot (id, seq, sender, times) stays."""
+        return self._change({"_id": message_id, "deleted": {"$ne": True}}, {
+            "$set": {"deleted": True, "deletedAt": now, "deletedBy": deleted_by},
+            "$unset": {name: "" for name in _CONTENT_FIELDS},
+        }, now)
+
+    def count_reaction(self, message_id, emoji, delta, now, max_kinds):
+        """Add (+1) or take (-1) one `emoji` from a live message's counts; None if the message
+        is gone or deleted, or (adding a new emoji) it already has `max_kinds` kinds."""
+        field = f"reactions.{emoji}"
+        live = {"_id": message_id, "deleted": {"$ne": True}}
+        for _ in range(3):  # each step's filter is its precondition; a lost race tries the other step
+            if delta > 0:
+                found = self._change({**live, field: {"$gt": 0}}, {"$inc": {field: 1}}, now)
+                if found is None:
+                    room = {"$or": [{"reactionKinds": {"$exists": False}}, {"reactionKinds": {"$lt": max_kinds}}]}
+                    found = self._change({**live, field: {"$exists": False}, **room},
+                                         {"$set": {field: 1}, "$inc": {"reactionKinds": 1}}, now)
+            else:
+                found = self._change({**live, field: {"$gt": 1}}, {"$inc": {field: -1}}, now)
+                if found is None:
+                    found = self._change({**live, field: 1}, {"$unset": {field: ""}, "$inc": {"reactionKinds": -1}},
+                                         now)
+            if found is not None:
+                return found
+        return None
+
+    def changed_since(self, conversation_id, since, limit):
+        """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?)."""
+        at, after_id = since
+        query = {"conversationId": conversation_id,
+                 "$or": [{"updatedAt": {"$gt": at}}, {"updatedAt": at, "_id": {"$gt": after_id}}]}
+        found = list(self._messages.find(query).sort([("updatedAt", 1), ("_id", 1)]).limit(limit + 1))
+        return found[:limit], len(found) > limit
+
+    def _change(self, query, update, now):
+        from pymongo import ReturnDocument
+
+        update = {**update, "$set": {**update.get("$set", {}), "updatedAt": now},
+                  "$inc": {**update.get("$inc", {}), "changes": 1}}
+        return self._messages.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+
+
+# What a deleted message no longer has (its text's ciphertext and everything it carried).
+_CONTENT_FIELDS = ("ciphertext", "nonce", "keyVersion", "attachments", "replyTo", "mentions", "reactions",
+                   "reactionKinds", "editedAt")

@@ -3,7 +3,7 @@
 from chalice import Blueprint
 
 from chalicelib import services
-from chalicelib.core.errors import NotFound
+from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.ids import is_id
 from chalicelib.edge.caller import caller_id
 from chalicelib.edge.web import created, endpoint, json_body, ok, query_params
@@ -27,7 +27,8 @@ def send_message():
     caller = caller_id(request)
     body = json_body(request, SEND_SCHEMA)
     message = services.messaging().send(
-        caller, conversation_id_of(body), body["text"], body.get("clientMessageId")
+        caller, conversation_id_of(body), body["text"], body.get("clientMessageId"),
+        reply_to=body.get("replyTo"), mentions=body.get("mentions"),
     )
     return created({"message": message})
 
@@ -38,6 +39,8 @@ def message_history(groupId):
     request = routes.current_request
     caller = caller_id(request)
     params = query_params(request, HISTORY_QUERY)
+    if "changedSince" in params:  # catch-up on edits, deletions and reactions (docs/messaging.md)
+        return ok(services.message_lifecycle().changes(caller, _known_id(groupId), **_changes_params(params)))
     return ok(services.messaging().history(caller, _known_id(groupId), **params))
 
 
@@ -55,6 +58,8 @@ def send_direct_message():
         message["text"],
         client_timestamp=message.get("timestamp"),
         client_message_id=message.get("clientMessageId"),
+        reply_to=message.get("replyTo"),
+        mentions=message.get("mentions"),
     ))
 
 
@@ -83,6 +88,12 @@ def mark_read(conversationId):
     caller = caller_id(request)
     body = json_body(request, MARK_READ_SCHEMA)
     return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
+
+
+def _changes_params(params):
+    if "before" in params or "after" in params:
+        raise InvalidInput("Use changedSince alone, or before/after.", "conflicting_cursors")
+    return {"changed_since": params["changedSince"], **({"limit": params["limit"]} if "limit" in params else {})}
 
 
 def _known_id(conversation_id):

@@ -1,0 +1,162 @@
+"""Use cases of a message after it is sent: edit, delete, and catching up on changes.
+
+Edit. Only the sender, within EDIT_WINDOW of sending, and never a deleted message. The new
+text is sealed under the conversation's *current* key version with the same associated data
+binding as a send (conversation, message id, sender, key version), so an edited message opens
+exactly like a new one; its id, seq and place in the history stay.
+
+Delete. The sender, or in a group its owner or a moderator (a membership with
+`role: "moderator"`). Attachment objects go first (a failure there changes nothing in the
+history and the delete can be retried), then one update unsets the ciphertext, nonce,
+attachments, reply, mentions and reactions and leaves a tombstone in the same seq slot. The
+reactions' own documents go last. Deleting a deleted message is a no-op (204 again).
+
+Every change is committed before its event (`message.edited`, `message.deleted`) is
+published; a queue outage is logged, not reported as a failure, since members catch up
+through `changedSince`. Events carry the full message view with its `version`.
+"""
+import logging
+from datetime import timedelta, timezone
+
+from chalicelib.core.clock import utcnow
+from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from chalicelib.core.limits import MESSAGE_CHANGES_PER_USER
+from chalicelib.core.validation import DEFAULT_PAGE
+from chalicelib.crypto.cipher import message_aad, seal
+from chalicelib.messaging.changes import after_change, change_cursor, parse_cursor
+from chalicelib.messaging.reading import open_view, reactions_of
+from chalicelib.messaging.schemas import MAX_TEXT_CHARS
+from chalicelib.messaging.views import message_view
+from chalicelib.storage.conversations import is_direct_id
+from chalicelib.storage.memberships import MEMBER
+
+log = logging.getLogger("messaging.lifecycle")
+
+# Like Signal (24 h): long enough to fix a typo or a wrong figure the next morning, short
+# enough that the record others replied to does not keep changing under them.
+EDIT_WINDOW = timedelta(hours=24)
+MODERATOR_ROLE = "moderator"
+
+
+class NoAttachmentObjects:
+    """The AttachmentObjects port until the attachments feature's S3 adapter is wired in."""
+
+    def delete_objects(self, conversation_id, attachment_ids):
+        return None
+
+
+class Lifecycle:
+    def __init__(self, *, conversations, messages, reactions, keyring, memberships, groups, publisher, limiter,
+                 attachment_objects, clock=utcnow):
+        self._conversations = conversations  # messaging.messages.Messaging: authorize
+        self._messages = messages
+        self._reactions = reactions
+        self._keyring = keyring
+        self._memberships = memberships
+        self._groups = groups
+        self._publisher = publisher
+        self._limiter = limiter
+        self._attachments = attachment_objects
+        self._clock = clock
+
+    def edit(self, caller_id, conversation_id, message_id, text):
+        """Replace the text of the caller's own message; the message as it is now."""
+        _check_text(text)
+        conversation = self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        message = message_in(self._messages, conversation_id, message_id)
+        if message["senderId"] != caller_id:
+            raise Forbidden("Only the sender can edit a message.", "not_the_sender")
+        if message.get("deleted"):
+            raise Conflict("A deleted message cannot be edited.", "message_deleted")
+        now = self._clock()
+        if now - _aware(message["createdAt"]) > EDIT_WINDOW:
+            raise Conflict(f"Messages can be edited for {EDIT_WINDOW.total_seconds() / 3600:g} hours after "
+                           "they are sent.", "edit_window_closed")
+        self._limiter.take(MESSAGE_CHANGES_PER_USER, caller_id)
+        version, key = self._keyring.current(conversation_id)
+        aad = message_aad(conversation_id=conversation_id, message_id=message_id, sender_id=caller_id,
+                          key_version=version)
+        nonce, ciphertext = seal(key, text, aad)
+        stored = self._messages.replace_text(message_id, caller_id, version, nonce, ciphertext, now)
+        if stored is None:  # deleted meanwhile
+            raise Conflict("A deleted message cannot be edited.", "message_deleted")
+        mine = reactions_of(self._reactions, caller_id, [stored]).get(message_id, frozenset())
+        view = message_view(stored, text, mine)
+        publish_change(self._publisher, "message.edited", conversation_id, conversation, view, caller_id)
+        return view
+
+    def delete(self, caller_id, conversation_id, message_id):
+        """Delete a message for everyone, leaving a tombstone; None."""
+        conversation = self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        message = message_in(self._messages, conversation_id, message_id)
+        if message["senderId"] != caller_id and not self._moderates(caller_id, conversation_id):
+            raise Forbidden("Only the sender, or the group's owner or a moderator, can delete a message.",
+                            "not_allowed")
+        if message.get("deleted"):
+            return None
+        self._limiter.take(MESSAGE_CHANGES_PER_USER, caller_id)
+        attachment_ids = [item["id"] if isinstance(item, dict) else item for item in message.get("attachments") or ()]
+        if attachment_ids:
+            self._attachments.delete_objects(conversation_id, attachment_ids)
+        stored = self._messages.tombstone(message_id, caller_id, self._clock())
+        if stored is None:  # someone else deleted it meanwhile
+            return None
+        self._reactions.delete_of_message(message_id)
+        publish_change(self._publisher, "message.deleted", conversation_id, conversation,
+                       message_view(stored, None), caller_id)
+        return None
+
+    def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE):
+        """The conversation's messages changed after the cursor, in change order, for a member."""
+        since = parse_cursor(changed_since)
+        self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        now = self._clock()
+        found, has_more = self._messages.changed_since(conversation_id, since, limit)
+        keys, mine = {}, reactions_of(self._reactions, caller_id, found)
+        views = [open_view(self._keyring, message, keys, mine.get(message["_id"], frozenset())) for message in found]
+        # The next cursor: after the last change answered while there are more, else "now" less the margin
+        # (what changes in that margin may come again; a client keeps the higher `version`).
+        cursor = after_change(found[-1]) if has_more else change_cursor(now)
+        return {"conversationId": conversation_id, "messages": views, "hasMore": has_more, "changeCursor": cursor}
+
+    def _moderates(self, caller_id, conversation_id):
+        """True if the caller owns or moderates the group (never in a 1:1)."""
+        if is_direct_id(conversation_id):
+            return False
+        group = self._groups.get(conversation_id)
+        if group is not None and group.get("ownerId") == caller_id:
+            return True
+        membership = self._memberships.get(conversation_id, caller_id) or {}
+        return membership.get("state") == MEMBER and membership.get("role") == MODERATOR_ROLE
+
+
+def message_in(messages, conversation_id, message_id):
+    """The stored message if it belongs to `conversation_id`; NotFound otherwise."""
+    message = messages.get(message_id)
+    if message is None or message["conversationId"] != conversation_id:
+        raise NotFound("There is no such message in this conversation.", "message_not_found")
+    return message
+
+
+def publish_change(publisher, event_type, conversation_id, conversation, view, actor_id, **extra):
+    """Tell the conversation's members; the change is already stored, so a failure is only logged."""
+    event = {"type": event_type, "conversationId": conversation_id, "message": view, "actorId": actor_id, **extra}
+    if is_direct_id(conversation_id):
+        audience = {"user_ids": list((conversation or {}).get("participants", ()))}
+    else:
+        audience = {"conversation_id": conversation_id}
+    try:
+        publisher.publish(event, **audience)
+    except Exception as exc:  # noqa: BLE001 - stored; members catch up through changedSince
+        log.warning("%s of message %s stored but not published: %s", event_type, view["id"], type(exc).__name__)
+
+
+def _check_text(text):
+    if not text.strip():
+        raise InvalidInput("text must not be empty.", "empty_text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")
+
+
+def _aware(moment):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
