@@ -41,6 +41,8 @@ from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
     DIRECT_SEND_SCHEMA,
+    EDIT_SCHEMA,
+    EMOJI_PATH_SCHEMA,
     HISTORY_QUERY,
     MARK_READ_SCHEMA,
     SEND_SCHEMA,
@@ -51,6 +53,7 @@ from chalicelib.messaging.views import (
     DIRECT_SENT_SCHEMA,
     HISTORY_SCHEMA,
     MESSAGE_SCHEMA,
+    REACTION_SCHEMA,
     READ_STATE_SCHEMA,
 )
 
@@ -79,6 +82,7 @@ _COMPONENTS = {
     "JoinRequest": REQUEST_SCHEMA,
     "Ban": BAN_VIEW_SCHEMA,
     "Message": MESSAGE_SCHEMA,
+    "Reaction": REACTION_SCHEMA,
     "History": HISTORY_SCHEMA,
     "DirectHistory": DIRECT_HISTORY_RESPONSE_SCHEMA,
     "DirectMessageSent": DIRECT_SENT_SCHEMA,
@@ -94,6 +98,7 @@ _COMPONENTS = {
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
+    "EditRequest": EDIT_SCHEMA,
 }
 
 # The error statuses, each a components/responses entry holding the one error body.
@@ -216,8 +221,25 @@ def _operations():
             "`clientMessageId` again returns the first message. Text: 1 to 4,000 characters (over: 413).",
             body=SEND_SCHEMA, answers={201: _envelope(message=MESSAGE_SCHEMA)}, errors=(403, 404))),
         ("/messages/{groupId}", "get", _op(
-            "messages", "A page of a conversation's messages, oldest first; `before`/`after` page by `seq`.",
+            "messages", "A page of a conversation's messages, oldest first; `before`/`after` page by `seq`. "
+            "With `changedSince` (a `changeCursor` from an earlier answer): the messages edited, deleted or "
+            "reacted to since, in change order, and the next `changeCursor`.",
             query=HISTORY_QUERY, answers={200: HISTORY_SCHEMA}, errors=(403, 404))),
+        ("/messages/{conversationId}/{messageId}", "patch", _op(
+            "messages", "Edit your own message (within 24 hours of sending; not once deleted: 409). The "
+            "members get `message.edited`.", body=EDIT_SCHEMA, answers={200: _envelope(message=MESSAGE_SCHEMA)},
+            errors=(403, 404, 409))),
+        ("/messages/{conversationId}/{messageId}", "delete", _op(
+            "messages", "Delete a message for everyone (the sender; in a group also its owner or a moderator): "
+            "a tombstone stays in its seq slot, its text and attachments are gone. Again: 204.",
+            answers={204: None}, errors=(403, 404))),
+        ("/messages/{conversationId}/{messageId}/reactions/{emoji}", "put", _op(
+            "messages", "React with one emoji (percent-encoded in the path); again changes nothing. At most 20 "
+            "different emoji per message (409 too_many_reactions).",
+            answers={200: _envelope(message=MESSAGE_SCHEMA)}, errors=(403, 404, 409))),
+        ("/messages/{conversationId}/{messageId}/reactions/{emoji}", "delete", _op(
+            "messages", "Take your reaction back; without one, nothing changes.", answers={204: None},
+            errors=(403, 404, 409))),
         ("/messages", "put", _op("messages", "Send 1:1 (the 1:1 seed); the caller must be `sender`.",
                                  body=DIRECT_SEND_SCHEMA, answers={201: DIRECT_SENT_SCHEMA}, errors=(403, 404))),
         ("/messages", "post", _op("messages", "Read a 1:1 conversation by its two participants' emails.",
@@ -278,7 +300,10 @@ def _operation(path, *, tag, summary, answers, public=False, body=None, body_req
 
 
 def _path_parameter(name):
-    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
+    return {"name": name, "in": "path", "required": True, "schema": _PATH_SCHEMAS.get(name, ID_SCHEMA)}
+
+
+_PATH_SCHEMAS = {"emoji": EMOJI_PATH_SCHEMA}
 
 
 def _answer(status, schema):

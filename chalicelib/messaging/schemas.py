@@ -56,6 +56,11 @@ HISTORY_QUERY = {
     "additionalProperties": False,
     "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER, "changedSince": CURSOR_SCHEMA},
 }
+EMOJI_PATH_SCHEMA = {
+    "type": "string", "minLength": 1, "maxLength": 256,
+    "description": "One emoji grapheme (ZWJ sequences, skin tones, flags and keycaps included), percent-encoded "
+                   "(400 invalid_emoji).",
+}
 EDIT_SCHEMA = {
     "type": "object",
     "required": ["text"],

@@ -35,7 +35,9 @@ MESSAGE_SCHEMA = object_schema(
     },
 )
 _PAGE_FIELDS = (
-    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"}},
+    {"messages": {"type": "array", "items": MESSAGE_SCHEMA}, "hasMore": {"type": "boolean"},
+     "changeCursor": {"type": "string", "description": "Pass as `changedSince` later to learn what changed in "
+                                                        "the messages you hold (edits, deletions, reactions)."}},
     {"nextBefore": {"type": "integer", "minimum": 1}, "nextAfter": {"type": "integer", "minimum": 0}},
 )
 HISTORY_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_PAGE_FIELDS[0]}, _PAGE_FIELDS[1])

@@ -70,6 +70,7 @@ def by_relation(owner, member, pending, banned, outsider):
 
 
 TEXT = {"text": "hello"}
+THUMBS_UP = "%F0%9F%91%8D"  # 👍, percent-encoded as a client sends it in a path
 PAIR = ["{owner_email}", "{member_email}"]
 
 REST = [
@@ -128,6 +129,25 @@ REST = [
     Rest("PUT /messages", "/messages", by_relation(201, 403, 403, 403, 403),
          {"participants": PAIR, "message": {"sender": "{owner_email}", **TEXT}}, variant="as the owner"),
     Rest("POST /messages", "/messages", by_relation(200, 200, 404, 404, 404), {"participants": PAIR}),
+    # Message lifecycle: only the sender edits; the sender or the group's owner deletes.
+    Rest("PATCH /messages/{conversationId}/{messageId}", "/messages/{group}/{group_message}",
+         by_relation(200, 403, 403, 403, 404), TEXT, variant="the group's"),
+    Rest("PATCH /messages/{conversationId}/{messageId}", "/messages/{dm}/{dm_message}",
+         by_relation(200, 403, 404, 404, 404), TEXT, variant="the 1:1's"),
+    Rest("DELETE /messages/{conversationId}/{messageId}", "/messages/{group}/{group_message}",
+         by_relation(204, 403, 403, 403, 404), variant="the group's"),
+    Rest("DELETE /messages/{conversationId}/{messageId}", "/messages/{dm}/{dm_message}",
+         by_relation(204, 403, 404, 404, 404), variant="the 1:1's"),
+    Rest("PUT /messages/{conversationId}/{messageId}/reactions/{emoji}", "/messages/{group}/{group_message}/reactions/"
+         + THUMBS_UP, by_relation(200, 200, 403, 403, 404), variant="in the group"),
+    Rest("PUT /messages/{conversationId}/{messageId}/reactions/{emoji}", "/messages/{dm}/{dm_message}/reactions/"
+         + THUMBS_UP, by_relation(200, 200, 404, 404, 404), variant="in the 1:1"),
+    Rest("DELETE /messages/{conversationId}/{messageId}/reactions/{emoji}",
+         "/messages/{group}/{group_message}/reactions/" + THUMBS_UP, by_relation(204, 204, 403, 403, 404),
+         variant="in the group"),
+    Rest("DELETE /messages/{conversationId}/{messageId}/reactions/{emoji}",
+         "/messages/{dm}/{dm_message}/reactions/" + THUMBS_UP, by_relation(204, 204, 404, 404, 404),
+         variant="in the 1:1"),
     Rest("GET /conversations", "/conversations", signed_in(200)),
     Rest("POST /conversations/{conversationId}/read", "/conversations/{group}/read",
          by_relation(200, 200, 403, 403, 404), {"seq": 1}, variant="the group's"),
@@ -178,10 +198,12 @@ class Scene:
         for role in ("member", "banned"):
             self._ok(call(client, "POST", f"/groups/{self.group}/approve/{self.users[role]}", token=owner))
         self._ok(call(client, "POST", f"/groups/{self.group}/ban/{self.users['banned']}", token=owner))
-        self._ok(call(client, "POST", "/messages/send", {"groupId": self.group, "text": "welcome"}, token=owner))
-        self.dm = self._ok(call(client, "PUT", "/messages", {
+        self.group_message = self._ok(call(client, "POST", "/messages/send", {"groupId": self.group, "text": "welcome"},
+                                           token=owner))["message"]["id"]
+        direct = self._ok(call(client, "PUT", "/messages", {
             "participants": [self.emails["owner"], self.emails["member"]],
-            "message": {"sender": self.emails["owner"], "text": "just us"}}, token=owner))["conversationId"]
+            "message": {"sender": self.emails["owner"], "text": "just us"}}, token=owner))
+        self.dm, self.dm_message = direct["conversationId"], direct["message"]["id"]
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
             self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
@@ -199,6 +221,7 @@ class Scene:
     def values(self, actor):
         me = self.own(actor)
         return {"group": self.group, "dm": self.dm, "self": self.users[me], "self_email": self.emails[me],
+                "group_message": self.group_message, "dm_message": self.dm_message,
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
                 **self.users, **{f"{role}_email": email for role, email in self.emails.items()}}
 
