@@ -28,6 +28,9 @@ OPERATIONS = {
     "historyPage": "GET /messages/{id}?limit=50 (50 messages, warm key cache)",
     "historyPageColdKey": "GET /messages/{id}?limit=50, key cache empty (a new Lambda)",
     "directSend": "PUT /messages (1:1, warm)",
+    "edit": "PATCH /messages/{id}/{messageId} (the sender re-seals the text, warm key)",
+    "delete": "DELETE /messages/{id}/{messageId} (the sender; a tombstone, no attachments)",
+    "react": "PUT /messages/{id}/{messageId}/reactions/{emoji} (a new reaction, warm key)",
     "connect": "WebSocket $connect (token)",
     "wsSend": "WebSocket sendMessage frame (stores, enqueues, acks)",
     "typing": "WebSocket typing frame (enqueues the indicator for the other members)",
@@ -132,6 +135,20 @@ class Scenario:
         self.do.direct(one, other)
         return lambda: self.do.direct(one, other)
 
+    # Message lifecycle ----------------------------------------------------------------------
+
+    def edit(self):
+        message_id = self.do.send(self.member, self.group, "to edit")
+        return lambda: self.do.edit(self.member, self.group, message_id)
+
+    def delete(self):
+        message_id = self.do.send(self.member, self.group, "to delete")
+        return lambda: self.do.delete(self.member, self.group, message_id)
+
+    def react(self):
+        message_id = self.do.send(self.member, self.group, "to react to")
+        return lambda: self.do.react(self.owner, self.group, message_id)
+
     # Real time ------------------------------------------------------------------------------
 
     def connect(self):
@@ -208,6 +225,21 @@ class Actions:
     def send(self, user, group_id, text="hello group"):
         status, body = self.h.rest("POST", "/messages/send", {"groupId": group_id, "text": text}, token=user["token"])
         assert status == 201, body
+        return body["message"]["id"]
+
+    def edit(self, user, group_id, message_id):
+        status, body = self.h.rest("PATCH", f"/messages/{group_id}/{message_id}", {"text": "edited"},
+                                   token=user["token"])
+        assert status == 200, body
+
+    def delete(self, user, group_id, message_id):
+        status, body = self.h.rest("DELETE", f"/messages/{group_id}/{message_id}", token=user["token"])
+        assert status == 204, body
+
+    def react(self, user, group_id, message_id):
+        status, body = self.h.rest("PUT", f"/messages/{group_id}/{message_id}/reactions/%F0%9F%91%8D",
+                                   token=user["token"])
+        assert status == 200, body
 
     def direct(self, sender, other):
         body = {"participants": [sender["email"], other["email"]],

@@ -116,18 +116,20 @@ class MessageStore:
             "$unset": {name: "" for name in _CONTENT_FIELDS},
         }, now)
 
-    def count_reaction(self, message_id, emoji, delta, now, max_kinds):
+    def count_reaction(self, message_id, emoji, delta, now, max_kinds, seen=False):
         """Add (+1) or take (-1) one `emoji` from a live message's counts; None if the message
-        is gone or deleted, or (adding a new emoji) it already has `max_kinds` kinds."""
+        is gone or deleted, or (adding a new emoji) it already has `max_kinds` kinds. `seen`
+        says whether the emoji was on the message when last read (which step to try first)."""
         field = f"reactions.{emoji}"
         live = {"_id": message_id, "deleted": {"$ne": True}}
+        room = {"$or": [{"reactionKinds": {"$exists": False}}, {"reactionKinds": {"$lt": max_kinds}}]}
+        steps = [({**live, field: {"$gt": 0}}, {"$inc": {field: 1}}),
+                 ({**live, field: {"$exists": False}, **room}, {"$set": {field: 1}, "$inc": {"reactionKinds": 1}})]
+        if not seen:
+            steps.reverse()
         for _ in range(3):  # each step's filter is its precondition; a lost race tries the other step
             if delta > 0:
-                found = self._change({**live, field: {"$gt": 0}}, {"$inc": {field: 1}}, now)
-                if found is None:
-                    room = {"$or": [{"reactionKinds": {"$exists": False}}, {"reactionKinds": {"$lt": max_kinds}}]}
-                    found = self._change({**live, field: {"$exists": False}, **room},
-                                         {"$set": {field: 1}, "$inc": {"reactionKinds": 1}}, now)
+                found = self._change(*steps[0], now) or self._change(*steps[1], now)
             else:
                 found = self._change({**live, field: {"$gt": 1}}, {"$inc": {field: -1}}, now)
                 if found is None:

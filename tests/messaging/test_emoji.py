@@ -2,10 +2,10 @@
 `regex` package's Unicode data (a dev-only cross-check; the app itself uses no regex library)."""
 import pytest
 
+from chalicelib.core.errors import InvalidInput
 from chalicelib.messaging import emoji as emoji_module
 from chalicelib.messaging.emoji import is_emoji
 from chalicelib.messaging.reactions import checked_emoji
-from chalicelib.core.errors import InvalidInput
 
 EMOJI = {
     "presentation": "😀", "newer face (Unicode 15)": "🫨", "with VS16": "❤️", "text default + VS16": "☺️",
