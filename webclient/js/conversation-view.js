@@ -1,11 +1,16 @@
 // The open conversation: title and presence, the message log (live, de-duplicated,
-// ordered by seq), older pages, who is typing, and the composer.
+// ordered by seq), older pages, who is typing, and the composer. Each message has a menu
+// (reply, react, edit, delete), a reactions bar and, for a reply, a preview of what it
+// answers; the composer completes @mentions (state in message-lifecycle.js).
 
 import { $, busy, formatTime, h, showError } from "./dom.js";
+import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
 
 export function mountConversation(chats) {
   const list = $("messages");
   const elements = new Map(); // message id -> <li>
+  const lifecycle = new MessageLifecycle(chats).install();
+  const compose = { replyTo: null, mentions: new Map() }; // mention name -> user id
 
   const render = () => {
     const chat = chats.active;
@@ -47,14 +52,100 @@ export function mountConversation(chats) {
   const messageElement = (message) => {
     const mine = message.senderId === chats.me.id;
     const sender = chats.nameOf(message.senderId) || message.sender;
-    const text = message.undecryptable || message.text === null
-      ? h("p", { class: "text undecryptable" }, "This message cannot be decrypted.")
-      : h("p", { class: "text" }, message.text);
-    return h("li", { class: mine ? "message mine" : "message", dataset: { id: message.id, seq: message.seq } },
+    let text;
+    if (message.deleted) text = h("p", { class: "text deleted" }, "This message was deleted.");
+    else if (message.undecryptable || message.text === null) {
+      text = h("p", { class: "text undecryptable" }, "This message cannot be decrypted.");
+    } else text = h("p", { class: "text" }, message.text);
+    const classes = ["message", mine ? "mine" : "", message.deleted ? "tombstone" : "",
+      (message.mentions || []).includes(chats.me.id) ? "mentions-me" : ""].filter(Boolean).join(" ");
+    return h("li", { class: classes, dataset: { id: message.id, seq: message.seq } },
       h("p", { class: "meta" },
         h("span", { class: "sender" }, sender), " ",
-        h("time", { datetime: message.createdAt }, formatTime(message.createdAt))),
-      text);
+        h("time", { datetime: message.createdAt }, formatTime(message.createdAt)),
+        message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null),
+      replyPreview(message),
+      text,
+      reactionsBar(message),
+      message.deleted ? null : messageMenu(message));
+  };
+
+  const replyPreview = (message) => {
+    if (!message.replyTo) return null;
+    const original = lifecycle.repliedTo(message);
+    const quoted = !original ? "an earlier message" : original.deleted ? "a deleted message"
+      : `${chats.nameOf(original.senderId) || original.sender}: ${(original.text || "").slice(0, 80)}`;
+    return h("p", { class: "reply-preview" }, "↪ Replying to ", quoted);
+  };
+
+  const reactionsBar = (message) => {
+    if (!message.reactions || !message.reactions.length) return null;
+    return h("div", { class: "reactions", role: "group", "aria-label": "Reactions" },
+      message.reactions.map((reaction) => h("button", {
+        type: "button", class: "reaction", "aria-pressed": String(reaction.me),
+        "aria-label": `${reaction.emoji} ${reaction.count}${reaction.me ? ", including you" : ""}`,
+        onclick: (event) => busy(event.currentTarget, () => lifecycle.toggleReaction(current(message), reaction.emoji)),
+      }, `${reaction.emoji} ${reaction.count}`)));
+  };
+
+  // The message as held now (a menu built for an older version acts on the newest).
+  const current = (message) => chats.timelines.get(message.conversationId)?.byId.get(message.id) || message;
+
+  const messageMenu = (message) => {
+    const palette = h("div", { class: "reaction-palette", role: "group", "aria-label": "Pick a reaction", hidden: true },
+      QUICK_REACTIONS.map((emoji) => h("button", {
+        type: "button", "aria-label": `React with ${emoji}`,
+        onclick: (event) => busy(event.currentTarget, async () => {
+          palette.hidden = true;
+          const held = current(message);
+          if (!(held.reactions || []).some((r) => r.emoji === emoji && r.me)) await lifecycle.toggleReaction(held, emoji);
+        }),
+      }, emoji)));
+    return h("div", { class: "message-menu" },
+      h("button", { type: "button", class: "reply", onclick: () => startReply(current(message)) }, "Reply"),
+      h("button", { type: "button", class: "react", "aria-expanded": "false",
+        onclick: (event) => {
+          palette.hidden = !palette.hidden;
+          event.currentTarget.setAttribute("aria-expanded", String(!palette.hidden));
+        } }, "React"),
+      lifecycle.canEdit(message)
+        ? h("button", { type: "button", class: "edit", onclick: (event) => startEdit(current(message), event.currentTarget) }, "Edit")
+        : null,
+      lifecycle.canDelete(message)
+        ? h("button", { type: "button", class: "delete danger", onclick: (event) => confirmDelete(current(message), event.currentTarget) },
+          "Delete")
+        : null,
+      palette);
+  };
+
+  const startEdit = (message, button) => {
+    const element = elements.get(message.id);
+    const field = h("textarea", { class: "edit-text", rows: 2, maxlength: 4000, "aria-label": "New text" });
+    field.value = message.text || "";
+    const form = h("form", { class: "edit-form" }, field,
+      h("button", { type: "submit" }, "Save"),
+      h("button", { type: "button", onclick: () => { form.remove(); button.focus(); } }, "Cancel"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!field.value.trim()) {
+        showError("A message cannot be empty; delete it instead.");
+        return;
+      }
+      busy(form.querySelector("button[type=submit]"), () => lifecycle.edit(current(message), field.value));
+    });
+    element.querySelector(".message-menu").before(form);
+    field.focus();
+  };
+
+  const confirmDelete = (message, button) => {
+    const element = elements.get(message.id);
+    const ask = h("div", { class: "confirm-delete", role: "group", "aria-label": "Delete for everyone?" },
+      h("span", {}, "Delete for everyone? "),
+      h("button", { type: "button", class: "danger confirm",
+        onclick: (event) => busy(event.currentTarget, () => lifecycle.remove(current(message))) }, "Delete"),
+      h("button", { type: "button", onclick: () => { ask.remove(); button.focus(); } }, "Keep"));
+    element.querySelector(".message-menu").before(ask);
+    ask.querySelector(".confirm").focus();
   };
 
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
@@ -117,10 +208,74 @@ export function mountConversation(chats) {
     if (hadFocus && $("older").hidden) list.focus(); // the button went away: keep focus nearby
   });
 
+  chats.on("changed", (chatId, message) => {
+    if (chatId !== chats.activeId || !elements.has(message.id)) return;
+    const element = messageElement(message);
+    elements.get(message.id).replaceWith(element);
+    elements.set(message.id, element);
+    // Replies quoting it show its new text too.
+    for (const [id, other] of elements) {
+      const held = chats.timelines.get(chatId)?.byId.get(id);
+      if (held?.replyTo === message.id) {
+        const fresh = messageElement(held);
+        other.replaceWith(fresh);
+        elements.set(id, fresh);
+      }
+    }
+  });
+
   $("older").addEventListener("click", (event) => busy(event.currentTarget, () => chats.loadOlder()));
 
   const composer = $("composer");
   const input = $("composer-text");
+  const replyBar = h("p", { id: "reply-bar", class: "reply-bar", hidden: true });
+  const mentionList = h("ul", { id: "mention-list", class: "mention-list", role: "listbox", "aria-label": "Mention someone",
+    hidden: true });
+  input.before(replyBar);
+  input.after(mentionList);
+
+  const startReply = (message) => {
+    compose.replyTo = message.id;
+    const who = chats.nameOf(message.senderId) || message.sender;
+    replyBar.replaceChildren(`↪ Replying to ${who}: ${(message.text || "").slice(0, 80)} `,
+      h("button", { type: "button", class: "cancel-reply", onclick: endReply }, "Cancel reply"));
+    replyBar.hidden = false;
+    input.focus();
+  };
+  const endReply = () => {
+    compose.replyTo = null;
+    replyBar.hidden = true;
+    replyBar.replaceChildren();
+  };
+  chats.on("active", endReply);
+
+  // @mentions: typing "@" and the start of a name offers the chat's members.
+  const mentionQuery = () => {
+    const before = input.value.slice(0, input.selectionStart);
+    const match = /(?:^|\s)@([^\s@]{0,30})$/.exec(before);
+    return match ? match[1] : null;
+  };
+  const showMentions = () => {
+    const query = mentionQuery();
+    const people = query === null ? [] : lifecycle.mentionable(query);
+    mentionList.replaceChildren(...people.map((person, index) => h("li", {
+      role: "option", id: `mention-${person.id}`, "aria-selected": String(index === 0), dataset: { id: person.id },
+      onmousedown: (event) => { event.preventDefault(); pickMention(person); },
+    }, person.name)));
+    mentionList.hidden = !people.length;
+    input.setAttribute("aria-activedescendant", people.length ? `mention-${people[0].id}` : "");
+  };
+  const pickMention = (person) => {
+    const query = mentionQuery() || "";
+    const start = input.selectionStart - query.length - 1;
+    const label = person.name.replace(/\s+/g, "");
+    input.value = `${input.value.slice(0, start)}@${label} ${input.value.slice(input.selectionStart)}`;
+    compose.mentions.set(label, person.id);
+    mentionList.hidden = true;
+    input.focus();
+  };
+  const mentionsIn = (text) => [...compose.mentions].filter(([label]) => text.includes(`@${label}`)).map(([, id]) => id);
+
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value;
@@ -129,17 +284,36 @@ export function mountConversation(chats) {
       return;
     }
     busy(composer.querySelector("button[type=submit]"), async () => {
-      await chats.send(text);
+      const mentions = mentionsIn(text);
+      if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
+      else await chats.send(text);
       if (input.value === text) input.value = ""; // kept on failure, so sending again retries it
+      endReply();
+      compose.mentions.clear();
     });
   });
   input.addEventListener("keydown", (event) => {
+    if (!mentionList.hidden && (event.key === "Enter" || event.key === "Tab")) {
+      const first = mentionList.querySelector("[aria-selected=true]");
+      if (first) {
+        event.preventDefault();
+        pickMention({ id: first.dataset.id, name: first.textContent });
+        return;
+      }
+    }
+    if (event.key === "Escape") {
+      mentionList.hidden = true;
+      if (compose.replyTo) endReply();
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       composer.requestSubmit();
     }
   });
-  input.addEventListener("input", () => chats.typed());
+  input.addEventListener("input", () => {
+    chats.typed();
+    showMentions();
+  });
 
   $("group-panel-toggle").addEventListener("click", (event) => {
     const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
