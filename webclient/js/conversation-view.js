@@ -60,14 +60,14 @@ export function mountConversation(chats) {
     const classes = ["message", mine ? "mine" : "", message.deleted ? "tombstone" : "",
       (message.mentions || []).includes(chats.me.id) ? "mentions-me" : ""].filter(Boolean).join(" ");
     return h("li", { class: classes, dataset: { id: message.id, seq: message.seq } },
+      message.deleted ? null : messageMenu(message),
       h("p", { class: "meta" },
         h("span", { class: "sender" }, sender), " ",
         h("time", { datetime: message.createdAt }, formatTime(message.createdAt)),
         message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null),
       replyPreview(message),
       text,
-      reactionsBar(message),
-      message.deleted ? null : messageMenu(message));
+      reactionsBar(message));
   };
 
   const replyPreview = (message) => {
@@ -133,7 +133,7 @@ export function mountConversation(chats) {
       }
       busy(form.querySelector("button[type=submit]"), () => lifecycle.edit(current(message), field.value));
     });
-    element.querySelector(".message-menu").before(form);
+    element.querySelector(".text").after(form);
     field.focus();
   };
 
@@ -144,7 +144,7 @@ export function mountConversation(chats) {
       h("button", { type: "button", class: "danger confirm",
         onclick: (event) => busy(event.currentTarget, () => lifecycle.remove(current(message))) }, "Delete"),
       h("button", { type: "button", onclick: () => { ask.remove(); button.focus(); } }, "Keep"));
-    element.querySelector(".message-menu").before(ask);
+    element.querySelector(".text").after(ask);
     ask.querySelector(".confirm").focus();
   };
 
