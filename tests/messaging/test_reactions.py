@@ -148,3 +148,38 @@ def test_a_history_page_with_reactions_costs_one_more_indexed_read(db, mongo_uri
         client.close()
     assert "reactions" not in without
     assert sorted(with_reactions) == sorted(without + ["reactions"])
+
+
+def test_concurrent_reactions_count_each_once_and_the_highest_version_is_history(db, key_service, people, publisher):
+    import threading
+
+    users = UserStore(db)
+    reactors = [users.create(email=f"r{index}@example.com", name=f"R{index}", password_hash="x")["_id"]
+                for index in range(8)]
+    group = make_group(db, people["alice"], members=reactors)
+    first = services.build(db, key_service=key_service, publisher=publisher)
+    message = first.messaging.send(people["alice"], group, "vote")
+    barrier, errors = threading.Barrier(len(reactors)), []
+
+    def react(user_id, emoji):
+        app = services.build(db, key_service=key_service, publisher=publisher)  # each in its own "Lambda"
+        barrier.wait()
+        try:
+            app.message_reactions.add(user_id, group, message["id"], emoji)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=react, args=(user, "👍" if index % 2 else "🎉"))
+               for index, user in enumerate(reactors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    view = first.messaging.history(people["alice"], group)["messages"][0]
+    assert sorted((r["emoji"], r["count"]) for r in view["reactions"]) == [("🎉", 4), ("👍", 4)]
+    versions = [entry["event"]["message"]["version"] for entry in publisher.of_type("reaction.changed")]
+    assert sorted(versions) == list(range(2, 10))  # each change its own version, none lost
+    latest = max(publisher.of_type("reaction.changed"), key=lambda e: e["event"]["message"]["version"])
+    assert [(r["emoji"], r["count"]) for r in latest["event"]["message"]["reactions"]] == \
+        [(r["emoji"], r["count"]) for r in view["reactions"]]
