@@ -16,6 +16,7 @@ _PARTS = {
     "conversation_keys": "conversationId",
     "messages": "conversationId",
     "read_markers": "conversationId",
+    "reactions": "conversationId",  # who reacted with what (the counts travel on the messages)
 }
 _GROUP_PARTS = {"groups": "_id", "memberships": "groupId"}
 

@@ -50,7 +50,8 @@ def test_an_exported_conversation_reads_back_after_import_into_another_stage(cli
         restored = services.messaging().history(alice[0]["id"], conversation_id)
 
     assert [m["text"] for m in restored["messages"]] == [f"first {SECRET_TEXT}", "second, under key version 2"]
-    assert restored == original
+    # changeCursor is "now" less a margin (chalicelib/messaging/changes.py): it moves between two reads.
+    assert {**restored, "changeCursor": None} == {**original, "changeCursor": None}
     assert "imported: 1 conversations, 2 conversation_keys, 2 messages, 2 read_markers" in capsys.readouterr().err
 
 
