@@ -6,7 +6,7 @@ binding as a send (conversation, message id, sender, key version), so an edited 
 exactly like a new one; its id, seq and place in the history stay.
 
 Delete. The sender, or in a group its owner or a moderator (a membership with
-`role: "moderator"`). Attachment objects go first (a failure there changes nothing in the
+`role: "moderator"`; a moderator not the owner's or another moderator's messages). Attachment objects go first (a failure there changes nothing in the
 history and the delete can be retried), then one update unsets the ciphertext, nonce,
 attachments, reply, mentions and reactions and leaves a tombstone in the same seq slot. The
 reactions' own documents go last. Deleting a deleted message is a no-op (204 again).
@@ -89,7 +89,7 @@ class Lifecycle:
         """Delete a message for everyone, leaving a tombstone; None."""
         conversation = self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
         message = message_in(self._messages, conversation_id, message_id)
-        if message["senderId"] != caller_id and not self._moderates(caller_id, conversation_id):
+        if message["senderId"] != caller_id and not self._moderates(caller_id, conversation_id, message["senderId"]):
             raise Forbidden("Only the sender, or the group's owner or a moderator, can delete a message.",
                             "not_allowed")
         if message.get("deleted"):
@@ -119,14 +119,21 @@ class Lifecycle:
         cursor = after_change(found[-1]) if has_more else change_cursor(now)
         return {"conversationId": conversation_id, "messages": views, "hasMore": has_more, "changeCursor": cursor}
 
-    def _moderates(self, caller_id, conversation_id):
-        """True if the caller owns or moderates the group (never in a 1:1)."""
+    def _moderates(self, caller_id, conversation_id, sender_id):
+        """True if the caller may delete `sender_id`'s messages in the group: its owner may
+        delete anyone's, a moderator those of plain members (not the owner's, nor another
+        moderator's, as for every moderator action). Never in a 1:1."""
         if is_direct_id(conversation_id):
             return False
-        group = self._groups.get(conversation_id)
-        if group is not None and group.get("ownerId") == caller_id:
+        group = self._groups.get(conversation_id) or {}
+        if group.get("ownerId") == caller_id:
             return True
-        membership = self._memberships.get(conversation_id, caller_id) or {}
+        if not self._is_moderator(conversation_id, caller_id) or group.get("ownerId") == sender_id:
+            return False
+        return not self._is_moderator(conversation_id, sender_id)
+
+    def _is_moderator(self, group_id, user_id):
+        membership = self._memberships.get(group_id, user_id) or {}
         return membership.get("state") == MEMBER and membership.get("role") == MODERATOR_ROLE
 
 

@@ -173,6 +173,16 @@ class TestDelete:
         stored = db["messages"].find_one({"_id": sent["id"]})
         assert stored["deleted"] is True and stored["deletedBy"] == deleter
 
+    @pytest.mark.parametrize("sender", ["alice", "bob"], ids=["the owner's", "another moderator's"])
+    def test_a_moderator_cannot_delete_the_owners_or_another_moderators_message(self, app, db, group, people, sender):
+        set_membership(db, group, people["dave"], "member", role="moderator")
+        set_membership(db, group, people["bob"], "member", role="moderator")
+        sent = app.messaging.send(people[sender], group, "from above")
+        before = _unchanged(db)
+        with pytest.raises(Forbidden):
+            app.message_lifecycle.delete(people["dave"], group, sent["id"])
+        assert _unchanged(db) == before
+
     def test_a_plain_member_cannot_delete_someone_elses_message(self, app, db, group, people, publisher):
         sent = app.messaging.send(people["bob"], group, "mine")
         before = _unchanged(db)
