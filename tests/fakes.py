@@ -78,7 +78,7 @@ class FakeConversations:
         if user_id not in self._members.get(conversation_id, set()):
             raise NotFound("No such conversation.", "conversation_not_found")
 
-    def send(self, user_id, conversation_id, text, client_message_id=None):
+    def send(self, user_id, conversation_id, text, client_message_id=None, attachments=()):
         from chalicelib.core.errors import InvalidInput
 
         self.authorize(user_id, conversation_id)
