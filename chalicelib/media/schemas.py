@@ -37,7 +37,6 @@ ATTACHMENT_IDS_SCHEMA = {
     "type": "array",
     "items": ID_SCHEMA,
     "maxItems": MAX_ATTACHMENTS_PER_MESSAGE,
-    "uniqueItems": True,
-    "description": f"Up to {MAX_ATTACHMENTS_PER_MESSAGE} ids from POST /attachments, uploaded by the sender "
+    "description": f"Up to {MAX_ATTACHMENTS_PER_MESSAGE} ids from POST /attachments, each once, uploaded by the sender "
                    "to this conversation and not attached elsewhere (else 400); `text` may then be empty.",
 }
