@@ -67,7 +67,9 @@ class AttachmentBucket:
         try:
             head = self._s3.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            # 403 too: the roles may list only under conversations/, so S3 answers a HEAD of a
+            # missing key with 403 rather than 404 (it will not tell who cannot list whether a key exists).
+            if error.response.get("Error", {}).get("Code") in ("403", "404", "NoSuchKey", "NotFound", "AccessDenied"):
                 return None
             raise
         return head["ContentLength"], head.get("ContentType")
