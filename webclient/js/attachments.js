@@ -55,7 +55,7 @@ export function uploadToS3(upload, file, onProgress) {
 export function mountAttachmentPicker(composer, chats) {
   const uploads = []; // {file, row, bar, done: Promise, id?}
   const input = h("input", { type: "file", id: "attach-input", multiple: true, accept: ALLOWED_TYPES.join(","),
-    hidden: true });
+    "aria-label": "Files to attach", hidden: true });
   const button = h("button", { type: "button", class: "attach", "aria-controls": "attach-input",
     onclick: () => input.click() }, "Attach…");
   const list = h("ul", { id: "attachments-pending", class: "attachments-pending", "aria-label": "Files to send" });
