@@ -67,3 +67,18 @@ def test_a_file_of_a_type_that_cannot_be_sent_is_refused_before_upload(stack, op
         {"name": "page.html", "mimeType": "text/html", "buffer": b"<script>alert(1)</script>"})
     expect(alice.alert).to_contain_text("this kind of file cannot be sent")
     expect(alice.page.locator("#attachments-pending li")).to_have_count(0)
+
+
+def test_a_file_dropped_on_the_composer_is_uploaded(stack, open_client):
+    alice = open_client()
+    alice.sign_up("Alice", unique_email("alice"))
+    alice.create_group(f"Drops {unique_email('g')[:10]}")
+    alice.page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["dropped notes"], "notes.txt", { type: "text/plain" }));
+        document.getElementById("composer").dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+    }""")
+    pending = alice.page.locator("#attachments-pending li")
+    expect(pending).to_have_class("attachment-pending uploaded")
+    alice.page.get_by_role("button", name="Send").click()
+    expect(alice.messages.get_by_role("link", name="Download notes.txt (13 B)")).to_be_visible()
