@@ -111,6 +111,12 @@ class Services:
         return ConnectionStore(self.db)
 
     @functools.cached_property
+    def attachment_store(self):
+        from chalicelib.storage.attachments import AttachmentStore
+
+        return AttachmentStore(self.db)
+
+    @functools.cached_property
     def ticket_store(self):
         from chalicelib.storage.tickets import TicketStore
 
@@ -129,6 +135,12 @@ class Services:
         from chalicelib.realtime.queue import FanoutQueue
 
         return FanoutQueue.from_env()
+
+    @functools.cached_property
+    def attachment_bucket(self):
+        from chalicelib.media.bucket import AttachmentBucket
+
+        return AttachmentBucket.from_env()
 
     @functools.cached_property
     def pusher(self):
@@ -222,15 +234,25 @@ class Services:
             users=self.user_store,
             publisher=self.publisher,
             limiter=self.limiter,
+            attachments=self.attachments,
             reactions=self.reaction_store,
         )
 
     @functools.cached_property
-    def attachment_objects(self):
-        # A no-op until the attachments feature's S3 adapter lands (chalicelib/core/ports.AttachmentObjects).
-        from chalicelib.messaging.lifecycle import NoAttachmentObjects
+    def attachments(self):
+        from chalicelib.media.attachments import Attachments
 
-        return NoAttachmentObjects()
+        # Members decide who may upload and fetch, by the rule messages follow. Messaging
+        # takes Attachments too (to claim a send's files), so it is looked up on each call.
+        return Attachments(store=self.attachment_store, bucket=self.attachment_bucket, keyring=self.keyring,
+                           authorize=lambda caller_id, conversation_id: self.messaging.authorize(
+                               caller_id, conversation_id, need_conversation=False),
+                           limiter=self.limiter, clock=self.clock)
+
+    @functools.cached_property
+    def message_attachments(self):
+        """What deleting a message calls to delete its files (core.ports.MessageAttachments)."""
+        return self.attachments
 
     @functools.cached_property
     def message_lifecycle(self):
@@ -238,7 +260,7 @@ class Services:
 
         return Lifecycle(conversations=self.messaging, messages=self.message_store, reactions=self.reaction_store,
                          keyring=self.keyring, memberships=self.membership_store, groups=self.group_store,
-                         publisher=self.publisher, limiter=self.limiter, attachment_objects=self.attachment_objects,
+                         publisher=self.publisher, limiter=self.limiter, attachments=self.message_attachments,
                          clock=self.clock)
 
     @functools.cached_property
@@ -333,6 +355,10 @@ def messaging():
 
 def publisher():
     return current().publisher
+
+
+def attachments():
+    return current().attachments
 
 
 def message_lifecycle():

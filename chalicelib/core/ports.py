@@ -59,14 +59,39 @@ class Conversations(Protocol):
 
     def authorize(self, caller_id: str, conversation_id: str): ...
 
-    def send(self, caller_id: str, conversation_id: str, text: str, client_message_id: str | None = None, *,
-             reply_to: str | None = None, mentions: list[str] | None = None) -> dict: ...
+    def send(self, caller_id: str, conversation_id: str, text: str, client_message_id: str | None = None,
+             attachments: Iterable[str] = (), *, reply_to: str | None = None,
+             mentions: list[str] | None = None) -> dict: ...
 
     def mark_read(self, caller_id: str, conversation_id: str, seq: int) -> dict: ...
 
 
 class AttachmentObjects(Protocol):
-    """Removes a deleted message's attachment objects from storage (production: S3, by the
-    attachments feature). Idempotent: ids whose objects are already gone are fine."""
+    """Where attachments' bytes live (production: chalicelib.media.bucket.AttachmentBucket on S3).
 
-    def delete_objects(self, conversation_id: str, attachment_ids: list[str]) -> None: ...
+    `upload_form` signs a POST that admits exactly `size` bytes of `content_type` at `key`;
+    `described` is (size, content type), or None when nothing was uploaded at `key`.
+    """
+
+    url_seconds: int
+
+    def upload_form(self, key: str, content_type: str, size: int) -> dict: ...
+
+    def download_url(self, key: str) -> str: ...
+
+    def described(self, key: str) -> tuple[int, str] | None: ...
+
+    def mark_attached(self, key: str) -> None: ...
+
+    def mark_pending(self, key: str) -> None: ...
+
+    def delete(self, keys: Iterable[str]) -> int: ...
+
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+class MessageAttachments(Protocol):
+    """Deletes a deleted message's attachments, objects and records (production:
+    chalicelib.media.attachments.Attachments). Idempotent: ids already gone are fine."""
+
+    def delete_objects(self, conversation_id: str, attachment_ids: list[str]) -> int: ...

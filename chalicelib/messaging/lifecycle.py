@@ -24,7 +24,7 @@ from chalicelib.core.limits import MESSAGE_CHANGES_PER_USER
 from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.messaging.changes import after_change, change_cursor, parse_cursor
-from chalicelib.messaging.reading import open_view, reactions_of
+from chalicelib.messaging.reading import attachments_of, open_view, reactions_of
 from chalicelib.messaging.schemas import MAX_TEXT_CHARS
 from chalicelib.messaging.views import message_view
 from chalicelib.storage.conversations import is_direct_id
@@ -38,8 +38,8 @@ EDIT_WINDOW = timedelta(hours=24)
 MODERATOR_ROLE = "moderator"
 
 
-class NoAttachmentObjects:
-    """The AttachmentObjects port until the attachments feature's S3 adapter is wired in."""
+class NoAttachments:
+    """A MessageAttachments port that has nothing to delete (where attachments are not wired in)."""
 
     def delete_objects(self, conversation_id, attachment_ids):
         return None
@@ -47,7 +47,7 @@ class NoAttachmentObjects:
 
 class Lifecycle:
     def __init__(self, *, conversations, messages, reactions, keyring, memberships, groups, publisher, limiter,
-                 attachment_objects, clock=utcnow):
+                 attachments=None, clock=utcnow):
         self._conversations = conversations  # messaging.messages.Messaging: authorize
         self._messages = messages
         self._reactions = reactions
@@ -56,14 +56,15 @@ class Lifecycle:
         self._groups = groups
         self._publisher = publisher
         self._limiter = limiter
-        self._attachments = attachment_objects
+        self._attachments = attachments if attachments is not None else NoAttachments()
         self._clock = clock
 
     def edit(self, caller_id, conversation_id, message_id, text):
         """Replace the text of the caller's own message; the message as it is now."""
-        _check_text(text)
+        _check_text(text, empty_allowed=True)  # the length first: nothing is read for a refusal
         conversation = self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
         message = message_in(self._messages, conversation_id, message_id)
+        _check_text(text, empty_allowed=bool(message.get("attachments")))  # files may stand alone, as in a send
         if message["senderId"] != caller_id:
             raise Forbidden("Only the sender can edit a message.", "not_the_sender")
         if message.get("deleted"):
@@ -81,7 +82,7 @@ class Lifecycle:
         if stored is None:  # deleted meanwhile
             raise Conflict("A deleted message cannot be edited.", "message_deleted")
         mine = reactions_of(self._reactions, caller_id, [stored]).get(message_id, frozenset())
-        view = message_view(stored, text, mine)
+        view = message_view(stored, text, attachments_of(self._keyring, stored), mine)
         publish_change(self._publisher, "message.edited", conversation_id, conversation, view, caller_id)
         return view
 
@@ -158,8 +159,8 @@ def publish_change(publisher, event_type, conversation_id, conversation, view, a
         log.warning("%s of message %s stored but not published: %s", event_type, view["id"], type(exc).__name__)
 
 
-def _check_text(text):
-    if not text.strip():
+def _check_text(text, empty_allowed=False):
+    if not text.strip() and not empty_allowed:
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")

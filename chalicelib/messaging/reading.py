@@ -4,6 +4,7 @@ import logging
 
 from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed
 from chalicelib.crypto.keyring import KeyMissing
+from chalicelib.media.sealing import names_key_version, open_message_attachments
 from chalicelib.messaging.views import message_view
 
 log = logging.getLogger("messaging.messages")
@@ -27,8 +28,24 @@ def open_view(keyring, message, keys=None, mine=frozenset()):
         text = open_sealed(keys[key_ref], message["nonce"], message["ciphertext"], aad)
     except (Unreadable, KeyMissing) as exc:
         log.error("message %s does not decrypt: %s", message["_id"], type(exc).__name__)
-        return {**message_view(message, None, mine), "undecryptable": True}
-    return message_view(message, text, mine)
+        return {**message_view(message, None, mine=mine), "undecryptable": True}
+    return message_view(message, text, attachments_of(keyring, message, keys), mine)
+
+
+def attachments_of(keyring, message, keys=None):
+    """A message's attachments with their names opened (None when it has none)."""
+    version = names_key_version(message)
+    if version is None:
+        return None
+    keys = {} if keys is None else keys
+    key_ref = (message["conversationId"], version)
+    try:
+        if key_ref not in keys:
+            keys[key_ref] = keyring.key(*key_ref)
+        key = keys[key_ref]
+    except KeyMissing:
+        key = None
+    return open_message_attachments(key, message)
 
 
 def reactions_of(reactions, viewer_id, messages):

@@ -2,6 +2,7 @@
 from chalicelib.core.clock import TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
+from chalicelib.media.views import MESSAGE_ATTACHMENT_SCHEMA
 
 REACTION_SCHEMA = object_schema({
     "emoji": {"type": "string"},
@@ -27,6 +28,8 @@ MESSAGE_SCHEMA = object_schema(
         "clientMessageId": {"type": "string"},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "attachments": {"type": "array", "items": MESSAGE_ATTACHMENT_SCHEMA,
+                        "description": "Files sent with the message (GET /attachments/{id} fetches one)."},
         "editedAt": TIME_SCHEMA,
         "deleted": {"const": True, "description": "A tombstone: no text, attachments, replyTo, mentions or reactions."},
         "deletedAt": TIME_SCHEMA,
@@ -72,7 +75,7 @@ CONVERSATION_SCHEMA = object_schema(
 READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
-def message_view(message, text, mine=frozenset()):
+def message_view(message, text, attachments=None, mine=frozenset()):
     """The message as members see it; `mine` is the emoji the viewer reacted with."""
     view = {
         "id": message["_id"],
@@ -89,6 +92,8 @@ def message_view(message, text, mine=frozenset()):
     for optional in ("clientMessageId", "clientTimestamp", "replyTo", "mentions"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
+    if attachments:
+        view["attachments"] = attachments
     for moment in ("editedAt", "deletedAt"):
         if message.get(moment) is not None:
             view[moment] = iso(message[moment])

@@ -12,6 +12,7 @@ from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, TooLarge
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
 from chalicelib.core.validation import validate
+from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
 from chalicelib.realtime.pusher import Gone
 
 log = logging.getLogger("messaging.realtime")
@@ -37,6 +38,7 @@ FRAME_SCHEMAS = {
         conversationId=_CONVERSATION_ID,
         text={"type": "string"},
         clientMessageId={"type": "string", "minLength": 1, "maxLength": 128},
+        attachments=ATTACHMENT_IDS_SCHEMA,
         replyTo=_MESSAGE_ID,
         mentions={"type": "array", "maxItems": 50, "items": _MESSAGE_ID},
     ),
@@ -116,7 +118,8 @@ class Sockets:
 
     def _send_message(self, user_id, frame):
         message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"),
-                                           reply_to=frame.get("replyTo"), mentions=frame.get("mentions"))
+                                           attachments=frame.get("attachments", ()), reply_to=frame.get("replyTo"),
+                                           mentions=frame.get("mentions"))
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):

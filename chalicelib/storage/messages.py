@@ -6,7 +6,7 @@ replyTo?, mentions?} and, once it changed (chalicelib/messaging/lifecycle.py): e
 updatedAt, changes (how many times it changed; the view's `version` is 1 + changes),
 reactions? ({emoji: count}, in first-reacted order), reactionKinds? (how many emoji), and for
 a deleted message deleted: true, deletedAt, deletedBy, with the ciphertext, nonce, key
-version, attachments, replies, mentions and reactions unset (really gone, not hidden).
+version, attachments (and their sealed names), replies, mentions and reactions unset (really gone, not hidden).
 
 `seq` numbers a conversation's messages 1, 2, 3, ... without gaps. A writer inserts with
 the next free number under a unique (conversationId, seq) index; if another writer took
@@ -156,5 +156,5 @@ class MessageStore:
 
 
 # What a deleted message no longer has (its text's ciphertext and everything it carried).
-_CONTENT_FIELDS = ("ciphertext", "nonce", "keyVersion", "attachments", "replyTo", "mentions", "reactions",
-                   "reactionKinds", "editedAt")
+_CONTENT_FIELDS = ("ciphertext", "nonce", "keyVersion", "attachments", "attachmentNames", "replyTo", "mentions",
+                   "reactions", "reactionKinds", "editedAt")

@@ -56,7 +56,7 @@ def clock():
 
 @pytest.fixture
 def app(db, key_service, publisher, attachments, clock):
-    return services.build(db, key_service=key_service, publisher=publisher, attachment_objects=attachments,
+    return services.build(db, key_service=key_service, publisher=publisher, message_attachments=attachments,
                           clock=clock)
 
 

@@ -3,6 +3,7 @@
 // (reply, react, edit, delete), a reactions bar and, for a reply, a preview of what it
 // answers; the composer completes @mentions (state in message-lifecycle.js).
 
+import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
 import { $, busy, formatTime, h, showError } from "./dom.js";
 import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
 
@@ -66,7 +67,8 @@ export function mountConversation(chats) {
         h("time", { datetime: message.createdAt }, formatTime(message.createdAt)),
         message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null),
       replyPreview(message),
-      text,
+      message.text === "" && message.attachments?.length ? null : text,
+      message.deleted ? null : attachmentsElement(message, chats.api),
       reactionsBar(message));
   };
 
@@ -133,7 +135,7 @@ export function mountConversation(chats) {
       }
       busy(form.querySelector("button[type=submit]"), () => lifecycle.edit(current(message), field.value));
     });
-    element.querySelector(".text").after(form);
+    (element.querySelector(".text") || element.querySelector(".meta")).after(form);
     field.focus();
   };
 
@@ -144,7 +146,7 @@ export function mountConversation(chats) {
       h("button", { type: "button", class: "danger confirm",
         onclick: (event) => busy(event.currentTarget, () => lifecycle.remove(current(message))) }, "Delete"),
       h("button", { type: "button", onclick: () => { ask.remove(); button.focus(); } }, "Keep"));
-    element.querySelector(".text").after(ask);
+    (element.querySelector(".text") || element.querySelector(".meta")).after(ask);
     ask.querySelector(".confirm").focus();
   };
 
@@ -228,6 +230,7 @@ export function mountConversation(chats) {
 
   const composer = $("composer");
   const input = $("composer-text");
+  const files = mountAttachmentPicker(composer, chats);
   const replyBar = h("p", { id: "reply-bar", class: "reply-bar", hidden: true });
   const mentionList = h("ul", { id: "mention-list", class: "mention-list", role: "listbox", "aria-label": "Mention someone",
     hidden: true });
@@ -279,13 +282,14 @@ export function mountConversation(chats) {
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value;
-    if (!text.trim()) {
+    if (!text.trim() && !files.pending()) {
       showError("Type a message first.");
       return;
     }
     busy(composer.querySelector("button[type=submit]"), async () => {
       const mentions = mentionsIn(text);
-      if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
+      if (files.pending()) await files.send(text); // files go as they are (no reply or mentions from here)
+      else if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
       else await chats.send(text);
       if (input.value === text) input.value = ""; // kept on failure, so sending again retries it
       endReply();

@@ -61,7 +61,7 @@ export class MessageLifecycle {
 
   async remove(message) {
     await this.api.request("DELETE", `/messages/${seg(message.conversationId)}/${seg(message.id)}`);
-    this.apply({ ...message, text: null, deleted: true, reactions: [], replyTo: undefined, mentions: undefined,
+    this.apply({ ...message, text: null, deleted: true, reactions: [], replyTo: undefined, mentions: undefined, attachments: undefined,
                  version: (message.version || 1) + 1 });
   }
 

@@ -28,6 +28,7 @@ def send_message():
     body = json_body(request, SEND_SCHEMA)
     message = services.messaging().send(
         caller, conversation_id_of(body), body["text"], body.get("clientMessageId"),
+        attachments=body.get("attachments", ()),
         reply_to=body.get("replyTo"), mentions=body.get("mentions"),
     )
     return created({"message": message})
@@ -58,6 +59,7 @@ def send_direct_message():
         message["text"],
         client_timestamp=message.get("timestamp"),
         client_message_id=message.get("clientMessageId"),
+        attachments=message.get("attachments", ()),
         reply_to=message.get("replyTo"),
         mentions=message.get("mentions"),
     ))
