@@ -8,7 +8,6 @@ without a lost message, and a client that vanished without $disconnect is pruned
 first Gone (tests/test_stack_realtime.py); a poison job ends in the dead-letter queue (same
 file); a KMS key that does not exist (tests/test_messages_routes.py).
 """
-import boto3
 import pytest
 from chalice.test import Client
 
@@ -18,6 +17,7 @@ from chalicelib.core.errors import Unavailable
 from chalicelib.edge.web import as_domain_error
 from chalicelib.storage import mongo
 from devstack import processes
+from devstack.harness import drain_queue
 from devstack.provision import provision_kms, provision_queues
 from tests.helpers import call, make_group, new_user
 
@@ -133,28 +133,17 @@ class StopsMongoAfterAppend:
 
 
 def test_mongodb_stopping_in_the_middle_of_a_send_is_completed_by_a_retry(own_mongo):
-    from chalicelib.core.limits import Limiter
-    from chalicelib.messaging.messages import Messaging
-    from chalicelib.storage.conversations import ConversationStore
-    from chalicelib.storage.groups import GroupStore
-    from chalicelib.storage.memberships import MembershipStore
     from chalicelib.storage.messages import MessageStore
-    from chalicelib.storage.read_markers import ReadMarkerStore
-    from chalicelib.storage.throttles import ThrottleStore
-    from chalicelib.storage.users import UserStore
     from tests.fakes import RecordingPublisher
 
     database = mongo.database()
-    users = UserStore(database)
+    users = services.build(database).user_store
     alice = users.create(email="alice@example.com", name="Alice", password_hash="unused")["_id"]
     group = make_group(database, alice)
     publisher = RecordingPublisher()
 
     def messaging(messages):
-        return Messaging(conversations=ConversationStore(database), messages=messages,
-                         read_markers=ReadMarkerStore(database), keyring=services.keyring(),
-                         memberships=MembershipStore(database), groups=GroupStore(database), users=users,
-                         publisher=publisher, limiter=Limiter(ThrottleStore(database)))
+        return services.build(database, message_store=messages, publisher=publisher).messaging
 
     with pytest.raises(Exception) as failed:
         messaging(StopsMongoAfterAppend(MessageStore(database), own_mongo)).send(alice, group, "cut", "mid-1")
@@ -193,11 +182,7 @@ class OwnMoto:
 
     def jobs(self):
         """The fan-out jobs waiting on this server's queue, taken off it."""
-        import json
-
-        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name="us-east-1")
-        received = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
+        return drain_queue(self.endpoint, self.queue_url)
 
 
 @pytest.fixture

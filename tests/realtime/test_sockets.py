@@ -3,13 +3,11 @@ import json
 
 import pytest
 
+from chalicelib import services
 from chalicelib.accounts.tokens import Tokens
 from chalicelib.core.errors import NotAuthenticated
-from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION, Limiter
-from chalicelib.realtime.sockets import MAX_FRAME_BYTES, Sockets
-from chalicelib.storage.connections import ConnectionStore
-from chalicelib.storage.throttles import ThrottleStore
-from chalicelib.storage.tickets import TicketStore
+from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
+from chalicelib.realtime.sockets import MAX_FRAME_BYTES
 from tests.fakes import (
     FakeConversations,
     RecordingPublisher,
@@ -22,39 +20,37 @@ tokens = Tokens("realtime-unit-test-secret-long-enough-xxxxxxxx", "iss", "aud", 
 
 
 @pytest.fixture
-def world(db):
+def sockets_with_alice(db):
+    """Sockets over fakes for delivery and messaging (real stores), alice connected as conn-a;
+    (sockets, pusher, publisher, connections, tickets)."""
     pusher = RecordingPusher()
     publisher = RecordingPublisher()
-    connections = ConnectionStore(db)
-    tickets = TicketStore(db)
-    realtime = Sockets(
-        tokens=tokens, tickets=tickets, connections=connections, pusher=pusher, publisher=publisher,
-        conversations=FakeConversations({"g1": {"alice", "bob"}}),
-        audience=StaticAudience({"g1": {"alice", "bob"}}), limiter=Limiter(ThrottleStore(db)),
-    )
-    realtime.connect("conn-a", ENDPOINT, token=tokens.issue("alice"))
-    return realtime, pusher, publisher, connections, tickets
+    wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher,
+                           messaging=FakeConversations({"g1": {"alice", "bob"}}),
+                           audience=StaticAudience({"g1": {"alice", "bob"}}))
+    wired.sockets.connect("conn-a", ENDPOINT, token=tokens.issue("alice"))
+    return wired.sockets, pusher, publisher, wired.connection_store, wired.ticket_store
 
 
 def replies(pusher):
     return [frame for _, _, frame in pusher.sent]
 
 
-def test_connect_with_a_token_records_the_connection(world):
-    _, _, _, connections, _ = world
+def test_connect_with_a_token_records_the_connection(sockets_with_alice):
+    _, _, _, connections, _ = sockets_with_alice
     assert connections.get("conn-a")["userId"] == "alice"
 
 
 @pytest.mark.parametrize("credentials", [{}, {"token": "garbage"}, {"ticket": "never-issued"}])
-def test_connect_refuses_without_valid_credentials(world, credentials):
-    realtime, _, _, connections, _ = world
+def test_connect_refuses_without_valid_credentials(sockets_with_alice, credentials):
+    realtime, _, _, connections, _ = sockets_with_alice
     with pytest.raises(NotAuthenticated):
         realtime.connect("conn-x", ENDPOINT, **credentials)
     assert connections.get("conn-x") is None
 
 
-def test_a_ticket_opens_one_connection_only(world):
-    realtime, _, _, connections, tickets = world
+def test_a_ticket_opens_one_connection_only(sockets_with_alice):
+    realtime, _, _, connections, tickets = sockets_with_alice
     ticket = tickets.issue("bob", 30)
     assert realtime.connect("conn-b", ENDPOINT, ticket=ticket) == "bob"
     with pytest.raises(NotAuthenticated):
@@ -62,29 +58,29 @@ def test_a_ticket_opens_one_connection_only(world):
     assert connections.get("conn-b2") is None
 
 
-def test_disconnect_forgets_the_connection(world):
-    realtime, _, _, connections, _ = world
+def test_disconnect_forgets_the_connection(sockets_with_alice):
+    realtime, _, _, connections, _ = sockets_with_alice
     realtime.disconnect("conn-a")
     assert connections.get("conn-a") is None
 
 
-def test_ping_gets_a_pong(world):
-    realtime, pusher, _, _, _ = world
+def test_ping_gets_a_pong(sockets_with_alice):
+    realtime, pusher, _, _, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "ping", "requestId": "r1"}))
     (pong,) = replies(pusher)
     assert pong["type"] == "pong" and pong["requestId"] == "r1"
 
 
-def test_send_message_acks_the_sender(world):
-    realtime, pusher, _, _, _ = world
+def test_send_message_acks_the_sender(sockets_with_alice):
+    realtime, pusher, _, _, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, json.dumps(
         {"action": "sendMessage", "conversationId": "g1", "text": "hi", "clientMessageId": "c1"}))
     (ack,) = replies(pusher)
     assert ack["type"] == "ack" and ack["message"]["text"] == "hi" and ack["clientMessageId"] == "c1"
 
 
-def test_typing_goes_to_the_other_members_only(world):
-    realtime, pusher, publisher, _, _ = world
+def test_typing_goes_to_the_other_members_only(sockets_with_alice):
+    realtime, pusher, publisher, _, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "typing", "conversationId": "g1", "isTyping": True}))
     (entry,) = publisher.of_type("typing")
     assert entry["conversationId"] == "g1" and entry["exceptUserIds"] == ["alice"]
@@ -92,15 +88,15 @@ def test_typing_goes_to_the_other_members_only(world):
     assert replies(pusher) == []
 
 
-def test_mark_read_acks_and_tells_the_others(world):
-    realtime, pusher, publisher, _, _ = world
+def test_mark_read_acks_and_tells_the_others(sockets_with_alice):
+    realtime, pusher, publisher, _, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "markRead", "conversationId": "g1", "seq": 4}))
     assert replies(pusher) == [{"type": "read", "conversationId": "g1", "userId": "alice", "seq": 4}]
     assert publisher.of_type("read")[0]["exceptUserIds"] == ["alice"]
 
 
-def test_presence_lists_which_members_are_online(world):
-    realtime, pusher, _, _, _ = world
+def test_presence_lists_which_members_are_online(sockets_with_alice):
+    realtime, pusher, _, _, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "presence", "conversationId": "g1"}))
     (presence,) = replies(pusher)
     assert presence["online"] == {"alice": True, "bob": False}
@@ -121,8 +117,8 @@ def test_presence_lists_which_members_are_online(world):
         (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "x" * MAX_FRAME_BYTES}), "frame_too_large"),
     ],
 )
-def test_bad_frames_get_an_error_frame_and_keep_the_connection(world, frame, code):
-    realtime, pusher, publisher, connections, _ = world
+def test_bad_frames_get_an_error_frame_and_keep_the_connection(sockets_with_alice, frame, code):
+    realtime, pusher, publisher, connections, _ = sockets_with_alice
     realtime.receive("conn-a", ENDPOINT, frame)
     (error,) = replies(pusher)
     assert error["type"] == "error" and error["error"]["code"] == code and error["error"]["message"]
@@ -130,8 +126,8 @@ def test_bad_frames_get_an_error_frame_and_keep_the_connection(world, frame, cod
     assert publisher.published == []
 
 
-def test_frames_past_the_rate_limit_are_refused(world):
-    realtime, pusher, _, _, _ = world
+def test_frames_past_the_rate_limit_are_refused(sockets_with_alice):
+    realtime, pusher, _, _, _ = sockets_with_alice
     for _ in range(WS_FRAMES_PER_CONNECTION.max_hits + 1):
         realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "ping"}))
     last = replies(pusher)[-1]
@@ -139,7 +135,7 @@ def test_frames_past_the_rate_limit_are_refused(world):
     assert all(frame["type"] == "pong" for frame in replies(pusher)[:-1])
 
 
-def test_a_frame_from_an_unknown_connection_is_refused(world):
-    realtime, pusher, _, _, _ = world
+def test_a_frame_from_an_unknown_connection_is_refused(sockets_with_alice):
+    realtime, pusher, _, _, _ = sockets_with_alice
     realtime.receive("conn-unknown", ENDPOINT, json.dumps({"action": "ping"}))
     assert replies(pusher)[0]["error"]["code"] == "unknown_connection"
