@@ -25,11 +25,11 @@ class FailingPublisher(RecordingPublisher):
         super().__init__()
         self.failures = failures
 
-    def publish(self, event, *, conversation_id=None, user_ids=()):
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
         if self.failures:
             self.failures -= 1
             raise ConnectionError("queue unreachable")
-        super().publish(event, conversation_id=conversation_id, user_ids=user_ids)
+        super().publish(event, conversation_id=conversation_id, user_ids=user_ids, except_user_ids=except_user_ids)
 
 
 def build(db, key_service, publisher=None):

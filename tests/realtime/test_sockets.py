@@ -90,6 +90,9 @@ def test_typing_goes_to_the_other_members_only(sockets_with_alice):
 
 def test_mark_read_acks_and_tells_the_others(sockets_with_alice):
     realtime, pusher, publisher, _, _ = sockets_with_alice
+    for n in range(5):
+        realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "sendMessage", "conversationId": "g1", "text": f"m{n}"}))
+    pusher.sent.clear()
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "markRead", "conversationId": "g1", "seq": 4}))
     assert replies(pusher) == [{"type": "read", "conversationId": "g1", "userId": "alice", "seq": 4}]
     assert publisher.of_type("read")[0]["exceptUserIds"] == ["alice"]
@@ -111,9 +114,9 @@ def test_presence_lists_which_members_are_online(sockets_with_alice):
         (json.dumps({"text": "no action"}), "unknown_action"),
         (json.dumps({"action": "sendMessage", "conversationId": "g1"}), "invalid_input"),
         (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "x", "extra": 1}), "invalid_input"),
-        (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "   "}), "invalid_input"),
+        (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "   "}), "empty_text"),
         (json.dumps({"action": "typing", "conversationId": "g1", "isTyping": "yes"}), "invalid_input"),
-        (json.dumps({"action": "typing", "conversationId": "elsewhere", "isTyping": True}), "conversation_not_found"),
+        (json.dumps({"action": "typing", "conversationId": "elsewhere", "isTyping": True}), "group_not_found"),
         (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "x" * MAX_FRAME_BYTES}), "frame_too_large"),
     ],
 )
