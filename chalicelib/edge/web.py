@@ -1,7 +1,8 @@
 """The REST edge: JSON bodies in, JSON out, and the one table from errors to responses.
 
-Every route is wrapped by `endpoint`, so a domain error becomes its status and error body
-(CONTRACT.md), a dependency failure becomes a 503, and anything unexpected becomes a plain
+Every route is wrapped by `endpoint`, so a domain error becomes its status and the error body
+every client relies on, `{"error": {"code": "<snake_case>", "message": "<for people>"}}`
+(docs/api.md), a dependency failure becomes a 503, and anything unexpected becomes a plain
 500 that is logged with the request id but never shows a stack trace.
 """
 import functools
@@ -14,7 +15,6 @@ from chalice import CORSConfig, Response
 from chalicelib.core.config import cors_allow_origin
 from chalicelib.core.errors import (
     Conflict,
-    DomainError,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
@@ -22,6 +22,7 @@ from chalicelib.core.errors import (
     RateLimited,
     TooLarge,
     Unavailable,
+    as_domain_error,
 )
 from chalicelib.core.validation import validate
 
@@ -76,15 +77,6 @@ def error_response(exc):
     return _error(_status_of(exc), exc.code, exc.message, headers)
 
 
-def as_domain_error(exc):
-    """The DomainError an exception stands for, or None for a bug."""
-    if isinstance(exc, DomainError):
-        return exc
-    if _is_dependency_failure(exc):
-        return Unavailable("A service we depend on is not answering; try again shortly.")
-    return None
-
-
 def _status_of(exc):
     for kind in type(exc).__mro__:
         if kind in STATUS_OF:
@@ -98,16 +90,6 @@ def _error(status, code, message, headers=None):
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
-
-
-def _is_dependency_failure(exc):
-    """MongoDB unreachable, or an AWS service failing or throttling us."""
-    module = type(exc).__module__
-    if module.startswith("pymongo"):
-        from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
-
-        return isinstance(exc, (ConnectionFailure, ExecutionTimeout, WTimeoutError))
-    return module.startswith(("botocore", "boto3", "urllib3"))
 
 
 def json_body(request, schema):

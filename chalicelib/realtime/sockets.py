@@ -9,7 +9,7 @@ import json
 import logging
 
 from chalicelib.core.clock import iso, utcnow
-from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, TooLarge
+from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, TooLarge, as_domain_error
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
 from chalicelib.core.validation import validate
 from chalicelib.realtime.pusher import Gone
@@ -93,8 +93,6 @@ class Sockets:
         except DomainError as refused:
             reply = _error_frame(refused)
         except Exception as exc:  # noqa: BLE001 - a bad frame must never drop the connection
-            from chalicelib.edge.web import as_domain_error
-
             known = as_domain_error(exc)
             if known is None:
                 log.exception("frame handling failed")

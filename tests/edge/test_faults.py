@@ -13,8 +13,7 @@ from chalice.test import Client
 
 from chalicelib import services
 from chalicelib.core import aws
-from chalicelib.core.errors import Unavailable
-from chalicelib.edge.web import as_domain_error
+from chalicelib.core.errors import Unavailable, as_domain_error
 from chalicelib.storage import mongo
 from devstack import processes
 from devstack.harness import drain_queue

@@ -90,8 +90,9 @@ def test_typing_goes_to_the_other_members_only(sockets_with_alice):
 
 def test_mark_read_acks_and_tells_the_others(sockets_with_alice):
     realtime, pusher, publisher, _, _ = sockets_with_alice
-    for n in range(5):
-        realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "sendMessage", "conversationId": "g1", "text": f"m{n}"}))
+    realtime.connect("conn-b", ENDPOINT, token=tokens.issue("bob"))
+    for n in range(5):  # bob writes, alice reads
+        realtime.receive("conn-b", ENDPOINT, json.dumps({"action": "sendMessage", "conversationId": "g1", "text": f"m{n}"}))
     pusher.sent.clear()
     realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "markRead", "conversationId": "g1", "seq": 4}))
     assert replies(pusher) == [{"type": "read", "conversationId": "g1", "userId": "alice", "seq": 4}]
