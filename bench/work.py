@@ -4,7 +4,7 @@ Every operation runs through the app's real handler, in this process, against th
 MongoDB wire protocol and moto, warm (as in a Lambda that already served one such request):
 index creation, client set-up and key-cache misses are paid in a warm-up step first. The
 counts are exact and deterministic, so `bench/budget.json` holds them and
-tests/test_work_budget.py fails when an operation gets more expensive.
+tests/bench/test_work_budget.py fails when an operation gets more expensive.
 """
 import json
 import os

@@ -5,8 +5,8 @@ servers are never touched), and a fixture restores the settings afterwards.
 
 Covered elsewhere, not repeated here: the fan-out consumer crashing mid-batch is redelivered
 without a lost message, and a client that vanished without $disconnect is pruned on its
-first Gone (tests/test_stack_realtime.py); a poison job ends in the dead-letter queue (same
-file); a KMS key that does not exist (tests/test_messages_routes.py).
+first Gone (tests/stack/test_realtime.py); a poison job ends in the dead-letter queue (same
+file); a KMS key that does not exist (tests/messaging/test_routes.py).
 """
 import pytest
 from chalice.test import Client
