@@ -132,3 +132,53 @@ def test_the_checks_see_function_local_and_relative_imports(tmp_path):
                       "import chalicelib.core.errors\nfrom . import access\n", encoding="utf-8")
     found = {name for name, _ in imports_of("chalicelib.groups.sample", str(module))}
     assert found == {"chalicelib.edge.web", "chalicelib.core.errors", "chalicelib.groups.access"}
+
+
+# The README's layout section -----------------------------------------------------------------
+
+def _readme_layout():
+    """{"top": names at the tree's first level, "chalicelib": names under chalicelib/, "text"}."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
+        text = readme.read()
+    section = text[text.index("## Layout"):]
+    block = section[section.index("```text\n") + len("```text\n"):]
+    block = block[: block.index("```")]
+    top, inner = set(), set()
+    for line in block.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        if line.startswith("  ") and not line.startswith("    "):
+            inner.add(name)
+        elif not line.startswith(" ") and name:
+            top.add(name)
+    return {"top": top, "chalicelib": inner, "text": block}
+
+
+def _repository_folders():
+    """Top-level folders holding files git keeps (tracked, or new and not ignored)."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    return {path.split("/")[0] + "/" for path in listed if "/" in path and os.path.exists(os.path.join(ROOT, path))}
+
+
+def test_the_readme_layout_lists_every_folder_of_the_repository():
+    listed = {name for name in _readme_layout()["top"] if name.endswith("/")}
+    assert listed == _repository_folders()
+
+
+def test_the_readme_layout_lists_every_package_and_module_of_chalicelib():
+    present = {entry + "/" if os.path.isdir(os.path.join(CHALICELIB, entry)) else entry
+               for entry in os.listdir(CHALICELIB)
+               if entry != "__pycache__" and entry != "__init__.py"
+               and (entry.endswith(".py") or os.path.exists(os.path.join(CHALICELIB, entry, "__init__.py")))}
+    assert _readme_layout()["chalicelib"] == present
+
+
+def test_the_readme_layout_names_every_core_module_and_the_harness():
+    text = _readme_layout()["text"]
+    core = text[text.index("  core/"):text.index("  services.py")]
+    modules = {file[:-3] for file in os.listdir(os.path.join(CHALICELIB, "core"))
+               if file.endswith(".py") and file != "__init__.py"}
+    assert {module for module in modules if module not in core} == set()
+    assert "harness.py" in text

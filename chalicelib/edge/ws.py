@@ -1,5 +1,5 @@
 """The WebSocket edge: API Gateway's $connect, $default and $disconnect events in, the
-Realtime use cases called, and the answers API Gateway expects out."""
+socket use cases (realtime/sockets.py) called, and the answers API Gateway expects out."""
 import logging
 
 from chalice import Response
