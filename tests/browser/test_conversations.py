@@ -5,6 +5,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.pages import alice_and_bob
 from tests.live import Api, Listener, unique_email
 
 pytestmark = pytest.mark.stack
@@ -37,11 +38,7 @@ def test_two_people_sign_up_meet_in_a_group_and_talk_live(stack, open_client):
 
 
 def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_client):
-    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
-    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
-    alice, bob = open_client(), open_client()
-    alice.sign_in(alice_api.email, name="Alice")
-    bob.sign_in(bob_api.email, name="Bob")
+    alice_api, bob_api, alice, bob = alice_and_bob(stack, open_client)
 
     alice.start_chat(bob_api.email)
     expect(alice.title).to_have_text("Bob")

@@ -11,72 +11,42 @@ def _scene(wired_groups, group_type="private"):
     return owner, group_id
 
 
-def _join_open(wired_groups):
-    owner, group_id = _scene(wired_groups, "open")
-    user = wired_groups.user()
-    wired_groups.joining.request(group_id, user, user)
-    return group_id, owner, user
+def _requested(group_type):
+    """A scene: a new user asked to join a new group of `group_type` (open: joined)."""
+
+    def scene(wired_groups):
+        owner, group_id = _scene(wired_groups, group_type)
+        user = wired_groups.user()
+        wired_groups.joining.request(group_id, user, user)
+        return group_id, owner, user
+
+    return scene
 
 
-def _ask(wired_groups):
-    owner, group_id = _scene(wired_groups)
-    user = wired_groups.user()
-    wired_groups.joining.request(group_id, user, user)
-    return group_id, owner, user
+_join_open = _requested("open")
+_ask = _requested("private")
 
 
-def _withdraw(wired_groups):
-    group_id, owner, user = _ask(wired_groups)
-    wired_groups.joining.withdraw(group_id, user, user)
-    return group_id, owner, user
+def _then(before, act):
+    """A scene: `before`'s scene, then `act(wired_groups, group_id, owner, user)`."""
+
+    def scene(wired_groups):
+        group_id, owner, user = before(wired_groups)
+        act(wired_groups, group_id, owner, user)
+        return group_id, owner, user
+
+    return scene
 
 
-def _approve(wired_groups):
-    group_id, owner, user = _ask(wired_groups)
-    wired_groups.joining.approve(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _reject(wired_groups):
-    group_id, owner, user = _ask(wired_groups)
-    wired_groups.joining.reject(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _leave(wired_groups):
-    group_id, owner, user = _approve(wired_groups)
-    wired_groups.joining.leave(group_id, user, user)
-    return group_id, owner, user
-
-
-def _kick(wired_groups):
-    group_id, owner, user = _approve(wired_groups)
-    wired_groups.moderation.kick(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _ban_member(wired_groups):
-    group_id, owner, user = _approve(wired_groups)
-    wired_groups.moderation.ban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _ban_requester(wired_groups):
-    group_id, owner, user = _ask(wired_groups)
-    wired_groups.moderation.ban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _unban(wired_groups):
-    group_id, owner, user = _ban_member(wired_groups)
-    wired_groups.moderation.unban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _transfer(wired_groups):
-    group_id, owner, user = _approve(wired_groups)
-    wired_groups.ownership.transfer(group_id, owner, user, owner)
-    return group_id, owner, user
+_withdraw = _then(_ask, lambda wired, group_id, owner, user: wired.joining.withdraw(group_id, user, user))
+_approve = _then(_ask, lambda wired, group_id, owner, user: wired.joining.approve(group_id, user, owner))
+_reject = _then(_ask, lambda wired, group_id, owner, user: wired.joining.reject(group_id, user, owner))
+_leave = _then(_approve, lambda wired, group_id, owner, user: wired.joining.leave(group_id, user, user))
+_kick = _then(_approve, lambda wired, group_id, owner, user: wired.moderation.kick(group_id, user, owner))
+_ban_member = _then(_approve, lambda wired, group_id, owner, user: wired.moderation.ban(group_id, user, owner))
+_ban_requester = _then(_ask, lambda wired, group_id, owner, user: wired.moderation.ban(group_id, user, owner))
+_unban = _then(_ban_member, lambda wired, group_id, owner, user: wired.moderation.unban(group_id, user, owner))
+_transfer = _then(_approve, lambda wired, group_id, owner, user: wired.ownership.transfer(group_id, owner, user, owner))
 
 
 def _rename(wired_groups):
