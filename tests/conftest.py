@@ -1,5 +1,6 @@
-"""Shared fixtures: a real MongoDB wire-protocol server (embedded, or MONGO_URI), settings
-for tests, a clean database per test, and the Chalice test client."""
+"""Shared fixtures: a real MongoDB wire-protocol server (embedded, or MONGO_URI), moto,
+settings for tests, a clean database per test, the Chalice test client, and the whole local
+stack. The servers come from devstack/harness.py, which the benchmarks use too."""
 import os
 
 import pytest
