@@ -7,11 +7,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bench.__main__ import NAMES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.stack
+@pytest.mark.timeout(660)  # about a minute alone; more on a machine busy with the other tests
 def test_every_benchmark_runs_at_tiny_sizes(tmp_path, mongo_uri):
     env = {**os.environ, "MONGO_URI": mongo_uri}  # the test MongoDB (its own databases); its own moto
     answer = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--results", str(tmp_path)], cwd=ROOT,
