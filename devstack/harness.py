@@ -41,7 +41,7 @@ def mongo(prefix="messaging-mongo-"):
 
 @contextlib.contextmanager
 def moto():
-    """The endpoint URL of moto's server (SQS, KMS) on a free port."""
+    """The endpoint URL of moto's server (SQS, KMS, S3) on a free port."""
     port = processes.free_port()
     server = processes.start_moto(port)
     try:
@@ -51,17 +51,23 @@ def moto():
 
 
 @contextlib.contextmanager
-def app_in_this_process(base_env, mongo_uri, aws_endpoint, database, queue_name):
+def app_in_this_process(base_env, mongo_uri, aws_endpoint, database, queue_name, bucket=None,
+                        bucket_origins=("http://localhost",)):
     """Point this process's app at `mongo_uri`/`database` and moto: `base_env` and the
-    endpoints go into os.environ, the fan-out queue and the KMS key are created in moto.
+    endpoints go into os.environ, the fan-out queue and the KMS key (and, given `bucket`, the
+    attachments bucket, usable from `bucket_origins`) are created in moto.
     Yields the variables set; forgets the app's clients and settings before and after."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_kms, provision_queues
+    from devstack.provision import provision_bucket, provision_kms, provision_queues
 
-    env = {**base_env, "MONGO_URI": mongo_uri, "MONGO_DB": database,
-           "AWS_ENDPOINT_URL_SQS": aws_endpoint, "AWS_ENDPOINT_URL_KMS": aws_endpoint}
+    env = {**base_env, "MONGO_URI": mongo_uri, "MONGO_DB": database, "AWS_ENDPOINT_URL_SQS": aws_endpoint,
+           "AWS_ENDPOINT_URL_KMS": aws_endpoint, "AWS_ENDPOINT_URL_S3": aws_endpoint}
+    if bucket:
+        env["ATTACHMENTS_BUCKET"] = bucket
     os.environ.update(env)
+    if bucket:
+        provision_bucket(aws_endpoint, bucket, list(bucket_origins))
     queue = provision_queues(aws_endpoint, os.environ.get("AWS_DEFAULT_REGION", REGION), queue_name)
     env["FANOUT_QUEUE_URL"] = os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     env["KMS_KEY_ID"] = os.environ.setdefault("KMS_KEY_ID", KMS_KEY_ALIAS)

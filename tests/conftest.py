@@ -29,7 +29,7 @@ def mongo_uri():
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """moto's server (SQS, KMS) on a free port, for the whole run."""
+    """moto's server (SQS, KMS, S3) on a free port, for the whole run."""
     with harness.moto() as endpoint:
         yield endpoint
 
@@ -38,7 +38,8 @@ def aws_endpoint():
 def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     with harness.app_in_this_process(TEST_ENV, mongo_uri, aws_endpoint, database=f"messaging_test_{os.getpid()}",
-                                     queue_name="secure-messaging-fanout-test"):
+                                     queue_name="secure-messaging-fanout-test",
+                                     bucket="secure-messaging-attachments-test"):
         yield
 
 
@@ -117,7 +118,8 @@ def aws(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
+                 "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

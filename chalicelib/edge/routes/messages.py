@@ -25,7 +25,8 @@ routes = Blueprint(__name__)
 def send_message():
     caller, body = _caller_and_body(SEND_SCHEMA)
     message = services.messaging().send(
-        caller, conversation_id_of(body), body["text"], body.get("clientMessageId")
+        caller, conversation_id_of(body), body["text"], body.get("clientMessageId"),
+        attachments=body.get("attachments", ()),
     )
     return created({"message": message})
 
@@ -49,6 +50,7 @@ def send_direct_message():
         message["text"],
         client_timestamp=message.get("timestamp"),
         client_message_id=message.get("clientMessageId"),
+        attachments=message.get("attachments", ()),
     ))
 
 
