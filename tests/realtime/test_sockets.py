@@ -29,8 +29,8 @@ def world(db):
     tickets = TicketStore(db)
     realtime = Sockets(
         tokens=tokens, tickets=tickets, connections=connections, pusher=pusher, publisher=publisher,
-        conversations=FakeConversations({"g1": {"alice", "bob"}}),
-        audience=StaticAudience({"g1": {"alice", "bob"}}), limiter=Limiter(ThrottleStore(db)),
+        conversations=FakeConversations({"group-0001": {"alice", "bob"}}),
+        audience=StaticAudience({"group-0001": {"alice", "bob"}}), limiter=Limiter(ThrottleStore(db)),
     )
     realtime.connect("conn-a", ENDPOINT, token=tokens.issue("alice"))
     return realtime, pusher, publisher, connections, tickets
@@ -78,30 +78,30 @@ def test_ping_gets_a_pong(world):
 def test_send_message_acks_the_sender(world):
     realtime, pusher, _, _, _ = world
     realtime.receive("conn-a", ENDPOINT, json.dumps(
-        {"action": "sendMessage", "conversationId": "g1", "text": "hi", "clientMessageId": "c1"}))
+        {"action": "sendMessage", "conversationId": "group-0001", "text": "hi", "clientMessageId": "c1"}))
     (ack,) = replies(pusher)
     assert ack["type"] == "ack" and ack["message"]["text"] == "hi" and ack["clientMessageId"] == "c1"
 
 
 def test_typing_goes_to_the_other_members_only(world):
     realtime, pusher, publisher, _, _ = world
-    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "typing", "conversationId": "g1", "isTyping": True}))
+    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "typing", "conversationId": "group-0001", "isTyping": True}))
     (entry,) = publisher.of_type("typing")
-    assert entry["conversationId"] == "g1" and entry["exceptUserIds"] == ["alice"]
+    assert entry["conversationId"] == "group-0001" and entry["exceptUserIds"] == ["alice"]
     assert entry["event"]["userId"] == "alice" and entry["event"]["isTyping"] is True
     assert replies(pusher) == []
 
 
 def test_mark_read_acks_and_tells_the_others(world):
     realtime, pusher, publisher, _, _ = world
-    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "markRead", "conversationId": "g1", "seq": 4}))
-    assert replies(pusher) == [{"type": "read", "conversationId": "g1", "userId": "alice", "seq": 4}]
+    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "markRead", "conversationId": "group-0001", "seq": 4}))
+    assert replies(pusher) == [{"type": "read", "conversationId": "group-0001", "userId": "alice", "seq": 4}]
     assert publisher.of_type("read")[0]["exceptUserIds"] == ["alice"]
 
 
 def test_presence_lists_which_members_are_online(world):
     realtime, pusher, _, _, _ = world
-    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "presence", "conversationId": "g1"}))
+    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "presence", "conversationId": "group-0001"}))
     (presence,) = replies(pusher)
     assert presence["online"] == {"alice": True, "bob": False}
 
@@ -113,12 +113,12 @@ def test_presence_lists_which_members_are_online(world):
         ("[1]", "invalid_json"),
         (json.dumps({"action": "fly"}), "unknown_action"),
         (json.dumps({"text": "no action"}), "unknown_action"),
-        (json.dumps({"action": "sendMessage", "conversationId": "g1"}), "invalid_input"),
-        (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "x", "extra": 1}), "invalid_input"),
-        (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "   "}), "invalid_input"),
-        (json.dumps({"action": "typing", "conversationId": "g1", "isTyping": "yes"}), "invalid_input"),
+        (json.dumps({"action": "sendMessage", "conversationId": "group-0001"}), "invalid_input"),
+        (json.dumps({"action": "sendMessage", "conversationId": "group-0001", "text": "x", "extra": 1}), "invalid_input"),
+        (json.dumps({"action": "sendMessage", "conversationId": "group-0001", "text": "   "}), "invalid_input"),
+        (json.dumps({"action": "typing", "conversationId": "group-0001", "isTyping": "yes"}), "invalid_input"),
         (json.dumps({"action": "typing", "conversationId": "elsewhere", "isTyping": True}), "conversation_not_found"),
-        (json.dumps({"action": "sendMessage", "conversationId": "g1", "text": "x" * MAX_FRAME_BYTES}), "frame_too_large"),
+        (json.dumps({"action": "sendMessage", "conversationId": "group-0001", "text": "x" * MAX_FRAME_BYTES}), "frame_too_large"),
     ],
 )
 def test_bad_frames_get_an_error_frame_and_keep_the_connection(world, frame, code):
