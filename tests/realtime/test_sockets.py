@@ -143,3 +143,134 @@ def test_a_frame_from_an_unknown_connection_is_refused(world):
     realtime, pusher, _, _, _ = world
     realtime.receive("conn-unknown", ENDPOINT, json.dumps({"action": "ping"}))
     assert replies(pusher)[0]["error"]["code"] == "unknown_connection"
+
+
+# --- Red-team findings (issue 13) ------------------------------------------------------------
+
+def test_the_frame_limit_is_taken_before_size_and_parsing_and_only_one_refusal_is_answered(world):
+    """F2: 200 invalid frames were all answered; past the limit they cost nothing now."""
+    realtime, pusher, _, _, _ = world
+    for _ in range(WS_FRAMES_PER_CONNECTION.max_hits + 80):
+        realtime.receive("conn-a", ENDPOINT, "{not json" + "x" * MAX_FRAME_BYTES)
+    answered = replies(pusher)
+    assert len(answered) == WS_FRAMES_PER_CONNECTION.max_hits + 1
+    assert answered[-1]["error"]["code"] == "rate_limited"
+    assert {frame["error"]["code"] for frame in answered[:-1]} == {"frame_too_large"}
+
+
+def test_the_frame_limit_also_holds_per_user_across_connections(world):
+    from chalicelib.core.limits import WS_FRAMES_PER_USER
+
+    realtime, pusher, _, _, _ = world
+    for index in range(1, 4):
+        realtime.connect(f"conn-a{index}", ENDPOINT, token=tokens.issue("alice"))
+    per_connection = WS_FRAMES_PER_CONNECTION.max_hits
+    for connection in ("conn-a", "conn-a1", "conn-a2", "conn-a3"):
+        for _ in range(per_connection):
+            realtime.receive(connection, ENDPOINT, json.dumps({"action": "ping"}))
+    pongs = [frame for frame in replies(pusher) if frame["type"] == "pong"]
+    assert len(pongs) == WS_FRAMES_PER_USER.max_hits < 4 * per_connection
+
+
+def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(world):
+    from chalicelib.core.limits import SOCKETS_PER_USER
+
+    realtime, pusher, _, connections, _ = world
+    for index in range(SOCKETS_PER_USER + 5):
+        realtime.connect(f"conn-many-{index}", ENDPOINT, token=tokens.issue("bob"))
+    assert len(connections.of_users(["bob"])) == SOCKETS_PER_USER
+    assert connections.get(f"conn-many-{SOCKETS_PER_USER + 4}") is not None
+    assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
+
+
+def test_typing_is_throttled_per_user_and_conversation(world):
+    from chalicelib.core.limits import WS_TYPING_PER_CONVERSATION
+
+    realtime, pusher, publisher, _, _ = world
+    for _ in range(WS_TYPING_PER_CONVERSATION.max_hits + 20):
+        realtime.receive("conn-a", ENDPOINT, json.dumps(
+            {"action": "typing", "conversationId": "group-0001", "isTyping": True}))
+    assert len(publisher.of_type("typing")) == WS_TYPING_PER_CONVERSATION.max_hits
+    assert replies(pusher) == []  # dropped silently, not answered
+
+
+def test_a_socket_does_not_outlive_its_token(world):
+    """F5: frames after the token's `exp` are refused (and the socket closed); the fan-out
+    leaves the connection out too."""
+    import time
+
+    realtime, pusher, _, connections, _ = world
+    short = Tokens("realtime-unit-test-secret-long-enough-xxxxxxxx", "iss", "aud", 1)
+    realtime.connect("conn-short", ENDPOINT, token=short.issue("bob"))
+    assert [c["_id"] for c in connections.of_users(["bob"])] == ["conn-short"]
+    time.sleep(2.1)
+    assert connections.of_users(["bob"]) == []
+    realtime.receive("conn-short", ENDPOINT, json.dumps({"action": "ping"}))
+    assert [frame["error"]["code"] for frame in pusher.frames_to("conn-short")] == ["token_expired"]
+    assert "conn-short" in pusher.closed and connections.get("conn-short") is None
+
+
+def test_a_ticket_connection_ends_with_the_token_that_bought_it(world):
+    from datetime import timedelta
+
+    from chalicelib.core.clock import utcnow
+
+    realtime, _, _, connections, tickets = world
+    ticket = tickets.issue("bob", 30, token_expires_at=utcnow() - timedelta(seconds=1))
+    realtime.connect("conn-t", ENDPOINT, ticket=ticket)
+    assert connections.get("conn-t") is not None and connections.of_users(["bob"]) == []
+
+
+@pytest.mark.parametrize("frame", [
+    {"action": "sendMessage", "conversationId": "g1", "text": "short id"},
+    {"action": "sendMessage", "conversationId": "group 0001 with spaces", "text": "x"},
+    {"action": "sendMessage", "conversationId": "group-0001", "text": "x", "clientMessageId": "has spaces"},
+    {"action": "sendMessage", "conversationId": "group-0001", "text": "x", "clientMessageId": "x" * 101},
+    {"action": "markRead", "conversationId": {"$ne": None}, "seq": 1},
+])
+def test_socket_ids_are_validated_as_rest_validates_them(world, frame):
+    """F7: the very schema fragments of POST /messages/send."""
+    realtime, pusher, publisher, _, _ = world
+    realtime.receive("conn-a", ENDPOINT, json.dumps(frame))
+    (error,) = replies(pusher)
+    assert error["error"]["code"] == "invalid_input"
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize("raw", [
+    "[" * 20_000 + "]" * 20_000,
+    '{"action": "ping", "x": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    '{"action": "ping", "action": "sendMessage"}',
+])
+def test_deep_or_ambiguous_frames_are_invalid_json_and_the_socket_stays(world, raw):
+    """F3 and duplicate keys, on frames."""
+    realtime, pusher, _, connections, _ = world
+    realtime.receive("conn-a", ENDPOINT, raw[:MAX_FRAME_BYTES])
+    (error,) = replies(pusher)
+    assert error["error"]["code"] == "invalid_json"
+    assert connections.get("conn-a") is not None
+
+
+@pytest.mark.parametrize("failure", ["forbidden", "throttled", "too_large", "broken"])
+def test_a_reply_that_api_gateway_refuses_never_fails_the_handler(db, failure):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.realtime.pusher import ConnectionPusher
+
+    answers = {"forbidden": ("ForbiddenException", 403), "throttled": ("LimitExceededException", 429),
+               "too_large": ("PayloadTooLargeException", 413), "broken": ("InternalServerErrorException", 500)}
+
+    class Client:
+        def post_to_connection(self, ConnectionId, Data):  # noqa: N803
+            code, status = answers[failure]
+            raise ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Post")
+
+    connections = ConnectionStore(db)
+    realtime = Sockets(tokens=tokens, tickets=TicketStore(db), connections=connections,
+                       pusher=ConnectionPusher(lambda endpoint: Client()), publisher=RecordingPublisher(),
+                       conversations=FakeConversations({}), audience=StaticAudience({}),
+                       limiter=Limiter(ThrottleStore(db)))
+    realtime.connect("conn-r", ENDPOINT, token=tokens.issue("alice"))
+    reply = realtime.receive("conn-r", ENDPOINT, json.dumps({"action": "ping"}))
+    assert reply["type"] == "pong"
+    assert (connections.get("conn-r") is None) == (failure == "forbidden")
