@@ -24,6 +24,7 @@ from tests.deploy.support import (
     FULL_SHAPE_APP,
     REPO,
     cfn_lint,
+    chalice_config,
     function_settings,
     sample_outputs,
 )
@@ -140,6 +141,9 @@ def test_every_function_gets_the_stage_timeout_and_memory(packaged, packaged_ful
             seen[logical_id] = (function["Properties"]["Timeout"], function["Properties"]["MemorySize"])
             assert seen[logical_id] == settings, logical_id
     assert set(seen) == set(CONFIG_NAMES)
+    for logical_id, function in packaged_full.functions().items():
+        reserved = chalice_config()["stages"][STAGE]["lambda_functions"][CONFIG_NAMES[logical_id]]["reserved_concurrency"]
+        assert function["Properties"]["ReservedConcurrentExecutions"] == reserved, logical_id
     timeout, memory = seen["APIHandler"]
     # bcrypt at cost 12 is ~0.3 s on one full vCPU, which Lambda gives at 1769 MB.
     assert memory >= 1769 and timeout <= 29  # 29 s: API Gateway's integration limit
