@@ -195,3 +195,27 @@ def test_deliver_tells_which_users_its_sockets_reached(connections):
     delivered = fanout(connections, pusher).deliver(new_job(EVENT, conversation_id="g1", user_ids=["nobody"]))
     assert delivered.recipients == {"alice", "bob", "carol", "nobody"}
     assert delivered.reached == {"alice", "carol"}
+
+
+def test_the_lambda_handler_gives_the_consumer_its_remaining_time(db, monkeypatch):
+    """The deadline comes from Lambda's context (app.py), not from a guess."""
+    import app
+    from chalicelib import services
+
+    seen = {}
+
+    class Spy:
+        def handle_batch(self, records, remaining_ms=None):
+            seen.update(records=list(records), remaining_ms=remaining_ms)
+            return {"batchItemFailures": []}
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 12_345
+
+    monkeypatch.setitem(services.current().__dict__, "fanout", Spy())
+    record = {"messageId": "r1", "receiptHandle": "h", "body": "{}", "attributes": {}, "messageAttributes": {},
+              "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+              "awsRegion": "us-east-1"}
+    assert app.fanout({"Records": [record]}, Context()) == {"batchItemFailures": []}
+    assert seen["remaining_ms"] == 12_345 and seen["records"][0]["messageId"] == "r1"
