@@ -26,6 +26,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from chalicelib.core.metrics import metrics
 from chalicelib.crypto.cipher import Unreadable
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.realtime.pusher import Gone, Throttled, TooLarge
@@ -130,6 +131,7 @@ class Fanout:
         outcomes = list(self._pool.map(
             lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
         delivery.pushed = outcomes.count("sent")
+        _record_deliveries(frame, delivery.pushed)
         delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
         failed = outcomes.count("retry")
         if failed and not ephemeral:
@@ -152,23 +154,45 @@ class Fanout:
                 return "dropped" if ephemeral else "retry"
             try:
                 self._pusher.send(target["endpoint"], target["_id"], frame)
+                metrics.count("ConnectionAnswers", Code="200")
                 return "sent"
-            except Gone:
+            except Gone as gone:
+                metrics.count("ConnectionAnswers", Code=getattr(gone, "status", "410"))
                 self._connections.remove(target["_id"])
                 return "dropped"
             except TooLarge:
+                metrics.count("ConnectionAnswers", Code="413")
                 log.warning("push refused as too large; dropped for that connection")
                 return "dropped"
             except Throttled:
+                metrics.count("ConnectionAnswers", Code="429")
                 pause = random.uniform(0, BACKOFF_SECONDS * 2**attempt)
                 if attempt + 1 < attempts and self._clock() + pause < deadline:
                     self._sleep(pause)
                     continue
                 break
             except Exception as exc:  # noqa: BLE001 - counted as a failed push, retried via SQS
+                metrics.count("ConnectionAnswers", Code="other")
                 log.warning("push failed: %s", type(exc).__name__)
                 break
         return "dropped" if ephemeral else "retry"
+
+
+def _record_deliveries(frame, pushed):
+    """Deliveries, and for a new message the time from its creation to these posts."""
+    if not pushed:
+        return
+    metrics.count("Deliveries", pushed)
+    message = frame.get("message") if frame.get("type") == "message" else None
+    created = isinstance(message, dict) and message.get("createdAt")
+    if created:
+        from datetime import datetime, timezone
+
+        try:
+            moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
 
 
 def _is_stale(job, record, now):

@@ -13,6 +13,10 @@ import json
 class Gone(Exception):
     """The connection is not there: API Gateway answered 410 (closed) or 403 (not ours, or gone)."""
 
+    def __init__(self, connection_id, status="410"):
+        super().__init__(connection_id)
+        self.status = status
+
 
 class TooLarge(Exception):
     """API Gateway refuses the frame for good (413): sending it again cannot help."""
@@ -68,7 +72,7 @@ def classify(failure, connection_id):
     code = failure.response.get("Error", {}).get("Code", "")
     status = failure.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in _GONE_CODES or status in (403, 410):
-        return Gone(connection_id)
+        return Gone(connection_id, "403" if code == "ForbiddenException" or status == 403 else "410")
     if code in _TOO_LARGE_CODES or status == 413:
         return TooLarge(connection_id)
     if code in _THROTTLED_CODES or status == 429:

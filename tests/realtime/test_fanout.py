@@ -219,3 +219,26 @@ def test_the_lambda_handler_gives_the_consumer_its_remaining_time(db, monkeypatc
               "awsRegion": "us-east-1"}
     assert app.fanout({"Records": [record]}, Context()) == {"batchItemFailures": []}
     assert seen["remaining_ms"] == 12_345 and seen["records"][0]["messageId"] == "r1"
+
+
+def test_the_consumer_counts_each_connections_answer_and_the_delivery_lag(connections):
+    """The metrics docs/operations.md's alarms watch (ConnectionAnswers by Code, DeliveryLag)."""
+    from chalicelib.core.clock import iso, utcnow
+    from chalicelib.core.metrics import metrics
+
+    lines = []
+    original = metrics._write
+    metrics._write = lines.append
+    try:
+        pusher = RecordingPusher(gone={"b1"}, too_large={"c1"})
+        event = {"type": "message", "message": {"id": "m1", "seq": 1, "createdAt": iso(utcnow())}}
+        fanout(connections, pusher).deliver(new_job(event, conversation_id="g1"))
+        metrics.flush()
+    finally:
+        metrics._write = original
+    found = {}
+    for line in map(json.loads, lines):
+        found[line.get("Code")] = line
+    assert found["200"]["ConnectionAnswers"] == 2 and found["410"]["ConnectionAnswers"] == 1
+    assert found["413"]["ConnectionAnswers"] == 1
+    assert found[None]["Deliveries"] == 2 and found[None]["DeliveryLag"] is not None
