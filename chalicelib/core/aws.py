@@ -24,7 +24,8 @@ def client(service, endpoint_url=None, attempts=DEFAULT_ATTEMPTS, read_timeout=5
         with _lock:
             found = _clients.get(key)
             if found is None:
-                found = _session_().client(service, endpoint_url=endpoint_url, config=_config(attempts, read_timeout))
+                found = _session_().client(service, endpoint_url=endpoint_url,
+                                           config=_config(attempts, read_timeout, service))
                 _clients[key] = found
     return found
 
@@ -38,14 +39,17 @@ def _session_():
     return _session
 
 
-def _config(attempts, read_timeout):
+def _config(attempts=DEFAULT_ATTEMPTS, read_timeout=5, service=None):
     from botocore.config import Config
 
+    # S3 signs presigned URLs with SigV4 (what SSE-KMS objects require), whatever the region.
+    extra = {"signature_version": "s3v4"} if service == "s3" else {}
     return Config(
         connect_timeout=2,
         read_timeout=read_timeout,
         retries={"mode": "standard", "total_max_attempts": attempts},
         max_pool_connections=32,
+        **extra,
     )
 
 

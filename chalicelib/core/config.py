@@ -42,6 +42,8 @@ class Settings:
     mongo_server_selection_timeout_ms: int = 5000
     mongo_socket_timeout_ms: int = 4000
     mongo_max_idle_time_ms: int = 60000
+    attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
+    attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
 
     @property
     def deployed(self):
@@ -73,6 +75,8 @@ def settings():
         mongo_server_selection_timeout_ms=int(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS", "5000")),
         mongo_socket_timeout_ms=int(env.get("MONGO_SOCKET_TIMEOUT_MS", "4000")),
         mongo_max_idle_time_ms=int(env.get("MONGO_MAX_IDLE_TIME_MS", "60000")),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
+        attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -132,5 +136,7 @@ def _refuse_unsafe(loaded):
         if not loaded.ws_callback_url.startswith("https://"):
             # Derived from the event it would name the API's own host: wrong behind a custom domain.
             raise ServiceMisconfigured(f"{where} needs WS_CALLBACK_URL, the https:// @connections endpoint.")
+    if not 60 <= loaded.attachment_url_seconds <= 3600:
+        raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:
         raise ServiceMisconfigured("BCRYPT_ROUNDS must be between 4 and 16.")

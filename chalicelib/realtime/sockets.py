@@ -23,6 +23,7 @@ from chalicelib.core.limits import (
     WS_TYPING_PER_CONVERSATION,
 )
 from chalicelib.core.validation import CLIENT_MESSAGE_ID_SCHEMA, validate
+from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
 from chalicelib.realtime.pusher import Gone, Throttled
 from chalicelib.realtime.pusher import TooLarge as FrameTooLarge
 
@@ -49,6 +50,7 @@ FRAME_SCHEMAS = {
         conversationId=_CONVERSATION_ID,
         text={"type": "string"},
         clientMessageId=CLIENT_MESSAGE_ID_SCHEMA,
+        attachments=ATTACHMENT_IDS_SCHEMA,
     ),
     "typing": _frame(["conversationId", "isTyping"], conversationId=_CONVERSATION_ID, isTyping={"type": "boolean"}),
     "markRead": _frame(["conversationId", "seq"], conversationId=_CONVERSATION_ID, seq={"type": "integer", "minimum": 0}),
@@ -139,7 +141,8 @@ class Sockets:
         return {"type": "pong", "at": iso(utcnow())}
 
     def _send_message(self, user_id, frame):
-        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"))
+        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"),
+                                           attachments=frame.get("attachments", ()))
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):
