@@ -1,21 +1,37 @@
 """Small hand-written fakes for unit tests of use cases."""
-from chalicelib.realtime.pusher import Gone, Throttled
+from chalicelib.realtime.pusher import Gone, Throttled, TooLarge
 
 
 class RecordingPusher:
-    """A Pusher that records frames per connection (production: ConnectionPusher); some
-    connections can be gone or throttle a few times."""
+    """A Pusher (production: ConnectionPusher) that records frames per connection; some connections can be gone, refuse the frame as too
+    large, throttle a few times (or, with a count of -1, always), or fail."""
 
-    def __init__(self, gone=(), throttle_times=None, broken=()):
+    def __init__(self, gone=(), throttle_times=None, broken=(), too_large=(), delay=0.0):
+        import threading
+
         self.sent = []
         self.closed = []
+        self.calls = 0
         self._gone = set(gone)
         self._throttles_left = dict(throttle_times or {})
         self._broken = set(broken)
+        self._too_large = set(too_large)
+        self._delay = delay
+        self._lock = threading.Lock()
 
     def send(self, endpoint, connection_id, frame):
+        import time
+
+        with self._lock:
+            self.calls += 1
+        if self._delay:
+            time.sleep(self._delay)
         if connection_id in self._gone:
             raise Gone(connection_id)
+        if connection_id in self._too_large:
+            raise TooLarge(connection_id)
+        if self._throttles_left.get(connection_id, 0) < 0:
+            raise Throttled(connection_id)
         if self._throttles_left.get(connection_id, 0) > 0:
             self._throttles_left[connection_id] -= 1
             raise Throttled(connection_id)
@@ -40,6 +56,12 @@ class NoLimits:
         pass
 
     def take(self, limit, key):
+        pass
+
+    def attempt(self, limit, key):
+        pass
+
+    def forgive(self, limit, key):
         pass
 
     def reset(self, limit, key):

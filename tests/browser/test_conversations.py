@@ -108,7 +108,7 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     # The network goes away: new tickets fail, and the gateway closes Bob's connection.
     bob.page.context.route("**/realtime/ticket", lambda route: route.abort())
     for connection_id in _connections_of(stack, bob_api.id):
-        assert requests.delete(f"{_ws_http(stack)}/@connections/{connection_id}", timeout=10).status_code == 204
+        assert requests.delete(f"{_ws_http(stack)}/local/@connections/{connection_id}", timeout=10).status_code == 204
     expect(bob.connection).to_have_text("Reconnecting…")
     listener = Listener(f"{stack['ws']}/?token={alice.token}")
     try:

@@ -224,14 +224,14 @@ def _live_connection(stack):
 
     user = Api(stack["http"], unique_email("pusher"), "Pusher")
     listener = Listener(f"{stack['ws']}/?token={user.token}")
-    endpoint = stack["ws"].replace("ws://", "http://", 1)
     try:
         with MongoClient(stack["mongo_uri"]) as client:
             deadline = time.monotonic() + 10
             while not (found := client[stack["db"]].connections.find_one({"userId": user.id})):
                 assert time.monotonic() < deadline, "the connection was never recorded"
                 time.sleep(0.05)
-        yield ConnectionPusher.from_env(), endpoint, found["_id"], lambda: _frames(listener), "c2lnb25lY29ubmVjdGlvbg="
+        # The endpoint the handler derived from the event, as API Gateway's: under the stage.
+        yield ConnectionPusher.from_env(), found["endpoint"], found["_id"], lambda: _frames(listener), "c2lnb25lY29ubmVjdGlvbg="
     finally:
         listener.close()
 
