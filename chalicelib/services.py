@@ -134,7 +134,7 @@ class Services:
     def publisher(self):
         from chalicelib.realtime.queue import FanoutQueue
 
-        return FanoutQueue.from_env()
+        return FanoutQueue.from_env(keyring=self.keyring)
 
     @functools.cached_property
     def attachment_bucket(self):
@@ -224,19 +224,10 @@ class Services:
     def messaging(self):
         from chalicelib.messaging.messages import Messaging
 
-        return Messaging(
-            conversations=self.conversation_store,
-            messages=self.message_store,
-            read_markers=self.read_marker_store,
-            keyring=self.keyring,
-            memberships=self.membership_store,
-            groups=self.group_store,
-            users=self.user_store,
-            publisher=self.publisher,
-            limiter=self.limiter,
-            attachments=self.attachments,
-            reactions=self.reaction_store,
-        )
+        return Messaging(conversations=self.conversation_store, messages=self.message_store,
+                         read_markers=self.read_marker_store, keyring=self.keyring, memberships=self.membership_store,
+                         groups=self.group_store, users=self.user_store, publisher=self.publisher, limiter=self.limiter,
+                         attachments=self.attachments, reactions=self.reaction_store)
 
     @functools.cached_property
     def attachments(self):
@@ -250,8 +241,7 @@ class Services:
                            limiter=self.limiter, clock=self.clock)
 
     @functools.cached_property
-    def message_attachments(self):
-        """What deleting a message calls to delete its files (core.ports.MessageAttachments)."""
+    def message_attachments(self):  # deleting a message deletes its files here (core.ports.MessageAttachments)
         return self.attachments
 
     @functools.cached_property
@@ -260,8 +250,8 @@ class Services:
 
         return Lifecycle(conversations=self.messaging, messages=self.message_store, reactions=self.reaction_store,
                          keyring=self.keyring, memberships=self.membership_store, groups=self.group_store,
-                         publisher=self.publisher, limiter=self.limiter, attachments=self.message_attachments,
-                         clock=self.clock)
+                         publisher=self.publisher, limiter=self.limiter, clock=self.clock,
+                         attachments=self.message_attachments)
 
     @functools.cached_property
     def message_reactions(self):
@@ -282,17 +272,14 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
 
     @functools.cached_property
     def health(self):
         from chalicelib.core.health import Health
 
-        return Health({
-            "database": lambda: self.db.command("ping"),
-            "queue": lambda: self.publisher.reachable(),
-            "keys": lambda: self.key_service.check(),
-        })
+        return Health({"database": lambda: self.db.command("ping"), "queue": lambda: self.publisher.reachable(),
+                       "keys": lambda: self.key_service.check()})
 
 
 def build(database=None, **overrides):

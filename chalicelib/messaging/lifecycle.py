@@ -21,7 +21,7 @@ from datetime import timedelta, timezone
 from chalicelib.core.clock import utcnow
 from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from chalicelib.core.limits import MESSAGE_CHANGES_PER_USER
-from chalicelib.core.validation import DEFAULT_PAGE
+from chalicelib.core.validation import DEFAULT_PAGE, is_blank
 from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.messaging.changes import after_change, change_cursor, parse_cursor
 from chalicelib.messaging.reading import attachments_of, open_view, reactions_of
@@ -160,7 +160,7 @@ def publish_change(publisher, event_type, conversation_id, conversation, view, a
 
 
 def _check_text(text, empty_allowed=False):
-    if not text.strip() and not empty_allowed:
+    if is_blank(text) and not empty_allowed:  # invisible characters only count as empty, as in a send
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")
