@@ -110,6 +110,18 @@ class Services:
 
         return TicketStore(self.db)
 
+    @functools.cached_property
+    def device_store(self):
+        from chalicelib.storage.devices import DeviceStore
+
+        return DeviceStore(self.db)
+
+    @functools.cached_property
+    def mute_store(self):
+        from chalicelib.storage.mutes import MuteStore
+
+        return MuteStore(self.db)
+
     # Adapters to AWS -----------------------------------------------------------------------------
 
     @functools.cached_property
@@ -129,6 +141,12 @@ class Services:
         from chalicelib.realtime.pusher import ConnectionPusher
 
         return ConnectionPusher.from_env()
+
+    @functools.cached_property
+    def mobile_push(self):
+        from chalicelib.realtime.sns import MobilePush
+
+        return MobilePush.from_env()
 
     # Shared collaborators ------------------------------------------------------------------------
 
@@ -216,7 +234,31 @@ class Services:
             users=self.user_store,
             publisher=self.publisher,
             limiter=self.limiter,
+            mutes=self.mute_store,
         )
+
+    @functools.cached_property
+    def mutes(self):
+        from chalicelib.messaging.mutes import Mutes
+
+        return Mutes(self.mute_store, self.messaging, self.clock)
+
+    @functools.cached_property
+    def devices(self):
+        from chalicelib.realtime.devices import Devices
+
+        return Devices(self.device_store, self.mobile_push, self.limiter)
+
+    @functools.cached_property
+    def notifier(self):
+        from chalicelib.messaging.unread import UnreadTotals
+        from chalicelib.realtime.notifications import Notifier
+        from chalicelib.storage.push_receipts import PushReceiptStore
+
+        unread = UnreadTotals(self.membership_store, self.conversation_store, self.read_marker_store)
+        return Notifier(devices=self.device_store, mutes=self.mute_store, users=self.user_store,
+                        groups=self.group_store, unread=unread, receipts=PushReceiptStore(self.db),
+                        push=self.mobile_push, clock=self.clock)
 
     @functools.cached_property
     def sockets(self):
@@ -230,7 +272,7 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, notifier=self.notifier)
 
     @functools.cached_property
     def health(self):
@@ -327,6 +369,14 @@ def sockets():
 
 def fanout():
     return current().fanout
+
+
+def devices():
+    return current().devices
+
+
+def mutes():
+    return current().mutes
 
 
 def groups():

@@ -11,7 +11,8 @@ from aiohttp import web
 from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
-from devstack.provision import provision_kms, provision_queues
+from devstack.outbox import outbox_route
+from devstack.provision import provision_kms, provision_push, provision_queues
 from devstack.rest import preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
@@ -52,6 +53,7 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         # Only endpoint URLs differ from a deployed stage.
         "AWS_ENDPOINT_URL_SQS": aws_endpoint,
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
+        "AWS_ENDPOINT_URL_SNS": aws_endpoint,
         "WS_CALLBACK_URL": f"http://127.0.0.1:{ports.ws}",
         "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
     }
@@ -77,6 +79,7 @@ async def serve(ports, pool, queue, aws_endpoint):
                             os.environ["AWS_DEFAULT_REGION"])
     websocket = WebSocketGateway(pool).application()
     websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
+    websocket.router.add_route("GET", "/__devstack/outbox", outbox_route(aws_endpoint))
     runners = []
     for application, port, label, scheme in (
         (rest_app(pool, list(app.routes), static_dirs=static,
@@ -138,6 +141,9 @@ def main():
         queue = provision_queues(aws_endpoint, os.environ["AWS_DEFAULT_REGION"], os.environ["FANOUT_QUEUE_NAME"])
         os.environ["FANOUT_QUEUE_URL"] = queue["url"]
         print(f"KMS key    {provision_kms(aws_endpoint, settings().kms_key_id)}", flush=True)
+        push = provision_push(aws_endpoint, os.environ["AWS_DEFAULT_REGION"])
+        os.environ["PUSH_APNS_APPLICATION_ARN"], os.environ["PUSH_FCM_APPLICATION_ARN"] = push["apns"], push["fcm"]
+        print(f"Push apps  {push['apns']}, {push['fcm']} (SNS, moto)", flush=True)
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
         asyncio.run(serve(ports, pool, queue, aws_endpoint))

@@ -31,6 +31,9 @@ class Settings:
     fanout_queue_url: str
     ws_callback_url: str  # empty: derive https://{domainName}/{stage} from the event
     log_level: str
+    # SNS platform applications for mobile push; empty: that platform cannot register devices.
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
 
     @property
     def deployed(self):
@@ -55,6 +58,8 @@ def settings():
         fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
+        push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
     )
     _refuse_unsafe(loaded)
     return loaded

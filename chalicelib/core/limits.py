@@ -43,6 +43,11 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "You have started too many new conversations in the last hour; try again later.",
 )
 
+# A new device (or one moved from another account) counts; the same token again does not.
+DEVICES_REGISTERED_PER_USER = Limit(
+    "devices-registered", 20, 60 * 60, "You have registered too many devices in the last hour; try again later."
+)
+
 
 class Limiter:
     """Checks and counts hits against a Limit, keyed by account, address or user."""

@@ -5,6 +5,9 @@ failed and SQS delivers it again (clients de-duplicate by message id); a connect
 answers Gone is forgotten (it is the recipient's, never the sender's). A conversation with
 more members than one page is split: this job delivers the first page and enqueues a
 continuation for the rest, so no job's work grows with the group.
+
+Recipients of a `message` whose connections did not take it (none open, or none reached)
+are handed to the notifier (realtime/notifications.py), which pushes to their phones.
 """
 import concurrent.futures
 import contextvars
@@ -22,6 +25,7 @@ MEMBERS_PER_JOB = 500
 PUSH_WORKERS = 16
 PUSH_ATTEMPTS = 5
 BACKOFF_SECONDS = 0.05
+DELIVERED, GONE, FAILED = "delivered", "gone", "failed"
 
 
 class DeliveryIncomplete(Exception):
@@ -30,7 +34,7 @@ class DeliveryIncomplete(Exception):
 
 class Fanout:
     def __init__(self, audience, connections, pusher, queue, *, members_per_job=MEMBERS_PER_JOB,
-                 workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep):
+                 workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep, notifier=None):
         self._audience = audience
         self._connections = connections
         self._pusher = pusher
@@ -38,6 +42,7 @@ class Fanout:
         self._members_per_job = members_per_job
         self._attempts = attempts
         self._sleep = sleep
+        self._notifier = notifier  # mobile push for those no connection reached (None: none)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
 
     def handle_batch(self, records):
@@ -72,23 +77,26 @@ class Fanout:
         contexts = [contextvars.copy_context() for _ in targets]
         outcomes = list(self._pool.map(lambda target, context: context.run(self._push, target, job["event"]),
                                        targets, contexts))
-        failed = outcomes.count(False)
+        if self._notifier is not None:
+            reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == DELIVERED}
+            self._notifier.notify(job["event"], recipients - reached)
+        failed = outcomes.count(FAILED)
         if failed:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")
         return len(targets)
 
     def _push(self, target, frame):
-        """True once delivered (or the connection is gone for good); False to retry the job."""
+        """DELIVERED, GONE (forgotten: nothing to retry) or FAILED (retry the job)."""
         for attempt in range(self._attempts):
             try:
                 self._pusher.send(target["endpoint"], target["_id"], frame)
-                return True
+                return DELIVERED
             except Gone:
                 self._connections.remove(target["_id"])
-                return True
+                return GONE
             except Throttled:
                 self._sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
             except Exception as exc:  # noqa: BLE001 - counted as a failed push, retried via SQS
                 log.warning("push failed: %s", type(exc).__name__)
-                return False
-        return False
+                return FAILED
+        return FAILED
