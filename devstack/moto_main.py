@@ -75,7 +75,7 @@ def number_mobile_pushes():
     def publish_numbered(self, message):
         with lock:
             message_id = publish(self, message)
-            entry = {"n": next(counter), "messageId": message_id, "customUserData": self.custom_user_data}
+            entry = {"n": next(counter), "messageId": message_id, "customUserData": self.attributes.get("CustomUserData") or self.custom_user_data}
             self.published = [*getattr(self, "published", []), entry]
         return message_id
 

@@ -42,7 +42,7 @@ def pushes(models):
         numbered = {entry["messageId"]: entry for entry in endpoint.get("published", [])}
         for index, (message_id, message) in enumerate(endpoint.get("messages", {}).items()):
             entry = numbered.get(message_id, {})
-            owner = _user_data(entry.get("customUserData", endpoint.get("custom_user_data")))
+            owner = _user_data(entry.get("customUserData") or _current_user_data(endpoint))
             try:
                 notification = read_message(platform, message)
             except (ValueError, KeyError, TypeError):
@@ -58,6 +58,11 @@ def pushes(models):
 def emails(_models):
     """Emails sent through SES (none yet: nothing in the app sends email)."""
     return []
+
+
+def _current_user_data(endpoint):
+    """SetEndpointAttributes keeps CustomUserData among the attributes; creation apart."""
+    return (endpoint.get("attributes") or {}).get("CustomUserData") or endpoint.get("custom_user_data")
 
 
 def _user_data(raw):
