@@ -48,7 +48,7 @@ class Services:
         self.env = {}
 
     def __enter__(self):
-        from devstack.provision import provision_kms, provision_queues
+        from devstack.provision import provision_kms, provision_push, provision_queues
 
         try:
             self.mongo = "MONGO_URI" if os.environ.get("MONGO_URI") else "embedded SecantusDB"
@@ -56,11 +56,15 @@ class Services:
             aws_endpoint = self._stack.enter_context(_moto())
             self.mongo_uri, self.aws_endpoint = mongo_uri, aws_endpoint
             self.env = {**IN_PROCESS_ENV, "MONGO_URI": mongo_uri, "MONGO_DB": self._database,
-                        "AWS_ENDPOINT_URL_SQS": aws_endpoint, "AWS_ENDPOINT_URL_KMS": aws_endpoint}
+                        "AWS_ENDPOINT_URL_SQS": aws_endpoint, "AWS_ENDPOINT_URL_KMS": aws_endpoint,
+                        "AWS_ENDPOINT_URL_SNS": aws_endpoint}
             os.environ.update(self.env)
             queue = provision_queues(aws_endpoint, REGION, self._queue_name)
             self.env["FANOUT_QUEUE_URL"] = os.environ["FANOUT_QUEUE_URL"] = queue["url"]
             provision_kms(aws_endpoint, IN_PROCESS_ENV["KMS_KEY_ID"])
+            push = provision_push(aws_endpoint, REGION)
+            self.env["PUSH_APNS_APPLICATION_ARN"], self.env["PUSH_FCM_APPLICATION_ARN"] = push["apns"], push["fcm"]
+            os.environ.update(self.env)
             self.connections = ConnectionsEndpoint()
             self._stack.callback(self.connections.close)
             self.env["WS_CALLBACK_URL"] = os.environ["WS_CALLBACK_URL"] = self.connections.url
@@ -98,7 +102,8 @@ class Stack:
                "AWS_ENDPOINT_URL": self._services.aws_endpoint, "STAGE": "dev",
                "JWT_SECRET": JWT_SECRET, "BCRYPT_ROUNDS": BCRYPT_ROUNDS, "LOG_LEVEL": "WARNING",
                "LAMBDA_WORKERS": str(self._workers), "FANOUT_QUEUE_NAME": "bench-fanout-stack"}
-        for name in ("FANOUT_QUEUE_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS", "WS_CALLBACK_URL"):
+        for name in ("FANOUT_QUEUE_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SNS",
+                     "PUSH_APNS_APPLICATION_ARN", "PUSH_FCM_APPLICATION_ARN", "WS_CALLBACK_URL"):
             env.pop(name, None)
         self._log = tempfile.NamedTemporaryFile(prefix="bench-devstack-", suffix=".log", delete=False)
         self._process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, cwd=ROOT,
