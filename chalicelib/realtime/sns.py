@@ -8,6 +8,8 @@ spell it, and that SNS takes the APNs collapse id as a message attribute.
 import json
 
 PLATFORMS = ("apns", "fcm")
+# infra/stack.yaml names this placeholder application when a stage has none for a platform.
+NOT_CONFIGURED = "-push-not-configured"
 
 
 class EndpointDisabled(Exception):
@@ -27,7 +29,8 @@ class MobilePush:
 
     def __init__(self, sns, applications):
         self._sns = sns
-        self._applications = {platform: arn for platform, arn in applications.items() if arn}
+        self._applications = {platform: arn for platform, arn in applications.items()
+                              if arn and not arn.endswith(NOT_CONFIGURED)}
 
     @classmethod
     def from_env(cls):

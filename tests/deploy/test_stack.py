@@ -24,7 +24,7 @@ LAMBDA_FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "we
 
 
 # What moto's CloudFormation does not model; these are checked in the template instead.
-NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy"}
+NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy", "AWS::Logs::MetricFilter"}
 
 
 @pytest.fixture
