@@ -36,11 +36,11 @@ def _until(until, now):
         return None
     try:
         moment = datetime.fromisoformat(until.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise InvalidInput("until must be an ISO 8601 time.", "invalid_until") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
     if moment <= now:
         raise InvalidInput("until must be in the future.", "invalid_until")
     if moment > now + MAX_MUTE:
