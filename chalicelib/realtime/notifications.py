@@ -22,6 +22,7 @@ import logging
 import random
 import time
 
+from chalicelib.core.metrics import metrics
 from chalicelib.realtime.sns import EndpointDisabled, PushThrottled
 from chalicelib.storage.conversations import is_direct_id
 
@@ -125,6 +126,9 @@ class Notifier:
             self._receipts.release(message["id"], failed)
         log.info("mobile push: %d sent, %d disabled, %d failed", sent, len(disabled), len(failed),
                  extra={"fields": {"pushesSent": sent, "pushesDisabled": len(disabled), "pushesFailed": len(failed)}})
+        for name, value in (("PushesSent", sent), ("PushesFailed", len(failed)), ("PushesPruned", len(disabled))):
+            if value:
+                metrics.count(name, value)
         if failed:
             raise PushIncomplete(f"{len(failed)} of {len(devices)} pushes not sent")
         return sent
