@@ -1,6 +1,7 @@
 """Mobile push from the fan-out consumer: the use cases wired by services.build with an
 in-memory SNS (tests/fakes.py) on the real database, the real key service and the real
 fan-out consumer."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,22 @@ def test_the_badge_is_the_total_unread_over_every_conversation(world):
     world.app.messaging.mark_read(world.users["bob"], world.group, 1)
     world.send("alice")
     assert world.push.to_token("b0b" * 22)[-1]["badge"] == 4  # 2 + 1 + 1 (the new one)
+
+
+def test_each_job_counts_its_pushes_in_the_metrics(world, capsys):
+    from chalicelib.core.metrics import metrics
+
+    world.device("bob", "b0b" * 22)
+    dead = world.device("carol", "c0c" * 22)
+    world.push.disable(next(arn for arn, e in world.push.endpoints.items() if e["token"] == "c0c" * 22))
+    metrics.flush()
+    capsys.readouterr()
+    world.send("alice")
+    metrics.flush()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert {name: line[name] for line in lines for name in ("PushesSent", "PushesPruned") if name in line} == {
+        "PushesSent": 1, "PushesPruned": 1}
+    assert world.db["devices"].find_one({"_id": dead["id"]}) is None
 
 
 def test_a_disabled_endpoint_is_pruned_with_its_device(world):

@@ -115,3 +115,17 @@ def test_the_outbox_lists_what_was_published_with_its_user_and_device(push, aws_
     mine = [entry for entry in outbox.pushes(models) if entry["deviceId"] == "d9"]
     assert mine == [{"userId": "u9", "deviceId": "d9", "platform": "fcm", "title": "Alice in Team",
                      "body": "New message", "data": NOTIFICATION["data"], "badge": 3}]
+
+
+def test_the_outbox_orders_pushes_across_devices_by_devstacks_publish_numbers():
+    def endpoint(arn_id, user, messages):
+        message = {"default": "x", "GCM": json.dumps({"fcmV1Message": {"message": {
+            "notification": {"title": "T", "body": "B"}, "data": {"seq": "1"}, "android": {}}}})}
+        return {"arn": f"arn:aws:sns:us-east-1:1:endpoint/GCM/app/{arn_id}",
+                "custom_user_data": json.dumps({"userId": user, "deviceId": arn_id}),
+                "messages": {mid: json.dumps(message) for mid, _ in messages},
+                "published": [{"n": n, "messageId": mid} for mid, n in messages]}
+
+    models = {"sns": {"PlatformEndpoint": [endpoint("d1", "u1", [("a", 1), ("c", 3)]),
+                                           endpoint("d2", "u2", [("b", 2)])]}}
+    assert [push["deviceId"] for push in outbox.pushes(models)] == ["d1", "d2", "d1"]
