@@ -101,8 +101,8 @@ class Notifier:
     def _publish(self, device, notification, deadline):
         """SENT, DISABLED (the endpoint is dead) or FAILED (retry the job later)."""
         for attempt in range(self._attempts):
-            if self._monotonic() >= deadline:
-                return FAILED
+            if attempt and self._monotonic() >= deadline:
+                return FAILED  # the first attempt always goes out: the deadline bounds the retries
             try:
                 self._push.publish(device["platform"], device["endpointArn"], notification)
                 return SENT

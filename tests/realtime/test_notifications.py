@@ -17,12 +17,15 @@ ENDPOINT = "http://gateway.test"
 
 
 class World:
-    def __init__(self, db, push=None):
+    def __init__(self, db, push=None, monotonic=None):
         self.db = db
         self.push = push or RecordingMobilePush()
         self.publisher = RecordingPublisher()
         self.pusher = RecordingPusher()
         self.app = services.build(db, mobile_push=self.push, publisher=self.publisher, pusher=self.pusher)
+        if monotonic is not None:  # the same notifier, on a clock of the test's
+            self.app = services.build(db, mobile_push=self.push, publisher=self.publisher, pusher=self.pusher,
+                                      notifier=_notifier(self.app, monotonic))
         self.users = {}
         for name in ("alice", "bob", "carol"):
             self.users[name] = self.app.user_store.create(
@@ -55,6 +58,17 @@ class World:
         self.last_job = job
         self.app.fanout.deliver(job)
         return message
+
+
+def _notifier(app, monotonic):
+    """The notifier services.build makes, on the given clock."""
+    from chalicelib.messaging.unread import UnreadTotals
+    from chalicelib.realtime.notifications import Notifier
+    from chalicelib.storage.push_receipts import PushReceiptStore
+
+    return Notifier(devices=app.device_store, mutes=app.mute_store, users=app.user_store, groups=app.group_store,
+                    unread=UnreadTotals(app.membership_store, app.conversation_store, app.read_marker_store),
+                    receipts=PushReceiptStore(app.db), push=app.mobile_push, clock=app.clock, monotonic=monotonic)
 
 
 @pytest.fixture
@@ -227,3 +241,17 @@ def test_users_without_devices_cost_one_query(world, monkeypatch):
     monkeypatch.setattr(world.app.mute_store, "muted_users", lambda *a: calls.append(a) or set())
     world.send("alice")
     assert calls == [] and world.push.published == []
+
+
+def test_past_the_deadline_a_throttled_push_is_left_for_the_jobs_retry(db):
+    clock = iter([0.0, 10.0])  # the job starts; its first push is throttled, and then it is late
+    push = RecordingMobilePush()
+    world = World(db, push, monotonic=lambda: next(clock, 10.0))
+    world.device("bob", "b0b" * 22)
+    (arn,) = list(push.endpoints)
+    push._throttles_left[arn] = 1
+    with pytest.raises(PushIncomplete):
+        world.send("alice")
+    assert push.to_token("b0b" * 22) == []
+    world.app.fanout.deliver(world.last_job)  # the retry: its own deadline
+    assert len(push.to_token("b0b" * 22)) == 1

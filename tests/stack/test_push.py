@@ -22,7 +22,7 @@ def outbox(stack):
     return body["pushes"]
 
 
-def pushes_to(stack, device_id, count=1, timeout=15.0):
+def pushes_to(stack, device_id, count=1, timeout=30.0):
     """The pushes to one device once there are `count` of them (oldest first)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -55,7 +55,8 @@ def settle(team, text):
     """Send `text` to the group and wait until Bob's socket has it (the fan-out job ran)."""
     sent = team["olga"].call("POST", "/messages/send", {"groupId": team["group"], "text": text})
     assert sent.status_code == 201, sent.text
-    team["bob_ws"].wait_for(lambda frame: frame.get("type") == "message" and frame["message"]["text"] == text)
+    team["bob_ws"].wait_for(lambda frame: frame.get("type") == "message" and frame["message"]["text"] == text,
+                            timeout=30.0)
     return sent.json()["message"]
 
 
