@@ -8,8 +8,10 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.push_services import PushServices
 
-class Services:
+
+class Services(PushServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -105,22 +107,16 @@ class Services:
         return ConnectionStore(self.db)
 
     @functools.cached_property
+    def attachment_store(self):
+        from chalicelib.storage.attachments import AttachmentStore
+
+        return AttachmentStore(self.db)
+
+    @functools.cached_property
     def ticket_store(self):
         from chalicelib.storage.tickets import TicketStore
 
         return TicketStore(self.db)
-
-    @functools.cached_property
-    def device_store(self):
-        from chalicelib.storage.devices import DeviceStore
-
-        return DeviceStore(self.db)
-
-    @functools.cached_property
-    def mute_store(self):
-        from chalicelib.storage.mutes import MuteStore
-
-        return MuteStore(self.db)
 
     # Adapters to AWS -----------------------------------------------------------------------------
 
@@ -137,16 +133,16 @@ class Services:
         return FanoutQueue.from_env()
 
     @functools.cached_property
+    def attachment_bucket(self):
+        from chalicelib.media.bucket import AttachmentBucket
+
+        return AttachmentBucket.from_env()
+
+    @functools.cached_property
     def pusher(self):
         from chalicelib.realtime.pusher import ConnectionPusher
 
         return ConnectionPusher.from_env()
-
-    @functools.cached_property
-    def mobile_push(self):
-        from chalicelib.realtime.sns import MobilePush
-
-        return MobilePush.from_env()
 
     # Shared collaborators ------------------------------------------------------------------------
 
@@ -234,31 +230,20 @@ class Services:
             users=self.user_store,
             publisher=self.publisher,
             limiter=self.limiter,
+            attachments=self.attachments,
             mutes=self.mute_store,
         )
 
     @functools.cached_property
-    def mutes(self):
-        from chalicelib.messaging.mutes import Mutes
+    def attachments(self):
+        from chalicelib.media.attachments import Attachments
 
-        return Mutes(self.mute_store, self.messaging, self.clock)
-
-    @functools.cached_property
-    def devices(self):
-        from chalicelib.realtime.devices import Devices
-
-        return Devices(self.device_store, self.mobile_push, self.limiter)
-
-    @functools.cached_property
-    def notifier(self):
-        from chalicelib.messaging.unread import UnreadTotals
-        from chalicelib.realtime.notifications import Notifier
-        from chalicelib.storage.push_receipts import PushReceiptStore
-
-        unread = UnreadTotals(self.membership_store, self.conversation_store, self.read_marker_store)
-        return Notifier(devices=self.device_store, mutes=self.mute_store, users=self.user_store,
-                        groups=self.group_store, unread=unread, receipts=PushReceiptStore(self.db),
-                        push=self.mobile_push, clock=self.clock)
+        # Members decide who may upload and fetch, by the rule messages follow. Messaging
+        # takes Attachments too (to claim a send's files), so it is looked up on each call.
+        return Attachments(store=self.attachment_store, bucket=self.attachment_bucket, keyring=self.keyring,
+                           authorize=lambda caller_id, conversation_id: self.messaging.authorize(
+                               caller_id, conversation_id, need_conversation=False),
+                           limiter=self.limiter, clock=self.clock)
 
     @functools.cached_property
     def sockets(self):
@@ -345,6 +330,10 @@ def messaging():
 
 def publisher():
     return current().publisher
+
+
+def attachments():
+    return current().attachments
 
 
 def connections():

@@ -12,7 +12,11 @@ numbers mobile pushes for the local outbox (number_mobile_pushes). It is
 devstack-only, runs inside moto's own process, and tests/test_devstack_kms.py checks it
 against the pinned moto version.
 
-Usage: python -m devstack.moto_main --kms-state PATH [moto.server options...]
+It also makes moto's S3 refuse a browser upload whose POST policy S3 would refuse
+(devstack/post_policy.py): moto stores any form, so without this a local upload over the
+declared size would pass.
+
+Usage: python -m devstack.moto_main [--kms-state PATH] [moto.server options...]
 """
 import argparse
 import base64
@@ -25,9 +29,11 @@ from devstack.provision import LOCAL_MASTER_KEY_DESCRIPTION
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m devstack.moto_main", add_help=False)
-    parser.add_argument("--kms-state", required=True)
+    parser.add_argument("--kms-state")
     known, moto_args = parser.parse_known_args(argv)
-    keep_local_master_key(known.kms_state)
+    if known.kms_state:
+        keep_local_master_key(known.kms_state)
+    enforce_post_policies()
     number_mobile_pushes()
     from moto.server import main as moto_server
 
@@ -59,6 +65,29 @@ def keep_local_master_key(state_path):
     KmsBackend.create_key = create_key_kept
 
 
+def enforce_post_policies():
+    """Make moto's S3 check each form upload's policy as S3 does before storing it."""
+    from moto.s3.responses import S3Response
+
+    from devstack.post_policy import refusal
+
+    store = S3Response._bucket_response_post
+
+    def checked_post(self, request, bucket_name):
+        if "key" in self.querystring and "delete" not in self.querystring:
+            # moto's querystring holds the form's fields, and the bucket its router found in the URL.
+            fields = {name: values[0] for name, values in self.querystring.items() if name.lower() != "bucketname"}
+            fields["bucket"] = bucket_name
+            refused = refusal(fields, len(self.body or b""))
+            if refused is not None:
+                status, code, message = refused
+                body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+                return status, {"Content-Type": "application/xml"}, body
+        return store(self, request, bucket_name)
+
+    S3Response._bucket_response_post = checked_post
+
+
 def number_mobile_pushes():
     """Number every message published to an SNS platform endpoint, across endpoints, so the
     local outbox (devstack/outbox.py) can list pushes in the order they were sent. Each
@@ -75,7 +104,8 @@ def number_mobile_pushes():
     def publish_numbered(self, message):
         with lock:
             message_id = publish(self, message)
-            entry = {"n": next(counter), "messageId": message_id, "customUserData": self.attributes.get("CustomUserData") or self.custom_user_data}
+            user_data = self.attributes.get("CustomUserData") or self.custom_user_data
+            entry = {"n": next(counter), "messageId": message_id, "customUserData": user_data}
             self.published = [*getattr(self, "published", []), entry]
         return message_id
 

@@ -27,6 +27,8 @@ def deploy_stack(cfn, stage, alarm_email="", log=print, push_applications=None):
             "Parameters": [
                 {"ParameterKey": "Stage", "ParameterValue": stage},
                 {"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email},
+                # The web origin the REST API allows (app.py) may use the attachments bucket too.
+                {"ParameterKey": "WebOrigin", "ParameterValue": os.environ.get("CORS_ALLOW_ORIGIN", "").strip()},
                 {"ParameterKey": "ApnsPlatformApplicationArn", "ParameterValue": push_applications.get("apns", "")},
                 {"ParameterKey": "FcmPlatformApplicationArn", "ParameterValue": push_applications.get("fcm", "")},
             ],

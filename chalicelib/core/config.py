@@ -34,6 +34,8 @@ class Settings:
     # SNS platform applications for mobile push; empty: that platform cannot register devices.
     push_apns_application_arn: str = ""
     push_fcm_application_arn: str = ""
+    attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
+    attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
 
     @property
     def deployed(self):
@@ -60,6 +62,8 @@ def settings():
         log_level=env.get("LOG_LEVEL", "INFO"),
         push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
         push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
+        attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -109,5 +113,7 @@ def _refuse_unsafe(loaded):
             )
         if loaded.bcrypt_rounds < 12:
             raise ServiceMisconfigured(f"Stage {loaded.stage!r} needs BCRYPT_ROUNDS of 12 or more.")
+    if not 60 <= loaded.attachment_url_seconds <= 3600:
+        raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:
         raise ServiceMisconfigured("BCRYPT_ROUNDS must be between 4 and 16.")

@@ -3,6 +3,7 @@
 The numbers are documented in README.md (Security) and docs/security.md; a limit changed
 here must be changed there too. Size and page caps live beside the input they bound
 (edge.web.MAX_BODY_BYTES, realtime.sockets.MAX_FRAME_BYTES, messaging.schemas.MAX_TEXT_CHARS,
+media.schemas.MAX_ATTACHMENT_BYTES,
 core.validation.MAX_PAGE) and are listed in the same table.
 """
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
 # A new device (or one moved from another account) counts; the same token again does not.
 DEVICES_REGISTERED_PER_USER = Limit(
     "devices-registered", 20, 60 * 60, "You have registered too many devices in the last hour; try again later."
+)
+# Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
+ATTACHMENTS_UPLOADED_PER_USER = Limit(
+    "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."
 )
 
 
