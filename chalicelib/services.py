@@ -130,7 +130,7 @@ class Services(PushServices):
     def publisher(self):
         from chalicelib.realtime.queue import FanoutQueue
 
-        return FanoutQueue.from_env()
+        return FanoutQueue.from_env(keyring=self.keyring)
 
     @functools.cached_property
     def attachment_bucket(self):
@@ -257,7 +257,10 @@ class Services(PushServices):
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, notifier=self.notifier)
+        return Fanout(
+            self.audience, self.connection_store, self.pusher, self.publisher,
+            keyring=self.keyring, notifier=self.notifier,
+        )
 
     @functools.cached_property
     def health(self):

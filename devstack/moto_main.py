@@ -9,7 +9,7 @@ next to the database, under .local/, which is never committed.
 
 moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key. It also
 numbers mobile pushes for the local outbox (number_mobile_pushes). It is
-devstack-only, runs inside moto's own process, and tests/test_devstack_kms.py checks it
+devstack-only, runs inside moto's own process, and tests/stack/test_devstack_kms.py checks it
 against the pinned moto version.
 
 It also makes moto's S3 refuse a browser upload whose POST policy S3 would refuse

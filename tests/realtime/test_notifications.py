@@ -26,6 +26,12 @@ class World:
         if monotonic is not None:  # the same notifier, on a clock of the test's
             self.app = services.build(db, mobile_push=self.push, publisher=self.publisher, pusher=self.pusher,
                                       notifier=_notifier(self.app, monotonic))
+            # The fan-out hands its deadline to the notifier: both on the test's clock.
+            from chalicelib.realtime.fanout import Fanout
+
+            self.app.fanout = Fanout(self.app.audience, self.app.connection_store, self.app.pusher,
+                                     self.app.publisher, keyring=self.app.keyring, notifier=self.app.notifier,
+                                     clock=monotonic)
         self.users = {}
         for name in ("alice", "bob", "carol"):
             self.users[name] = self.app.user_store.create(
@@ -244,9 +250,10 @@ def test_users_without_devices_cost_one_query(world, monkeypatch):
 
 
 def test_past_the_deadline_a_throttled_push_is_left_for_the_jobs_retry(db):
-    clock = iter([0.0, 10.0])  # the job starts; its first push is throttled, and then it is late
+    # The job starts (its deadline: the fan-out's 25 s budget); its first push is throttled, and then it is late.
+    clock = iter([0.0, 30.0])
     push = RecordingMobilePush()
-    world = World(db, push, monotonic=lambda: next(clock, 10.0))
+    world = World(db, push, monotonic=lambda: next(clock, 30.0))
     world.device("bob", "b0b" * 22)
     (arn,) = list(push.endpoints)
     push._throttles_left[arn] = 1
