@@ -13,7 +13,6 @@ from chalicelib.core.errors import (
 )
 from chalicelib.messaging.schemas import MAX_TEXT_CHARS
 from chalicelib.storage.conversations import direct_conversation_id
-from chalicelib.storage.users import UserStore
 from tests.fakes import RecordingPublisher
 from tests.helpers import make_group, set_membership
 
@@ -35,18 +34,6 @@ class FailingPublisher(RecordingPublisher):
 def build(db, key_service, publisher=None):
     return services.build(db, key_service=key_service,
                           publisher=publisher if publisher is not None else RecordingPublisher()).messaging
-
-
-@pytest.fixture
-def people(db):
-    users = UserStore(db)
-    return {name: users.create(email=f"{name}@example.com", name=name.title(), password_hash="x")["_id"]
-            for name in ("alice", "bob", "carol")}
-
-
-@pytest.fixture
-def publisher():
-    return RecordingPublisher()
 
 
 @pytest.fixture

@@ -14,18 +14,6 @@ KINDS = ["😀", "😃", "😄", "😁", "😆", "😅", "🤣", "😂", "🙂",
 
 
 @pytest.fixture
-def people(db):
-    users = UserStore(db)
-    return {name: users.create(email=f"{name}@example.com", name=name.title(), password_hash="x")["_id"]
-            for name in ("alice", "bob", "carol")}
-
-
-@pytest.fixture
-def publisher():
-    return RecordingPublisher()
-
-
-@pytest.fixture
 def app(db, key_service, publisher):
     return services.build(db, key_service=key_service, publisher=publisher)
 
