@@ -47,7 +47,9 @@ def pushes(models):
                 notification = read_message(platform, message)
             except (ValueError, KeyError, TypeError):
                 continue  # not one of ours
-            found.append(((entry.get("n", 0), position, index), {
+            # A message without its number is being published at this moment (moto stores it
+            # before the numbering wrapper records it), so it is the newest one, not the oldest.
+            found.append(((entry.get("n", float("inf")), position, index), {
                 "userId": owner.get("userId"), "deviceId": owner.get("deviceId"), "platform": platform,
                 "title": notification["title"], "body": notification["body"], "data": notification["data"],
                 "badge": notification["badge"],
