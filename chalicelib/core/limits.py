@@ -43,6 +43,23 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "You have started too many new conversations in the last hour; try again later.",
 )
 
+# Invite links: making them (owner, moderators), and accepting codes (codes are 256 random
+# bits, so this bounds probing and join churn rather than guessing).
+INVITES_CREATED_PER_USER = Limit(
+    "invites-created", 50, 60 * 60, "You have made too many invite links in the last hour; try again later."
+)
+INVITE_ACCEPTS_PER_USER = Limit(
+    "invite-accepts", 30, 60 * 60, "Too many invite links accepted in the last hour; try again later."
+)
+# Reports of messages: enough for a real abuse wave, too few to flood a group's moderators.
+REPORTS_PER_USER = Limit(
+    "reports", 20, 60 * 60, "You have sent too many reports in the last hour; try again later."
+)
+# Blocking and unblocking, each change counted (both are cheap, but churn is not a use).
+BLOCK_CHANGES_PER_USER = Limit(
+    "block-changes", 100, 60 * 60, "You have blocked or unblocked too many people in the last hour."
+)
+
 
 class Limiter:
     """Checks and counts hits against a Limit, keyed by account, address or user."""
