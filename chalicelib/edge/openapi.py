@@ -10,6 +10,7 @@ import copy
 import functools
 import re
 
+from chalicelib.accounts.blocking import BLOCK_SCHEMA
 from chalicelib.accounts.schemas import (
     EMAIL_LOOKUP_SCHEMA,
     EMPLOYEE_SCHEMA,
@@ -25,9 +26,11 @@ from chalicelib.groups.schemas import (
     BAN_SCHEMA,
     CREATE_SCHEMA,
     DISCOVER_QUERY,
+    INVITE_SCHEMA,
     PAGE_QUERY,
     UPDATE_SCHEMA,
 )
+from chalicelib.groups.invites import INVITE_VIEW_SCHEMA
 from chalicelib.groups.views import (
     BAN_VIEW_SCHEMA,
     GROUP_PREVIEW_SCHEMA,
@@ -36,6 +39,12 @@ from chalicelib.groups.views import (
     MEMBERSHIP_SCHEMA,
     MY_GROUP_SCHEMA,
     REQUEST_SCHEMA,
+)
+from chalicelib.messaging.reports import (
+    REPORT_REQUEST_SCHEMA,
+    REPORT_SCHEMA,
+    REPORTS_QUERY,
+    RESOLVE_REQUEST_SCHEMA,
 )
 from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
@@ -94,6 +103,12 @@ _COMPONENTS = {
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
+    "Invite": INVITE_VIEW_SCHEMA,
+    "InviteRequest": INVITE_SCHEMA,
+    "Report": REPORT_SCHEMA,
+    "ReportRequest": REPORT_REQUEST_SCHEMA,
+    "ResolveReportRequest": RESOLVE_REQUEST_SCHEMA,
+    "Block": BLOCK_SCHEMA,
 }
 
 # The error statuses, each a components/responses entry holding the one error body.
@@ -139,7 +154,7 @@ def _built():
             ),
         },
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "realtime", "service")],
+        "tags": [{"name": name} for name in ("accounts", "groups", "moderation", "messages", "realtime", "service")],
         "paths": _with_refs(paths, names),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -179,37 +194,74 @@ def _operations():
             answers={200: object_schema({"group": {"anyOf": [GROUP_SCHEMA, GROUP_PREVIEW_SCHEMA]}},
                                         {"request": REQUEST_SCHEMA})},
             errors=(403, 404))),
-        ("/groups/{groupId}", "patch", _op("groups", "Rename the group or change its rejoin cooldown (owner).",
+        ("/groups/{groupId}", "patch", _op("groups", "Rename the group, change its rejoin cooldown or history visibility (owner).",
                                            body=UPDATE_SCHEMA, answers={200: group}, errors=(403, 404))),
         ("/groups/{groupId}/members", "get", _op("groups", "A page of members (members only).", query=PAGE_QUERY,
                                                  answers={200: _page("members", MEMBER_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/requests", "get", _op("groups", "A page of pending join requests (owner).",
+        ("/groups/{groupId}/requests", "get", _op("groups", "A page of pending join requests (owner, moderators).",
                                                   query=PAGE_QUERY, answers={200: _page("requests", REQUEST_SCHEMA)},
                                                   errors=(403, 404))),
-        ("/groups/{groupId}/bans", "get", _op("groups", "A page of the bans in force (owner).", query=PAGE_QUERY,
+        ("/groups/{groupId}/bans", "get", _op("groups", "A page of the bans in force (owner, moderators).", query=PAGE_QUERY,
                                               answers={200: _page("bans", BAN_VIEW_SCHEMA)}, errors=(403, 404))),
         ("/groups/{groupId}/request/{userId}", "post", _op(
             "groups", "Ask to join, for yourself: an open group at once (200), a private one by request (202).",
             answers={200: membership, 202: request}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/approve/{userId}", "post", _op("groups", "Approve a pending request (owner).",
+        ("/groups/{groupId}/approve/{userId}", "post", _op("groups", "Approve a pending request (owner, moderators).",
                                                            answers={200: membership}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/reject/{userId}", "post", _op("groups", "Reject a pending request (owner).",
+        ("/groups/{groupId}/reject/{userId}", "post", _op("groups", "Reject a pending request (owner, moderators).",
                                                           answers={204: no_body}, errors=(403, 404))),
         ("/groups/{groupId}/withdraw/{userId}", "post", _op("groups", "Withdraw your own pending request.",
                                                             answers={204: no_body}, errors=(403, 404))),
         ("/groups/{groupId}/leave/{userId}", "post", _op("groups", "Leave, for yourself (not the owner).",
                                                          answers={204: no_body}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/kick/{userId}", "post", _op("groups", "Remove a member without banning them (owner).",
+        ("/groups/{groupId}/kick/{userId}", "post", _op("groups", "Remove a member without banning them (owner, moderators).",
                                                         answers={204: no_body}, errors=(403, 404, 409))),
         ("/groups/{groupId}/ban/{userId}", "post", _op(
-            "groups", "Ban a user, for good or for `durationSeconds` (owner). The body is optional.",
+            "groups", "Ban a user, for good or for `durationSeconds` (owner, moderators). The body is optional.",
             body=BAN_SCHEMA, body_required=False, answers={200: _envelope(ban=BAN_VIEW_SCHEMA)},
             errors=(403, 404, 409))),
-        ("/groups/{groupId}/unban/{userId}", "post", _op("groups", "Lift a ban (owner).", answers={204: no_body},
+        ("/groups/{groupId}/unban/{userId}", "post", _op("groups", "Lift a ban (owner, moderators).", answers={204: no_body},
                                                          errors=(403, 404))),
         ("/groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "post", _op(
             "groups", "Hand ownership to a current member (`ownerId` is the caller and the owner).",
             answers={200: group}, errors=(403, 404, 409))),
+        # Moderation and safety
+        ("/groups/{groupId}/moderators/{userId}", "put", _op(
+            "moderation", "Make a member a moderator (owner); again is harmless.",
+            answers={200: _envelope(member=MEMBER_SCHEMA)}, errors=(403, 404, 409))),
+        ("/groups/{groupId}/moderators/{userId}", "delete", _op(
+            "moderation", "Make a moderator a plain member again (owner).", answers={204: no_body},
+            errors=(403, 404, 409))),
+        ("/groups/{groupId}/invites", "post", _op(
+            "moderation", "Make an invite link (owner, moderators); the code is shown this once. The body is optional.",
+            body=INVITE_SCHEMA, body_required=False, answers={201: _envelope(invite=INVITE_VIEW_SCHEMA)},
+            errors=(403, 404))),
+        ("/groups/{groupId}/invites", "get", _op(
+            "moderation", "A page of the group's unexpired invites, without codes (owner, moderators).",
+            query=PAGE_QUERY, answers={200: _page("invites", INVITE_VIEW_SCHEMA)}, errors=(403, 404))),
+        ("/groups/{groupId}/invites/{inviteId}", "delete", _op(
+            "moderation", "Revoke an invite, named by its id or its code (owner, moderators).",
+            answers={204: no_body}, errors=(403, 404))),
+        ("/invites/{code}/accept", "post", _op(
+            "moderation", "Join the invite's group at once, private groups too. Banned: 403; cooling down: 429; "
+            "unknown, expired or used up: 404.", answers={200: group}, errors=(403, 404))),
+        ("/messages/{conversationId}/{messageId}/report", "post", _op(
+            "moderation", "Report a group message to the group's owner and moderators (members; once per message).",
+            body=REPORT_REQUEST_SCHEMA, answers={202: _envelope(report=REPORT_SCHEMA)}, errors=(403, 404))),
+        ("/groups/{groupId}/reports", "get", _op(
+            "moderation", "A page of reports, each with its message decrypted (owner, moderators).",
+            query=REPORTS_QUERY, answers={200: _page("reports", REPORT_SCHEMA)}, errors=(403, 404))),
+        ("/groups/{groupId}/reports/{reportId}/resolve", "post", _op(
+            "moderation", "Resolve a report, with an optional note (owner, moderators). The body is optional.",
+            body=RESOLVE_REQUEST_SCHEMA, body_required=False, answers={200: _envelope(report=REPORT_SCHEMA)},
+            errors=(403, 404))),
+        ("/users/{userId}/block", "put", _op(
+            "moderation", "Block a person: they cannot start or send to a 1:1 chat with you (403 blocked), and "
+            "typing and presence stop between you.", answers={200: _envelope(block=BLOCK_SCHEMA)}, errors=(404,))),
+        ("/users/{userId}/block", "delete", _op("moderation", "Unblock a person (not blocked: nothing happens).",
+                                                answers={204: no_body})),
+        ("/users/blocked", "get", _op("moderation", "A page of the people you blocked.", query=PAGE_QUERY,
+                                      answers={200: _page("blocked", BLOCK_SCHEMA)})),
         # Messages
         ("/messages/send", "post", _op(
             "messages", "Send to a group (`groupId`) or any conversation (`conversationId`). The same "
@@ -287,7 +339,7 @@ def _answer(status, schema):
     return {"description": _REASONS.get(status, "OK"), "content": {JSON: {"schema": schema}}}
 
 
-_REASONS = {200: "OK", 201: "Created", 202: "Accepted: waiting for the owner"}
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted"}
 
 
 def _query_parameter(name, spec, required):

@@ -18,11 +18,11 @@ import re
 import secrets
 from datetime import timedelta
 
-from chalicelib.core.clock import iso, utcnow
+from chalicelib.core.clock import TIME_SCHEMA, iso, utcnow
 from chalicelib.core.errors import DomainError, NotFound
-from chalicelib.core.ids import is_id, new_id
+from chalicelib.core.ids import ID_SCHEMA, is_id, new_id
 from chalicelib.core.limits import INVITE_ACCEPTS_PER_USER, INVITES_CREATED_PER_USER
-from chalicelib.core.validation import DEFAULT_PAGE
+from chalicelib.core.validation import DEFAULT_PAGE, object_schema
 from chalicelib.groups.access import GroupAccess, banned_error
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.joining import changed_meanwhile, cooldown_error
@@ -33,6 +33,16 @@ from chalicelib.storage.memberships import BANNED, MEMBER, current_state
 
 CODE_BYTES = 32
 _ACCEPT_ATTEMPTS = 3
+
+INVITE_VIEW_SCHEMA = object_schema(
+    {
+        "id": ID_SCHEMA, "groupId": ID_SCHEMA, "createdBy": ID_SCHEMA, "createdAt": TIME_SCHEMA,
+        "expiresAt": TIME_SCHEMA,
+        "maxUses": {"type": ["integer", "null"], "minimum": 1, "description": "null: any number of uses."},
+        "uses": {"type": "integer", "minimum": 0},
+    },
+    {"code": {"type": "string", "description": "Only in the answer that made the invite (stored hashed)."}},
+)
 
 
 def invite_view(doc, code=None):
