@@ -3,8 +3,8 @@ blocked them (messaging checks chalicelib.storage.blocks), and typing and presen
 flowing between the two (realtime.sockets). Groups they share are unchanged: a group's
 moderators handle abuse there."""
 from chalicelib.core.clock import TIME_SCHEMA, iso, utcnow
-from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.limits import BLOCK_CHANGES_PER_USER
 from chalicelib.core.validation import DEFAULT_PAGE, object_schema
 from chalicelib.groups.paging import fetch_page

@@ -22,6 +22,7 @@ from chalicelib.accounts.schemas import (
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
 from chalicelib.edge.web import MAX_BODY_BYTES
+from chalicelib.groups.invites import INVITE_VIEW_SCHEMA
 from chalicelib.groups.schemas import (
     BAN_SCHEMA,
     CREATE_SCHEMA,
@@ -30,7 +31,6 @@ from chalicelib.groups.schemas import (
     PAGE_QUERY,
     UPDATE_SCHEMA,
 )
-from chalicelib.groups.invites import INVITE_VIEW_SCHEMA
 from chalicelib.groups.views import (
     BAN_VIEW_SCHEMA,
     GROUP_PREVIEW_SCHEMA,

@@ -18,11 +18,11 @@ from chalicelib.storage.memberships import (
     BANNED,
     FORMER,
     MEMBER,
+    MEMBER_ROLE,
     PENDING,
     current_state,
     lock_is_fresh,
 )
-from chalicelib.storage.memberships import MEMBER_ROLE
 
 JOINED = "membership"
 REQUESTED = "request"

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import Conflict, NotFound
-from chalicelib.groups.access import GroupAccess
+from chalicelib.groups.access import MODERATOR, GroupAccess
 from chalicelib.groups.announcements import announce
-from chalicelib.groups.access import MODERATOR
 from chalicelib.groups.joining import ownership_changing, remove_member, target_is_staff
 from chalicelib.groups.views import ban_view
 
