@@ -53,6 +53,8 @@ BODIES = {
     "read 1:1": ("POST", "/messages", {"participants": ["alice@example.com", "bob@example.com"], "limit": 5},
                  ["participants", "participants.1", "limit"]),
     "mark read": ("POST", "/conversations/{group}/read", {"seq": 1}, ["seq"]),
+    "invite link": ("POST", "/groups/{group}/invites", {"expiresInSeconds": 3600, "maxUses": 2},
+                    ["expiresInSeconds", "maxUses"]),
 }
 
 
@@ -115,6 +117,9 @@ def _cursor(parts):
     "/messages/{group}?before[$gt]=0",
     "/messages/{group}?limit=" + quote('{"$gt": 0}'),
     "/conversations?limit[$gt]=0",
+    "/groups/{group}/reports?state[$ne]=open",
+    "/groups/{group}/invites?cursor=" + _cursor([{"$gt": ""}]),
+    "/users/blocked?cursor=" + _cursor([{"$gt": ""}]),
 ])
 def test_operators_in_query_strings_are_refused(client, scene, path):
     status, reply, _ = call(client, "GET", _fill(path, scene), token=scene["token"])
