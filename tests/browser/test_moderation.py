@@ -40,7 +40,7 @@ def test_a_moderator_runs_the_group(stack, open_client):
     expect(panel.locator("#group-members")).to_contain_text("Dave")
 
     panel.get_by_role("button", name="Create invite link").click()
-    link = panel.get_by_label("Invite link")
+    link = panel.get_by_label("Invite link", exact=True)
     expect(link).to_have_value(re.compile(r"#invite=[A-Za-z0-9_-]{40,}$"))
     panel.get_by_role("button", name="Copy link").click()
     url = link.input_value()
