@@ -61,7 +61,7 @@ export function mountSafety(chats) {
           announce("Thanks: the group's moderators will look at it.");
         }),
       }, "Report", h("span", { class: "visually-hidden" }, " this message to the moderators")));
-    item.append(menu);
+    item.prepend(menu); // first: the message text stays the item's last line
   };
   const log = $("messages");
   new MutationObserver((changes) => {
