@@ -109,7 +109,7 @@ function invitesSection(safety, groupId, own, fresh, reload) {
       },
     }, "Copy link"));
   const items = own.invites.map((invite) => h("li", {},
-    h("span", {}, `${invite.uses}${invite.maxUses ? ` of ${invite.maxUses}` : ""} uses, until ${new Date(invite.expiresAt).toLocaleString()}`),
+    h("span", {}, `${invite.uses}${invite.maxUses ? ` of ${invite.maxUses}` : ""} ${invite.uses === 1 && !invite.maxUses ? "use" : "uses"}, until ${new Date(invite.expiresAt).toLocaleString()}`),
     h("span", { class: "actions" }, h("button", {
       type: "button",
       dataset: { key: `revoke:${invite.id}` },
