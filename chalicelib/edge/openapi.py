@@ -245,7 +245,7 @@ def _operations():
         ("/invites/{code}/accept", "post", _op(
             "moderation", "Join the invite's group at once, private groups too. Banned: 403; cooling down: 429; "
             "unknown, expired or used up: 404.", answers={200: group}, errors=(403, 404))),
-        ("/messages/{conversationId}/{messageId}/report", "post", _op(
+        ("/messages/{groupId}/{messageId}/report", "post", _op(
             "moderation", "Report a group message to the group's owner and moderators (members; once per message).",
             body=REPORT_REQUEST_SCHEMA, answers={202: _envelope(report=REPORT_SCHEMA)}, errors=(403, 404))),
         ("/groups/{groupId}/reports", "get", _op(

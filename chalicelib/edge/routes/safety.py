@@ -68,15 +68,17 @@ def accept_invite(code):
 
 # Reports ----------------------------------------------------------------------------------
 
-@routes.route("/messages/{conversationId}/{messageId}/report", methods=["POST"])
+# The contract's /messages/{conversationId}/{messageId}/report: API Gateway allows one variable
+# name per path segment, and the sibling GET /messages/{groupId} named it first.
+@routes.route("/messages/{groupId}/{messageId}/report", methods=["POST"])
 @endpoint
-def report_message(conversationId, messageId):
+def report_message(groupId, messageId):
     request = routes.current_request
     caller = caller_id(request)
-    if not (is_id(conversationId) and is_id(messageId)):
+    if not (is_id(groupId) and is_id(messageId)):
         raise NotFound("There is no such message.", "message_not_found")
     body = json_body(request, REPORT_REQUEST_SCHEMA)
-    return ok(services.reports().report(caller, conversationId, messageId, body["reason"]), status=202)
+    return ok(services.reports().report(caller, groupId, messageId, body["reason"]), status=202)
 
 
 @routes.route("/groups/{groupId}/reports", methods=["GET"])
