@@ -8,9 +8,9 @@ from chalicelib.core.clock import utcnow
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.groups.access import GroupAccess
 from chalicelib.groups.announcements import announce
-from chalicelib.groups.joining import changed_meanwhile
+from chalicelib.groups.joining import changed_meanwhile, ownership_changing
 from chalicelib.groups.views import member_view
-from chalicelib.storage.memberships import MEMBER, MODERATOR_ROLE, current_state
+from chalicelib.storage.memberships import MEMBER, MODERATOR_ROLE, current_state, lock_is_fresh
 
 
 class Roles:
@@ -41,7 +41,10 @@ class Roles:
         _refuse_owner(group, user_id)
         now = self._clock()
         if self._memberships.demote(group_id, user_id) is None:
-            self._why_not(group_id, user_id, now)
+            doc = self._why_not(group_id, user_id, now)
+            if lock_is_fresh(doc, now):
+                # Ownership is being handed to them; an undone transfer would give the role back.
+                raise ownership_changing()
             return
         announce(self._publisher, "member.role_changed", group_id, now, to_members=True,
                  userId=user_id, role="member", by=caller_id)

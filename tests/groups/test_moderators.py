@@ -212,3 +212,16 @@ def test_moderator_routes(private_cast):
     status, body, _ = call(cast.client, "PUT", f"/groups/{cast.group_id}/moderators/not%20an%20id",
                            token=cast.tokens["owner"])
     assert status == 400
+
+
+def test_demoting_a_moderator_while_ownership_is_handed_to_them_is_refused(world):
+    owner = world.user()
+    group_id = world.group(owner)
+    moderator = world.moderator(group_id)
+    locked_at = world.clock()
+    world.membership_store.lock_owner(group_id, moderator, locked_at)  # step 1 of a transfer
+
+    with pytest.raises(Conflict) as refused:
+        world.roles.demote(group_id, moderator, owner)
+
+    assert refused.value.code == "ownership_changing"

@@ -252,3 +252,20 @@ def test_parallel_accepts_never_go_past_max_uses(racing):
     assert racing.db["invites"].find_one({"_id": invite["id"]})["uses"] == 3
     assert racing.member_count(group_id) == 4
     assert_consistent(racing, group_id)
+
+
+def test_a_demotion_racing_a_transfer_to_that_moderator_never_keeps_a_demoted_moderator(racing):
+    owner = racing.user()
+    for _ in range(ROUNDS):
+        group_id = racing.group(owner)
+        moderator = racing.moderator(group_id)
+
+        transfer, demotion = race(lambda: racing.ownership.transfer(group_id, owner, moderator, owner),
+                                  lambda: racing.roles.demote(group_id, moderator, owner))
+
+        if demotion is None and racing.owner_of(group_id) == owner:
+            assert racing.role(group_id, moderator) == "member"  # the demotion held
+        if racing.owner_of(group_id) == moderator:
+            assert racing.role(group_id, owner) == "member"
+        assert isinstance(transfer, dict) or isinstance(transfer, DomainError), transfer
+        assert_consistent(racing, group_id)
