@@ -148,10 +148,10 @@ def remove_member(groups, memberships, group, user_id, now, reason, not_member_m
     doc = memberships.get(group["_id"], user_id)
     if current_state(doc, now) != MEMBER:
         raise NotFound(not_member_message, not_member_code)
-    if plain_only and doc.get("role") != MEMBER_ROLE:
-        raise target_is_staff()
     if lock_is_fresh(doc, now):
         raise ownership_changing()
+    if plain_only and doc.get("role") != MEMBER_ROLE:
+        raise target_is_staff()
     raise changed_meanwhile()
 
 
