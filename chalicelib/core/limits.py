@@ -3,6 +3,7 @@
 The numbers are documented in README.md (Security) and docs/security.md; a limit changed
 here must be changed there too. Size and page caps live beside the input they bound
 (edge.web.MAX_BODY_BYTES, realtime.sockets.MAX_FRAME_BYTES, messaging.schemas.MAX_TEXT_CHARS,
+media.schemas.MAX_ATTACHMENT_BYTES,
 core.validation.MAX_PAGE) and are listed in the same table.
 """
 from dataclasses import dataclass
@@ -59,6 +60,10 @@ REPORTS_PER_USER = Limit(
 # Blocking and unblocking, each change counted (both are cheap, but churn is not a use).
 BLOCK_CHANGES_PER_USER = Limit(
     "block-changes", 100, 60 * 60, "You have blocked or unblocked too many people in the last hour."
+)
+# Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
+ATTACHMENTS_UPLOADED_PER_USER = Limit(
+    "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."
 )
 
 

@@ -71,6 +71,7 @@ def by_relation(owner, member, pending, banned, outsider, *, moderator=None):
 
 
 TEXT = {"text": "hello"}
+FILE = {"name": "note.txt", "contentType": "text/plain", "size": 5}
 PAIR = ["{owner_email}", "{member_email}"]
 
 REST = [
@@ -168,6 +169,16 @@ REST = [
     Rest("PUT /users/{userId}/block", "/users/{other}/block", signed_in(200)),
     Rest("DELETE /users/{userId}/block", "/users/{other}/block", signed_in(204)),
     Rest("GET /users/blocked", "/users/blocked", signed_in(200)),
+    # Attachments: uploading follows sending; a file is fetched by members only, 404 for anyone else.
+    Rest("POST /attachments", "/attachments", by_relation(201, 201, 403, 403, 404),
+         {"conversationId": "{group}", **FILE}, variant="to the group"),
+    Rest("POST /attachments", "/attachments", by_relation(201, 201, 404, 404, 404, moderator=404),
+         {"conversationId": "{dm}", **FILE}, variant="to the 1:1"),
+    Rest("GET /attachments/{attachmentId}", "/attachments/{group_file}", by_relation(200, 200, 404, 404, 404),
+         variant="the group's"),
+    Rest("GET /attachments/{attachmentId}", "/attachments/{dm_file}",
+         by_relation(200, 200, 404, 404, 404, moderator=404),
+         variant="the 1:1's"),
 ]
 
 _NOT_IN_GROUP = ("not_a_member", "banned", "group_not_found")
@@ -225,6 +236,8 @@ class Scene:
             "participants": [self.emails["owner"], self.emails["member"]],
             "message": {"sender": self.emails["owner"], "text": "just us"}}, token=owner))
         self.dm, self.dm_message = sent["conversationId"], sent["message"]["id"]
+        self.group_file = self._sent_file(client, self.group)
+        self.dm_file = self._sent_file(client, self.dm)
         invite = self._ok(call(client, "POST", f"/groups/{self.group}/invites", {}, token=owner))["invite"]
         self.invite, self.invite_code = invite["id"], invite["code"]
         self.report = self._ok(call(client, "POST", f"/messages/{self.group}/{self.group_message}/report",
@@ -232,6 +245,21 @@ class Scene:
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
             self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
+
+    def _sent_file(self, client, conversation_id):
+        """A file the owner uploaded (through its presigned POST) and sent in the conversation."""
+        import requests
+
+        owner = self.tokens["owner"]
+        declared = self._ok(call(client, "POST", "/attachments", {"conversationId": conversation_id, **FILE},
+                                 token=owner))
+        upload = declared["upload"]
+        posted = requests.post(upload["url"], data=upload["fields"], files={"file": ("note.txt", b"hello")}, timeout=10)
+        assert posted.status_code == 204, posted.text
+        file_id = declared["attachment"]["id"]
+        self._ok(call(client, "POST", "/messages/send", {"conversationId": conversation_id, "text": "",
+                                                         "attachments": [file_id]}, token=owner))
+        return file_id
 
     @staticmethod
     def _ok(answer):
@@ -245,7 +273,8 @@ class Scene:
 
     def values(self, actor):
         me = self.own(actor)
-        return {"group": self.group, "dm": self.dm, "self": self.users[me], "self_email": self.emails[me],
+        return {"group": self.group, "dm": self.dm, "group_file": self.group_file, "dm_file": self.dm_file,
+                "self": self.users[me], "self_email": self.emails[me],
                 "group_message": self.group_message, "dm_message": self.dm_message, "invite": self.invite,
                 "invite_code": self.invite_code, "report": self.report,
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
