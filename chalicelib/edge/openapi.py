@@ -40,14 +40,14 @@ from chalicelib.groups.views import (
     MY_GROUP_SCHEMA,
     REQUEST_SCHEMA,
 )
+from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
+from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
 from chalicelib.messaging.reports import (
     REPORT_REQUEST_SCHEMA,
     REPORT_SCHEMA,
     REPORTS_QUERY,
     RESOLVE_REQUEST_SCHEMA,
 )
-from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
-from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
 from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
