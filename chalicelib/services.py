@@ -8,9 +8,11 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.storage.stores import Stores
 
-class Services:
-    """Use cases and adapters, built on first use; a name given to `build` replaces one."""
+
+class Services(Stores):
+    """Use cases, adapters and stores (Stores), built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
         self._database = database
@@ -48,92 +50,6 @@ class Services:
 
         return utcnow
 
-    # Stores (one per collection) ---------------------------------------------------------------
-
-    @functools.cached_property
-    def user_store(self):
-        from chalicelib.storage.users import UserStore
-
-        return UserStore(self.db)
-
-    @functools.cached_property
-    def throttle_store(self):
-        from chalicelib.storage.throttles import ThrottleStore
-
-        return ThrottleStore(self.db)
-
-    @functools.cached_property
-    def group_store(self):
-        from chalicelib.storage.groups import GroupStore
-
-        return GroupStore(self.db)
-
-    @functools.cached_property
-    def membership_store(self):
-        from chalicelib.storage.memberships import MembershipStore
-
-        return MembershipStore(self.db)
-
-    @functools.cached_property
-    def conversation_store(self):
-        from chalicelib.storage.conversations import ConversationStore
-
-        return ConversationStore(self.db)
-
-    @functools.cached_property
-    def message_store(self):
-        from chalicelib.storage.messages import MessageStore
-
-        return MessageStore(self.db)
-
-    @functools.cached_property
-    def read_marker_store(self):
-        from chalicelib.storage.read_markers import ReadMarkerStore
-
-        return ReadMarkerStore(self.db)
-
-    @functools.cached_property
-    def key_store(self):
-        from chalicelib.storage.conversation_keys import ConversationKeyStore
-
-        return ConversationKeyStore(self.db)
-
-    @functools.cached_property
-    def connection_store(self):
-        from chalicelib.storage.connections import ConnectionStore
-
-        return ConnectionStore(self.db)
-
-    @functools.cached_property
-    def attachment_store(self):
-        from chalicelib.storage.attachments import AttachmentStore
-
-        return AttachmentStore(self.db)
-
-    @functools.cached_property
-    def ticket_store(self):
-        from chalicelib.storage.tickets import TicketStore
-
-        return TicketStore(self.db)
-
-    @functools.cached_property
-    def block_store(self):
-        from chalicelib.storage.blocks import BlockStore
-
-        return BlockStore(self.db)
-
-    @functools.cached_property
-    def invite_store(self):
-        from chalicelib.storage.invites import InviteStore
-
-        return InviteStore(self.db)
-
-    @functools.cached_property
-    def report_store(self):
-        from chalicelib.storage.reports import ReportStore
-
-        return ReportStore(self.db)
-
     # Adapters to AWS -----------------------------------------------------------------------------
 
     @functools.cached_property
@@ -146,7 +62,7 @@ class Services:
     def publisher(self):
         from chalicelib.realtime.queue import FanoutQueue
 
-        return FanoutQueue.from_env()
+        return FanoutQueue.from_env(keyring=self.keyring)
 
     @functools.cached_property
     def attachment_bucket(self):
@@ -300,7 +216,7 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
 
     @functools.cached_property
     def health(self):

@@ -32,7 +32,7 @@ from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
-from chalicelib.core.validation import DEFAULT_PAGE, normalise_email
+from chalicelib.core.validation import DEFAULT_PAGE, is_blank, normalise_email
 from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.groups.access import GroupAccess
@@ -186,8 +186,7 @@ class Messaging:
     def conversations_of(self, caller_id, limit=DEFAULT_CONVERSATIONS):
         """The caller's conversations that have messages, most recent first, with unread counts."""
         joined = {doc["groupId"]: doc for doc in self._memberships.groups_of(caller_id, limit=1000)}
-        group_ids = list(joined)
-        found = self._conversations.recent_of(caller_id, group_ids, limit)
+        found = self._conversations.recent_of(caller_id, list(joined), limit)
         ids = [conversation["_id"] for conversation in found]
         last_messages = self._messages.by_ids([c["lastMessageId"] for c in found if c.get("lastMessageId")])
         read_seqs = self._markers.read_seqs(caller_id, ids)
@@ -242,8 +241,7 @@ class Messaging:
         return self._conversations.get(conversation_id) if need_conversation else None  # a member meanwhile
 
     def reading_floor(self, caller_id, conversation_id):
-        """Authorize reading (as `authorize`); the time before which the caller may not read
-        (their latest join, in a group with historyVisibility "joined"), or None."""
+        """Authorize reading (as `authorize`); the caller's latest join in a "joined"-history group, else None."""
         if is_direct_id(conversation_id):
             self.authorize(caller_id, conversation_id, need_conversation=False)
             return None
@@ -371,7 +369,7 @@ def _floor(group, membership):
 
 
 def _check_text(text, attachments=()):
-    if not text.strip() and not attachments:
+    if is_blank(text) and not attachments:  # whitespace, zero-width and other invisible characters only
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")

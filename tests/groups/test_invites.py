@@ -9,108 +9,108 @@ from chalicelib.core.errors import Forbidden, NotFound, RateLimited
 from chalicelib.storage.invites import code_hash
 
 
-def test_an_invite_lets_anyone_with_the_code_join_a_private_group_at_once(world, db):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    invite = world.invites.create(group_id, owner, expires_in_seconds=3600, max_uses=3)
-    joiner = world.user()
+def test_an_invite_lets_anyone_with_the_code_join_a_private_group_at_once(wired_groups, db):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    invite = wired_groups.invites.create(group_id, owner, expires_in_seconds=3600, max_uses=3)
+    joiner = wired_groups.user()
 
-    answer = world.invites.accept(invite["code"], joiner)
+    answer = wired_groups.invites.accept(invite["code"], joiner)
 
     assert answer["group"]["id"] == group_id and answer["group"]["memberCount"] == 2
-    assert world.state(group_id, joiner) == "member"
+    assert wired_groups.state(group_id, joiner) == "member"
     assert set(invite) >= {"id", "code", "expiresAt", "maxUses", "uses"} and invite["uses"] == 0
-    assert world.invites.list(group_id, owner)["invites"][0]["uses"] == 1
-    assert [e["event"]["type"] for e in world.publisher.published][-2:] == ["member.joined", "invite.used"]
-    assert world.publisher.of_type("invite.used")[0]["userIds"] == [owner]
+    assert wired_groups.invites.list(group_id, owner)["invites"][0]["uses"] == 1
+    assert [e["event"]["type"] for e in wired_groups.publisher.published][-2:] == ["member.joined", "invite.used"]
+    assert wired_groups.publisher.of_type("invite.used")[0]["userIds"] == [owner]
 
 
-def test_codes_are_long_random_and_stored_only_hashed(world, db):
-    owner = world.user()
-    group_id = world.group(owner)
-    codes = {world.invites.create(group_id, owner)["code"] for _ in range(5)}
+def test_codes_are_long_random_and_stored_only_hashed(wired_groups, db):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    codes = {wired_groups.invites.create(group_id, owner)["code"] for _ in range(5)}
 
     assert len(codes) == 5 and all(len(code) >= 40 for code in codes)
     stored = list(db["invites"].find({"groupId": group_id}))
     assert {doc["codeHash"] for doc in stored} == {code_hash(code) for code in codes}
     assert not any(code in str(doc) for doc in stored for code in codes)
     assert code_hash("x") != hashlib.sha256(b"x").hexdigest()  # domain-separated
-    assert all("code" not in row for row in world.invites.list(group_id, owner)["invites"])
+    assert all("code" not in row for row in wired_groups.invites.list(group_id, owner)["invites"])
 
 
-def test_a_pending_requester_joins_by_invite(world):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    requester = world.requester(group_id)
-    code = world.invites.create(group_id, owner)["code"]
+def test_a_pending_requester_joins_by_invite(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    requester = wired_groups.requester(group_id)
+    code = wired_groups.invites.create(group_id, owner)["code"]
 
-    world.invites.accept(code, requester)
+    wired_groups.invites.accept(code, requester)
 
-    assert world.state(group_id, requester) == "member" and world.member_count(group_id) == 2
-
-
-def test_a_member_accepting_uses_nothing(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    invite = world.invites.create(group_id, owner, max_uses=1)
-
-    world.invites.accept(invite["code"], owner)
-
-    assert world.invites.list(group_id, owner)["invites"][0]["uses"] == 0
+    assert wired_groups.state(group_id, requester) == "member" and wired_groups.member_count(group_id) == 2
 
 
-def test_banned_users_and_those_cooling_down_are_refused_without_using_the_invite(world):
-    owner = world.user()
-    group_id = world.group(owner, "private", cooldown=600)
-    code = world.invites.create(group_id, owner, max_uses=1)["code"]
-    banned, former = world.user(), world.member(group_id)
-    world.moderation.ban(group_id, banned, owner)
-    world.joining.leave(group_id, former, former)
+def test_a_member_accepting_uses_nothing(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    invite = wired_groups.invites.create(group_id, owner, max_uses=1)
+
+    wired_groups.invites.accept(invite["code"], owner)
+
+    assert wired_groups.invites.list(group_id, owner)["invites"][0]["uses"] == 0
+
+
+def test_banned_users_and_those_cooling_down_are_refused_without_using_the_invite(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private", cooldown=600)
+    code = wired_groups.invites.create(group_id, owner, max_uses=1)["code"]
+    banned, former = wired_groups.user(), wired_groups.member(group_id)
+    wired_groups.moderation.ban(group_id, banned, owner)
+    wired_groups.joining.leave(group_id, former, former)
 
     with pytest.raises(Forbidden) as refused:
-        world.invites.accept(code, banned)
+        wired_groups.invites.accept(code, banned)
     assert refused.value.code == "banned"
     with pytest.raises(RateLimited) as cooling:
-        world.invites.accept(code, former)
+        wired_groups.invites.accept(code, former)
     assert cooling.value.code == "rejoin_cooldown" and 0 < cooling.value.retry_after <= 600
-    assert world.invites.list(group_id, owner)["invites"][0]["uses"] == 0
-    world.clock.advance(601)
-    world.invites.accept(code, former)
-    assert world.state(group_id, former) == "member"
+    assert wired_groups.invites.list(group_id, owner)["invites"][0]["uses"] == 0
+    wired_groups.clock.advance(601)
+    wired_groups.invites.accept(code, former)
+    assert wired_groups.state(group_id, former) == "member"
 
 
-def test_expired_used_up_revoked_and_unknown_invites_are_not_found(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    short = world.invites.create(group_id, owner, expires_in_seconds=60)["code"]
-    single = world.invites.create(group_id, owner, max_uses=1)
-    revoked = world.invites.create(group_id, owner)
-    world.invites.accept(single["code"], world.user())
-    world.invites.revoke(group_id, owner, revoked["id"])
-    world.clock.advance(61)
+def test_expired_used_up_revoked_and_unknown_invites_are_not_found(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    short = wired_groups.invites.create(group_id, owner, expires_in_seconds=60)["code"]
+    single = wired_groups.invites.create(group_id, owner, max_uses=1)
+    revoked = wired_groups.invites.create(group_id, owner)
+    wired_groups.invites.accept(single["code"], wired_groups.user())
+    wired_groups.invites.revoke(group_id, owner, revoked["id"])
+    wired_groups.clock.advance(61)
 
     for code in (short, single["code"], revoked["code"], "no-such-code-at-all-xxxxxxxxxxxxx", "bad code!"):
         with pytest.raises(NotFound) as missing:
-            world.invites.accept(code, world.user())
+            wired_groups.invites.accept(code, wired_groups.user())
         assert missing.value.code == "invite_not_found"
-    assert [row["id"] for row in world.invites.list(group_id, owner)["invites"]] == [single["id"]]
+    assert [row["id"] for row in wired_groups.invites.list(group_id, owner)["invites"]] == [single["id"]]
 
 
-def test_revoking_by_code_and_who_may_manage_invites(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator, member = world.moderator(group_id), world.member(group_id)
+def test_revoking_by_code_and_who_may_manage_invites(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator, member = wired_groups.moderator(group_id), wired_groups.member(group_id)
 
-    invite = world.invites.create(group_id, moderator)
+    invite = wired_groups.invites.create(group_id, moderator)
     with pytest.raises(Forbidden):
-        world.invites.create(group_id, member)
+        wired_groups.invites.create(group_id, member)
     with pytest.raises(Forbidden):
-        world.invites.list(group_id, member)
+        wired_groups.invites.list(group_id, member)
     with pytest.raises(Forbidden):
-        world.invites.revoke(group_id, member, invite["id"])
-    world.invites.revoke(group_id, moderator, invite["code"])
+        wired_groups.invites.revoke(group_id, member, invite["id"])
+    wired_groups.invites.revoke(group_id, moderator, invite["code"])
     with pytest.raises(NotFound):
-        world.invites.revoke(group_id, owner, invite["id"])
+        wired_groups.invites.revoke(group_id, owner, invite["id"])
 
 
 # Routes ------------------------------------------------------------------------------------

@@ -7,109 +7,109 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound
 from tests.helpers import call
 
 
-def test_the_owner_promotes_a_member_and_lists_show_the_role(world):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    member = world.member(group_id)
+def test_the_owner_promotes_a_member_and_lists_show_the_role(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    member = wired_groups.member(group_id)
 
-    row = world.roles.promote(group_id, member, owner)
+    row = wired_groups.roles.promote(group_id, member, owner)
 
     assert row["role"] == "moderator" and row["userId"] == member
-    assert world.role(group_id, member) == "moderator"  # the field message deletion checks
-    roles = {m["userId"]: m["role"] for m in world.roster.members(group_id, owner)["members"]}
+    assert wired_groups.role(group_id, member) == "moderator"  # the field message deletion checks
+    roles = {m["userId"]: m["role"] for m in wired_groups.roster.members(group_id, owner)["members"]}
     assert roles == {owner: "owner", member: "moderator"}
-    mine = world.groups.mine(member)["groups"][0]["membership"]
+    mine = wired_groups.groups.mine(member)["groups"][0]["membership"]
     assert mine["role"] == "moderator"
-    (event,) = world.publisher.of_type("member.role_changed")
+    (event,) = wired_groups.publisher.of_type("member.role_changed")
     assert event["conversationId"] == group_id
     assert event["event"] | {"at": None} == {"type": "member.role_changed", "groupId": group_id, "at": None,
                                              "userId": member, "role": "moderator", "by": owner}
 
 
-def test_promoting_again_is_harmless_and_demoting_makes_a_plain_member(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    member = world.moderator(group_id)
+def test_promoting_again_is_harmless_and_demoting_makes_a_plain_member(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    member = wired_groups.moderator(group_id)
 
-    assert world.roles.promote(group_id, member, owner)["role"] == "moderator"
-    world.roles.demote(group_id, member, owner)
-    world.roles.demote(group_id, member, owner)  # a plain member already: nothing happens
+    assert wired_groups.roles.promote(group_id, member, owner)["role"] == "moderator"
+    wired_groups.roles.demote(group_id, member, owner)
+    wired_groups.roles.demote(group_id, member, owner)  # a plain member already: nothing happens
 
-    assert world.role(group_id, member) == "member"
-    assert [e["event"]["role"] for e in world.publisher.of_type("member.role_changed")] == ["moderator", "member"]
+    assert wired_groups.role(group_id, member) == "member"
+    assert [e["event"]["role"] for e in wired_groups.publisher.of_type("member.role_changed")] == ["moderator", "member"]
 
 
 @pytest.mark.parametrize("who", ["stranger", "former", "pending", "banned"])
-def test_only_current_members_can_be_promoted(world, who):
-    owner = world.user()
-    group_id = world.group(owner, "private")
+def test_only_current_members_can_be_promoted(wired_groups, who):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
     if who == "stranger":
-        target = world.user()
+        target = wired_groups.user()
     elif who == "pending":
-        target = world.requester(group_id)
+        target = wired_groups.requester(group_id)
     else:
-        target = world.member(group_id)
+        target = wired_groups.member(group_id)
         if who == "former":
-            world.joining.leave(group_id, target, target)
+            wired_groups.joining.leave(group_id, target, target)
         else:
-            world.moderation.ban(group_id, target, owner)
+            wired_groups.moderation.ban(group_id, target, owner)
 
     with pytest.raises(NotFound):
-        world.roles.promote(group_id, target, owner)
-    assert world.role(group_id, target) in (None, "member")
+        wired_groups.roles.promote(group_id, target, owner)
+    assert wired_groups.role(group_id, target) in (None, "member")
 
 
-def test_only_the_owner_changes_roles(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator, member = world.moderator(group_id), world.member(group_id)
+def test_only_the_owner_changes_roles(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator, member = wired_groups.moderator(group_id), wired_groups.member(group_id)
 
     for caller in (moderator, member):
         with pytest.raises(Forbidden):
-            world.roles.promote(group_id, member, caller)
+            wired_groups.roles.promote(group_id, member, caller)
         with pytest.raises(Forbidden):
-            world.roles.demote(group_id, moderator, caller)
+            wired_groups.roles.demote(group_id, moderator, caller)
     with pytest.raises(Conflict):
-        world.roles.promote(group_id, owner, owner)
-    assert world.role(group_id, moderator) == "moderator" and world.role(group_id, member) == "member"
+        wired_groups.roles.promote(group_id, owner, owner)
+    assert wired_groups.role(group_id, moderator) == "moderator" and wired_groups.role(group_id, member) == "member"
 
 
-def test_moderators_approve_reject_kick_ban_and_unban_members(world):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    moderator = world.moderator(group_id)
-    first, second = world.requester(group_id), world.requester(group_id)
+def test_moderators_approve_reject_kick_ban_and_unban_members(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    moderator = wired_groups.moderator(group_id)
+    first, second = wired_groups.requester(group_id), wired_groups.requester(group_id)
 
-    assert world.joining.approve(group_id, first, moderator)["state"] == "member"
-    world.joining.reject(group_id, second, moderator)
-    world.moderation.kick(group_id, first, moderator)
-    assert world.state(group_id, first) == "former"
-    target = world.member(group_id)
-    world.moderation.ban(group_id, target, moderator)
-    assert world.state(group_id, target) == "banned"
-    assert [ban["userId"] for ban in world.roster.bans(group_id, moderator)["bans"]] == [target]
-    world.moderation.unban(group_id, target, moderator)
-    assert world.state(group_id, target) == "former"
-    assert world.member_count(group_id) == 2  # the owner and the moderator
+    assert wired_groups.joining.approve(group_id, first, moderator)["state"] == "member"
+    wired_groups.joining.reject(group_id, second, moderator)
+    wired_groups.moderation.kick(group_id, first, moderator)
+    assert wired_groups.state(group_id, first) == "former"
+    target = wired_groups.member(group_id)
+    wired_groups.moderation.ban(group_id, target, moderator)
+    assert wired_groups.state(group_id, target) == "banned"
+    assert [ban["userId"] for ban in wired_groups.roster.bans(group_id, moderator)["bans"]] == [target]
+    wired_groups.moderation.unban(group_id, target, moderator)
+    assert wired_groups.state(group_id, target) == "former"
+    assert wired_groups.member_count(group_id) == 2  # the owner and the moderator
 
 
-def test_moderators_hear_of_new_requests(world):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    moderator = world.moderator(group_id)
+def test_moderators_hear_of_new_requests(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    moderator = wired_groups.moderator(group_id)
 
-    requester = world.requester(group_id)
+    requester = wired_groups.requester(group_id)
 
-    event = world.publisher.of_type("request.created")[-1]  # the moderator's own request came first
+    event = wired_groups.publisher.of_type("request.created")[-1]  # the moderator's own request came first
     assert set(event["userIds"]) == {owner, moderator, requester}
 
 
 @pytest.mark.parametrize("action", ["kick", "ban"])
-def test_moderators_never_act_on_another_moderator_or_the_owner(world, action):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator, other = world.moderator(group_id), world.moderator(group_id)
-    act = getattr(world.moderation, action)
+def test_moderators_never_act_on_another_moderator_or_the_owner(wired_groups, action):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator, other = wired_groups.moderator(group_id), wired_groups.moderator(group_id)
+    act = getattr(wired_groups.moderation, action)
 
     with pytest.raises(Forbidden) as refused:
         act(group_id, other, moderator)
@@ -119,72 +119,72 @@ def test_moderators_never_act_on_another_moderator_or_the_owner(world, action):
     with pytest.raises(Conflict) as refused:
         act(group_id, owner, moderator)
     assert refused.value.code == "target_is_owner"
-    assert world.state(group_id, other) == "member" and world.role(group_id, other) == "moderator"
-    assert world.member_count(group_id) == 3
+    assert wired_groups.state(group_id, other) == "member" and wired_groups.role(group_id, other) == "moderator"
+    assert wired_groups.member_count(group_id) == 3
 
 
-def test_the_owner_may_kick_or_ban_a_moderator_who_loses_the_role(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    kicked, banned = world.moderator(group_id), world.moderator(group_id)
+def test_the_owner_may_kick_or_ban_a_moderator_who_loses_the_role(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    kicked, banned = wired_groups.moderator(group_id), wired_groups.moderator(group_id)
 
-    world.moderation.kick(group_id, kicked, owner)
-    world.moderation.ban(group_id, banned, owner)
+    wired_groups.moderation.kick(group_id, kicked, owner)
+    wired_groups.moderation.ban(group_id, banned, owner)
 
-    assert world.role(group_id, kicked) == "member" and world.role(group_id, banned) == "member"
+    assert wired_groups.role(group_id, kicked) == "member" and wired_groups.role(group_id, banned) == "member"
     with pytest.raises(Forbidden):
-        world.moderation.kick(group_id, world.member(group_id), kicked)
+        wired_groups.moderation.kick(group_id, wired_groups.member(group_id), kicked)
 
 
-def test_a_demoted_moderator_loses_their_powers_at_once(world):
-    owner = world.user()
-    group_id = world.group(owner, "private")
-    moderator = world.moderator(group_id)
-    requester = world.requester(group_id)
+def test_a_demoted_moderator_loses_their_powers_at_once(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, "private")
+    moderator = wired_groups.moderator(group_id)
+    requester = wired_groups.requester(group_id)
 
-    world.roles.demote(group_id, moderator, owner)
-
-    with pytest.raises(Forbidden):
-        world.joining.approve(group_id, requester, moderator)
-    with pytest.raises(Forbidden):
-        world.roster.requests(group_id, moderator)
-
-
-def test_a_moderator_who_leaves_and_rejoins_is_a_plain_member(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator = world.moderator(group_id)
-
-    world.joining.leave(group_id, moderator, moderator)
-    world.joining.request(group_id, moderator, moderator)
-
-    assert world.role(group_id, moderator) == "member"
-
-
-def test_moderators_cannot_transfer_ownership_but_may_receive_it(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator, member = world.moderator(group_id), world.member(group_id)
+    wired_groups.roles.demote(group_id, moderator, owner)
 
     with pytest.raises(Forbidden):
-        world.ownership.transfer(group_id, moderator, member, moderator)
-    group = world.ownership.transfer(group_id, owner, moderator, owner)
+        wired_groups.joining.approve(group_id, requester, moderator)
+    with pytest.raises(Forbidden):
+        wired_groups.roster.requests(group_id, moderator)
+
+
+def test_a_moderator_who_leaves_and_rejoins_is_a_plain_member(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator = wired_groups.moderator(group_id)
+
+    wired_groups.joining.leave(group_id, moderator, moderator)
+    wired_groups.joining.request(group_id, moderator, moderator)
+
+    assert wired_groups.role(group_id, moderator) == "member"
+
+
+def test_moderators_cannot_transfer_ownership_but_may_receive_it(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator, member = wired_groups.moderator(group_id), wired_groups.member(group_id)
+
+    with pytest.raises(Forbidden):
+        wired_groups.ownership.transfer(group_id, moderator, member, moderator)
+    group = wired_groups.ownership.transfer(group_id, owner, moderator, owner)
 
     assert group["ownerId"] == moderator
-    roles = {m["userId"]: m["role"] for m in world.roster.members(group_id, owner)["members"]}
+    roles = {m["userId"]: m["role"] for m in wired_groups.roster.members(group_id, owner)["members"]}
     assert roles == {moderator: "owner", owner: "member", member: "member"}
 
 
-def test_an_undone_transfer_gives_a_moderator_the_role_back(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator = world.moderator(group_id)
-    locked_at = world.clock()
-    assert world.membership_store.lock_owner(group_id, moderator, locked_at)["role"] == "owner"
+def test_an_undone_transfer_gives_a_moderator_the_role_back(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator = wired_groups.moderator(group_id)
+    locked_at = wired_groups.clock()
+    assert wired_groups.membership_store.lock_owner(group_id, moderator, locked_at)["role"] == "owner"
 
-    world.membership_store.release_owner(group_id, moderator, locked_at, restore=True)
+    wired_groups.membership_store.release_owner(group_id, moderator, locked_at, restore=True)
 
-    assert world.role(group_id, moderator) == "moderator"
+    assert wired_groups.role(group_id, moderator) == "moderator"
 
 
 # Routes ------------------------------------------------------------------------------------
@@ -214,14 +214,14 @@ def test_moderator_routes(private_cast):
     assert status == 400
 
 
-def test_demoting_a_moderator_while_ownership_is_handed_to_them_is_refused(world):
-    owner = world.user()
-    group_id = world.group(owner)
-    moderator = world.moderator(group_id)
-    locked_at = world.clock()
-    world.membership_store.lock_owner(group_id, moderator, locked_at)  # step 1 of a transfer
+def test_demoting_a_moderator_while_ownership_is_handed_to_them_is_refused(wired_groups):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner)
+    moderator = wired_groups.moderator(group_id)
+    locked_at = wired_groups.clock()
+    wired_groups.membership_store.lock_owner(group_id, moderator, locked_at)  # step 1 of a transfer
 
     with pytest.raises(Conflict) as refused:
-        world.roles.demote(group_id, moderator, owner)
+        wired_groups.roles.demote(group_id, moderator, owner)
 
     assert refused.value.code == "ownership_changing"
