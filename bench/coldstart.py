@@ -41,7 +41,7 @@ FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "websocket
 FANOUT_MEMBERS = 50
 # The REST function's first invocation reads a page of history. The children call the
 # handler with the route's template (devstack's router would bring aiohttp into the memory).
-HISTORY_ROUTE = "/messages/{groupId}"
+HISTORY_ROUTE = "/messages/{conversationId}"
 
 
 def measure_imports(rounds=15):

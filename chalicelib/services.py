@@ -152,13 +152,41 @@ class Services(Stores, PushServices):
         return Ownership(self.group_store, self.membership_store, self.publisher, self.clock)
 
     @functools.cached_property
+    def group_roles(self):
+        from chalicelib.groups.roles import Roles
+
+        return Roles(self.group_store, self.membership_store, self.publisher, self.clock)
+
+    @functools.cached_property
+    def group_invites(self):
+        from chalicelib.groups.invites import Invites
+
+        return Invites(self.group_store, self.membership_store, self.invite_store, self.publisher, self.limiter,
+                       self.clock)
+
+    @functools.cached_property
+    def blocking(self):
+        from chalicelib.accounts.blocking import Blocking
+
+        return Blocking(self.block_store, self.user_store, self.limiter, self.clock)
+
+    @functools.cached_property
+    def reports(self):
+        from chalicelib.messaging.reports import Reports
+
+        return Reports(reports=self.report_store, messages=self.message_store, messaging=self.messaging,
+                       memberships=self.membership_store, groups=self.group_store, users=self.user_store,
+                       publisher=self.publisher, limiter=self.limiter, clock=self.clock)
+
+    @functools.cached_property
     def messaging(self):
         from chalicelib.messaging.messages import Messaging
 
         return Messaging(conversations=self.conversation_store, messages=self.message_store,
                          read_markers=self.read_marker_store, keyring=self.keyring, memberships=self.membership_store,
                          groups=self.group_store, users=self.user_store, publisher=self.publisher, limiter=self.limiter,
-                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store)
+                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store,
+                         blocks=self.block_store)
 
     @functools.cached_property
     def attachments(self):
@@ -197,7 +225,7 @@ class Services(Stores, PushServices):
 
         return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
                        pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
-                       audience=self.audience, limiter=self.limiter)
+                       audience=self.audience, limiter=self.limiter, blocks=self.block_store)
 
     @functools.cached_property
     def fanout(self):
@@ -340,3 +368,19 @@ def group_roster():
 
 def group_ownership():
     return current().group_ownership
+
+
+def group_roles():
+    return current().group_roles
+
+
+def group_invites():
+    return current().group_invites
+
+
+def blocking():
+    return current().blocking
+
+
+def reports():
+    return current().reports

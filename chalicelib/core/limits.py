@@ -64,6 +64,22 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
 DEVICES_REGISTERED_PER_USER = Limit(
     "devices-registered", 20, 60 * 60, "You have registered too many devices in the last hour; try again later."
 )
+# Invite links: making them (owner, moderators), and accepting codes (codes are 256 random
+# bits, so this bounds probing and join churn rather than guessing).
+INVITES_CREATED_PER_USER = Limit(
+    "invites-created", 50, 60 * 60, "You have made too many invite links in the last hour; try again later."
+)
+INVITE_ACCEPTS_PER_USER = Limit(
+    "invite-accepts", 30, 60 * 60, "Too many invite links accepted in the last hour; try again later."
+)
+# Reports of messages: enough for a real abuse wave, too few to flood a group's moderators.
+REPORTS_PER_USER = Limit(
+    "reports", 20, 60 * 60, "You have sent too many reports in the last hour; try again later."
+)
+# Blocking and unblocking, each change counted (both are cheap, but churn is not a use).
+BLOCK_CHANGES_PER_USER = Limit(
+    "block-changes", 100, 60 * 60, "You have blocked or unblocked too many people in the last hour."
+)
 # Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
 ATTACHMENTS_UPLOADED_PER_USER = Limit(
     "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."

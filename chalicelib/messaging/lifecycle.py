@@ -108,11 +108,12 @@ class Lifecycle:
         return None
 
     def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE):
-        """The conversation's messages changed after the cursor, in change order, for a member."""
+        """The conversation's messages changed after the cursor, in change order, for a member
+        (in a "joined"-history group, only messages sent since the caller's latest join)."""
         since = parse_cursor(changed_since)
-        self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        floor = self._conversations.reading_floor(caller_id, conversation_id)  # authorizes too
         now = self._clock()
-        found, has_more = self._messages.changed_since(conversation_id, since, limit)
+        found, has_more = self._messages.changed_since(conversation_id, since, limit, created_since=floor)
         keys, mine = {}, reactions_of(self._reactions, caller_id, found)
         views = [open_view(self._keyring, message, keys, mine.get(message["_id"], frozenset())) for message in found]
         # The next cursor: after the last change answered while there are more, else "now" less the margin

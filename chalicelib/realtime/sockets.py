@@ -5,6 +5,13 @@ straight back to its connection; everything others should see goes through the p
 (the fan-out queue), so REST and WebSocket sends take one path to every device. A bad frame
 is answered with an error frame and never drops the connection.
 
+Blocks (chalicelib.storage.blocks) cut typing and presence between two people, whichever of
+them blocked: the filter is applied where the event is made, not in the fan-out. A typing
+frame reads the typer's blocks once (one indexed query, usually empty) and names those users
+in the job's `exceptUserIds`; the fan-out consumer stays a plain audience-minus-exceptions
+delivery that never reads blocks for the (far more numerous) message events. A presence
+answer shows such people as offline.
+
 Order of the checks on a frame, cheapest refusal first: the per-connection frame limit
 (before the frame is measured or parsed), the connection's record and its token's expiry,
 the per-user frame limit, then size, JSON (depth-limited, no duplicate keys) and schema.
@@ -32,6 +39,8 @@ log = logging.getLogger("messaging.realtime")
 MAX_FRAME_BYTES = 16 * 1024
 TYPING_EXPIRES_SECONDS = 6
 PRESENCE_MAX_MEMBERS = 200
+# At most this many blocked/blocking users are left out of one typing event (the job stays small).
+MAX_BLOCKS_PER_EVENT = 1000
 
 # The very fragments REST validates these fields with.
 _CONVERSATION_ID = ID_SCHEMA
@@ -63,7 +72,8 @@ FRAME_SCHEMAS = {
 
 
 class Sockets:
-    def __init__(self, *, tokens, tickets, connections, pusher, publisher, conversations, audience, limiter):
+    def __init__(self, *, tokens, tickets, connections, pusher, publisher, conversations, audience, limiter,
+                 blocks=None):
         self._tokens = tokens
         self._tickets = tickets
         self._connections = connections
@@ -72,6 +82,7 @@ class Sockets:
         self._conversations = conversations  # chalicelib.messaging.messages.Messaging: send, authorize, mark_read
         self._audience = audience  # member_ids(conversation_id, after, limit)
         self._limiter = limiter
+        self._blocks = blocks  # chalicelib.storage.blocks.BlockStore: either_way(user_id, limit)
 
     def connect(self, connection_id, endpoint, *, token=None, ticket=None):
         """Record an authenticated connection; NotAuthenticated refuses the upgrade.
@@ -156,7 +167,8 @@ class Sockets:
         self._conversations.authorize(user_id, conversation_id)
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
-        self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])
+        except_user_ids = [user_id, *sorted(self._blocked_either_way(user_id))]
+        self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=except_user_ids)
         return None
 
     def _mark_read(self, user_id, frame):
@@ -171,8 +183,15 @@ class Sockets:
         self._conversations.authorize(user_id, conversation_id)
         members = self._audience.member_ids(conversation_id, after=None, limit=PRESENCE_MAX_MEMBERS)
         online = self._connections.online(members)
+        if online:
+            online = set(online) - self._blocked_either_way(user_id)
         return {"type": "presence", "conversationId": conversation_id,
                 "online": {member: member in online for member in members}}
+
+    def _blocked_either_way(self, user_id):
+        if self._blocks is None:
+            return set()
+        return self._blocks.either_way(user_id, limit=MAX_BLOCKS_PER_EVENT)
 
     def _reply(self, endpoint, connection_id, frame):
         """Post a reply; whatever @connections answers, the handler does not fail over it."""

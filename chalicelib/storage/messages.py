@@ -78,21 +78,29 @@ class MessageStore:
         latest = next(iter(found), None)
         return latest["seq"] if latest else 0
 
-    def page(self, conversation_id, *, limit, before=None, after=None):
+    def page(self, conversation_id, *, limit, before=None, after=None, since=None):
         """(messages oldest first, more exist beyond the page?).
 
         With `after`: the oldest messages with seq > after. Otherwise the newest with
-        seq < before (or the newest of all).
+        seq < before (or the newest of all). With `since`, only messages created at or
+        after it (a group's "joined" history visibility).
         """
+        floor = {} if since is None else {"createdAt": {"$gte": since}}
         if after is not None:
-            query = {"conversationId": conversation_id, "seq": {"$gt": after}}
+            query = {"conversationId": conversation_id, "seq": {"$gt": after}, **floor}
             found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
             return found[:limit], len(found) > limit
-        query = {"conversationId": conversation_id}
+        query = {"conversationId": conversation_id, **floor}
         if before is not None:
             query["seq"] = {"$lt": before}
         found = list(self._messages.find(query).sort("seq", -1).limit(limit + 1))
         return list(reversed(found[:limit])), len(found) > limit
+
+    def count_since(self, conversation_id, since, after_seq):
+        """How many messages of the conversation are created at or after `since` with seq > after_seq."""
+        return self._messages.count_documents(
+            {"conversationId": conversation_id, "seq": {"$gt": after_seq}, "createdAt": {"$gte": since}}
+        )
 
     def by_ids(self, message_ids):
         return {found["_id"]: found for found in self._messages.find({"_id": {"$in": list(message_ids)}})}
@@ -139,11 +147,14 @@ class MessageStore:
                 return found
         return None
 
-    def changed_since(self, conversation_id, since, limit):
-        """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?)."""
+    def changed_since(self, conversation_id, since, limit, created_since=None):
+        """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?);
+        with `created_since`, only messages created at or after it."""
         at, after_id = since
         query = {"conversationId": conversation_id,
                  "$or": [{"updatedAt": {"$gt": at}}, {"updatedAt": at, "_id": {"$gt": after_id}}]}
+        if created_since is not None:
+            query["createdAt"] = {"$gte": created_since}
         found = list(self._messages.find(query).sort([("updatedAt", 1), ("_id", 1)]).limit(limit + 1))
         return found[:limit], len(found) > limit
 

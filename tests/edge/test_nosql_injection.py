@@ -55,6 +55,8 @@ BODIES = {
     "register device": ("POST", "/devices", {"platform": "apns", "token": "ab" * 32, "name": "Phone"},
                         ["platform", "token", "name"]),
     "mute": ("PUT", "/conversations/{group}/mute", {"until": "2030-01-01T00:00:00Z"}, ["until"]),
+    "invite link": ("POST", "/groups/{group}/invites", {"expiresInSeconds": 3600, "maxUses": 2},
+                    ["expiresInSeconds", "maxUses"]),
 }
 
 
@@ -117,6 +119,9 @@ def _cursor(parts):
     "/messages/{group}?before[$gt]=0",
     "/messages/{group}?limit=" + quote('{"$gt": 0}'),
     "/conversations?limit[$gt]=0",
+    "/groups/{group}/reports?state[$ne]=open",
+    "/groups/{group}/invites?cursor=" + _cursor([{"$gt": ""}]),
+    "/users/blocked?cursor=" + _cursor([{"$gt": ""}]),
 ])
 def test_operators_in_query_strings_are_refused(client, scene, path):
     status, reply, _ = call(client, "GET", _fill(path, scene), token=scene["token"])

@@ -58,7 +58,7 @@ def test_it_publishes_the_schemas_the_routes_validate_with():
     assert schemas["RegisterRequest"] == REGISTER_SCHEMA
     assert schemas["CreateGroupRequest"] == CREATE_SCHEMA
     assert schemas["SendRequest"] == SEND_SCHEMA
-    history = {p["name"]: p["schema"] for p in DOCUMENT["paths"]["/messages/{groupId}"]["get"]["parameters"]
+    history = {p["name"]: p["schema"] for p in DOCUMENT["paths"]["/messages/{conversationId}"]["get"]["parameters"]
                if p["in"] == "query"}
     assert history == HISTORY_QUERY["properties"]
     members = DOCUMENT["paths"]["/groups/{groupId}/members"]["get"]["parameters"]

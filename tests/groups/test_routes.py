@@ -38,7 +38,9 @@ def test_creating_a_group_makes_the_caller_its_owner_and_first_member(client, al
 
     group = _create(client, token, name="  Book club  ", type="private", rejoinCooldownSeconds=300)
 
-    assert set(group) == {"id", "name", "type", "ownerId", "rejoinCooldownSeconds", "memberCount", "createdAt"}
+    assert set(group) == {"id", "name", "type", "ownerId", "rejoinCooldownSeconds", "memberCount", "historyVisibility",
+                          "createdAt"}
+    assert group["historyVisibility"] == "shared"
     assert (group["name"], group["type"], group["ownerId"]) == ("Book club", "private", alice_id)
     assert (group["rejoinCooldownSeconds"], group["memberCount"]) == (300, 1)
     assert ISO.match(group["createdAt"])

@@ -92,7 +92,7 @@ def test_a_full_scenario_logs_request_ids_and_no_secrets(stack):
     assert any(entry["logger"] == "messaging.fanout" and entry["records"] >= 1 for entry in logged)
     assert {entry["route"] for entry in access.values()} >= {
         "/login", "/me", "/groups/create", "/groups/{groupId}/request/{userId}", "/realtime/ticket",
-        "/messages/send", "/messages", "/messages/{groupId}", "/users/by-email"}
+        "/messages/send", "/messages", "/messages/{conversationId}", "/users/by-email"}
 
 
 def _lines_after(path, start, complete, timeout=10.0):

@@ -7,6 +7,7 @@ import { Chats } from "./chats.js";
 import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
+import { mountSafety } from "./safety-view.js";
 import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
 import { mountSidebar } from "./sidebar-view.js";
 import { RealtimeSocket } from "./socket.js";
@@ -87,6 +88,7 @@ function startWorkspace(session) {
   mountSidebar(chats);
   mountConversation(chats);
   mountGroupPanel(chats);
+  mountSafety(chats);
 
   $("sign-out").addEventListener("click", () => {
     chats.stop();

@@ -37,6 +37,7 @@ def create_group():
     group = services.groups().create(
         caller, name=body["name"], group_type=body["type"],
         rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds", 0),
+        history_visibility=body.get("historyVisibility", "shared"),
     )
     return created({"group": group})
 
@@ -69,7 +70,8 @@ def update_group(groupId):
     caller = _authorised(groupId=groupId)
     body = json_body(routes.current_request, UPDATE_SCHEMA)
     group = services.groups().update(
-        groupId, caller, name=body.get("name"), rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds")
+        groupId, caller, name=body.get("name"), rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds"),
+        history_visibility=body.get("historyVisibility"),
     )
     return ok({"group": group})
 

@@ -1,4 +1,4 @@
-"""Messages: /messages/send, /messages/{groupId}, PUT and POST /messages (the 1:1 seed),
+"""Messages: /messages/send, /messages/{conversationId}, PUT and POST /messages (the 1:1 seed),
 /conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
 from chalice import Blueprint
 
@@ -32,13 +32,15 @@ def send_message():
     return created({"message": message})
 
 
-@routes.route("/messages/{groupId}", methods=["GET"])
+# The seed's GET /messages/{groupId}: a 1:1 conversation's id works too, and API Gateway allows one
+# variable name per path segment, shared with /messages/{conversationId}/{messageId} (lifecycle).
+@routes.route("/messages/{conversationId}", methods=["GET"])
 @endpoint
-def message_history(groupId):
+def message_history(conversationId):
     caller, params = _caller_and_query(HISTORY_QUERY)
     if "changedSince" in params:  # catch-up on edits, deletions and reactions (docs/messaging.md)
-        return ok(services.message_lifecycle().changes(caller, _known_id(groupId), **_changes_params(params)))
-    return ok(services.messaging().history(caller, _known_id(groupId), **params))
+        return ok(services.message_lifecycle().changes(caller, _known_id(conversationId), **_changes_params(params)))
+    return ok(services.messaging().history(caller, _known_id(conversationId), **params))
 
 
 @routes.route("/messages", methods=["PUT"])
