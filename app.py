@@ -9,7 +9,7 @@ from chalice import Chalice, Response
 from chalicelib import services
 from chalicelib.core.logs import bind_request_id, configure_logging, log_access
 from chalicelib.edge import web, ws
-from chalicelib.edge.routes import accounts, docs, groups, messages, realtime
+from chalicelib.edge.routes import accounts, docs, groups, messages, realtime, sessions
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
@@ -22,6 +22,7 @@ app.api.cors = web.cors_config()  # before the blueprints: each route takes it a
 app.register_middleware(bind_request_id, "all")  # first, so outermost: every log line has a request id
 app.register_middleware(log_access, "http")  # one access line per REST request
 app.register_blueprint(accounts.routes)
+app.register_blueprint(sessions.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)
 app.register_blueprint(realtime.routes)

@@ -105,6 +105,18 @@ class Services:
         return ConnectionStore(self.db)
 
     @functools.cached_property
+    def session_store(self):
+        from chalicelib.storage.sessions import SessionStore
+
+        return SessionStore(self.db)
+
+    @functools.cached_property
+    def password_reset_store(self):
+        from chalicelib.storage.password_resets import PasswordResetStore
+
+        return PasswordResetStore(self.db)
+
+    @functools.cached_property
     def ticket_store(self):
         from chalicelib.storage.tickets import TicketStore
 
@@ -129,6 +141,12 @@ class Services:
         from chalicelib.realtime.pusher import ConnectionPusher
 
         return ConnectionPusher.from_env()
+
+    @functools.cached_property
+    def mailer(self):
+        from chalicelib.accounts.mailer import EmailSender
+
+        return EmailSender.from_env()
 
     # Shared collaborators ------------------------------------------------------------------------
 
@@ -169,7 +187,41 @@ class Services:
     def accounts(self):
         from chalicelib.accounts.accounts import Accounts
 
-        return Accounts(self.user_store, self.passwords, self.tokens, self.limiter)
+        return Accounts(self.user_store, self.passwords, self.sessions, self.limiter)
+
+    @functools.cached_property
+    def sessions(self):
+        from chalicelib.accounts.sessions import Sessions
+
+        config = self.settings
+        return Sessions(sessions=self.session_store, tokens=self.tokens, connections=self.connection_store,
+                        pusher=self.pusher, limiter=self.limiter, refresh_days=config.refresh_token_days,
+                        cache_seconds=config.session_cache_seconds, clock=self.clock)
+
+    @functools.cached_property
+    def recovery(self):
+        from chalicelib.accounts.recovery import Recovery
+
+        config = self.settings
+        return Recovery(users=self.user_store, resets=self.password_reset_store, passwords=self.passwords,
+                        sessions=self.sessions, mailer=self.mailer, limiter=self.limiter,
+                        code_key=f"password-reset:{config.jwt_secret}", floor_seconds=config.forgot_floor_seconds,
+                        clock=self.clock)
+
+    @functools.cached_property
+    def profiles(self):
+        from chalicelib.accounts.profile import Profiles
+
+        return Profiles(users=self.user_store, passwords=self.passwords, limiter=self.limiter,
+                        sessions=self.sessions, memberships=self.membership_store, groups=self.group_store,
+                        leave_group=lambda group_id, user_id: self.group_joining.leave(group_id, user_id, user_id),
+                        read_markers=self.read_marker_store, messages=self.message_store)
+
+    @functools.cached_property
+    def people(self):
+        from chalicelib.accounts.people import People
+
+        return People(self.user_store, self.membership_store)
 
     @functools.cached_property
     def groups(self):
@@ -222,7 +274,7 @@ class Services:
     def sockets(self):
         from chalicelib.realtime.sockets import Sockets
 
-        return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
+        return Sockets(sessions=self.sessions, tickets=self.ticket_store, connections=self.connection_store,
                        pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
                        audience=self.audience, limiter=self.limiter)
 
@@ -275,6 +327,22 @@ def accounts():
 
 def tokens():
     return current().tokens
+
+
+def sessions():
+    return current().sessions
+
+
+def recovery():
+    return current().recovery
+
+
+def profiles():
+    return current().profiles
+
+
+def people():
+    return current().people
 
 
 def limiter():

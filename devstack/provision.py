@@ -1,6 +1,6 @@
 """AWS resources the local stack needs, created in moto at start, as a deployed stage gets
-them from infra/: the fan-out queue with its dead-letter queue, and the KMS master key.
-Idempotent: existing resources are reused."""
+them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, and the
+verified SES identity emails are sent from. Idempotent: existing resources are reused."""
 import json
 import os
 
@@ -49,3 +49,10 @@ def provision_kms(endpoint, key_id):
     )["KeyMetadata"]
     kms.create_alias(AliasName=key_id, TargetKeyId=created["KeyId"])
     return created["Arn"]
+
+
+def provision_ses(endpoint, sender):
+    """Verify `sender` as an SES identity at `endpoint` (moto verifies at once), so SendEmail
+    from it succeeds as it does from a deployed stage's verified identity."""
+    aws_client("ses", endpoint).verify_email_identity(EmailAddress=sender)
+    return sender

@@ -53,17 +53,20 @@ def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_kms, provision_queues
+    from devstack.provision import provision_kms, provision_queues, provision_ses
 
     os.environ.update(TEST_ENV)
     os.environ["MONGO_URI"] = mongo_uri
     os.environ["MONGO_DB"] = f"messaging_test_{os.getpid()}"
     os.environ["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
     os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
+    os.environ["AWS_ENDPOINT_URL_SES"] = aws_endpoint
+    os.environ["PASSWORD_FORGOT_FLOOR_SECONDS"] = "0.3"  # the floor is what is tested, not its size
     queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
     os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
     provision_kms(aws_endpoint, os.environ["KMS_KEY_ID"])
+    provision_ses(aws_endpoint, services.current().settings.ses_sender)
     services.forget_all()
     yield
     services.forget_all()
@@ -175,7 +178,8 @@ def aws(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
+                 "AWS_ENDPOINT_URL_SES"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

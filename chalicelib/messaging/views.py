@@ -9,7 +9,7 @@ MESSAGE_SCHEMA = object_schema(
         "id": ID_SCHEMA,
         "conversationId": ID_SCHEMA,
         "senderId": ID_SCHEMA,
-        "sender": {"type": "string", "description": "The sender's email."},
+        "sender": {"type": ["string", "null"], "description": "The sender's email; null once they deleted their account."},
         "text": {"type": ["string", "null"], "description": "null only when the message is undecryptable."},
         "createdAt": TIME_SCHEMA,
         "seq": {"type": "integer", "minimum": 1},
@@ -18,6 +18,7 @@ MESSAGE_SCHEMA = object_schema(
         "clientMessageId": {"type": "string"},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "senderDeleted": {"const": True, "description": "The sender deleted their account (docs/accounts.md)."},
     },
 )
 _PAGE_FIELDS = (
@@ -66,7 +67,7 @@ def message_view(message, text):
         "createdAt": iso(message["createdAt"]),
         "seq": message["seq"],
     }
-    for optional in ("clientMessageId", "clientTimestamp"):
+    for optional in ("clientMessageId", "clientTimestamp", "senderDeleted"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
     return view

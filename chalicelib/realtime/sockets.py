@@ -45,8 +45,8 @@ FRAME_SCHEMAS = {
 
 
 class Sockets:
-    def __init__(self, *, tokens, tickets, connections, pusher, publisher, conversations, audience, limiter):
-        self._tokens = tokens
+    def __init__(self, *, sessions, tickets, connections, pusher, publisher, conversations, audience, limiter):
+        self._sessions = sessions  # chalicelib.accounts.sessions.Sessions: connect, require_live
         self._tickets = tickets
         self._connections = connections
         self._pusher = pusher
@@ -56,16 +56,22 @@ class Sockets:
         self._limiter = limiter
 
     def connect(self, connection_id, endpoint, *, token=None, ticket=None):
-        """Record an authenticated connection; NotAuthenticated refuses the upgrade."""
+        """Record an authenticated connection of a live session; NotAuthenticated refuses the upgrade.
+
+        The connection keeps its session id, so ending the session closes it (Sessions.end)."""
         if ticket:
-            user_id = self._tickets.take(ticket)
-            if user_id is None:
+            taken = self._tickets.take_session(ticket)
+            if taken is None:
                 raise NotAuthenticated("The ticket is unknown, used or expired.", "invalid_ticket")
+            user_id, session_id = taken
+            if session_id is not None:
+                self._sessions.require_live(user_id, session_id)
         elif token:
-            user_id = self._tokens.verify(token)
+            access = self._sessions.connect(token)
+            user_id, session_id = access.user_id, access.session_id
         else:
             raise NotAuthenticated("Connect with ?token=<token> or ?ticket=<ticket>.", "missing_token")
-        self._connections.add(connection_id, user_id, endpoint)
+        self._connections.add(connection_id, user_id, endpoint, session_id=session_id)
         return user_id
 
     def disconnect(self, connection_id):

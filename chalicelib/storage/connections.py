@@ -1,7 +1,7 @@
 """The `connections` collection: one document per open WebSocket connection.
 
-Document: {_id: connectionId, userId, endpoint (the @connections URL that reaches it),
-connectedAt, expiresAt}. A user's devices are found by the userId index, never by
+Document: {_id: connectionId, userId, sessionId (the login it was opened with), endpoint
+(the @connections URL that reaches it), connectedAt, expiresAt}. A user's devices are found by the userId index, never by
 scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
 any record whose $disconnect never arrived.
 """
@@ -24,16 +24,16 @@ class ConnectionStore:
 
     def _create_indexes(self):
         self._connections.create_index([("userId", 1)], name="user")
+        self._connections.create_index([("sessionId", 1)], name="session", sparse=True)
         self._connections.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def add(self, connection_id, user_id, endpoint):
+    def add(self, connection_id, user_id, endpoint, session_id=None):
         now = utcnow()
-        self._connections.replace_one(
-            {"_id": connection_id},
-            {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
-             "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)},
-            upsert=True,
-        )
+        document = {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
+                    "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)}
+        if session_id is not None:
+            document["sessionId"] = session_id
+        self._connections.replace_one({"_id": connection_id}, document, upsert=True)
 
     def get(self, connection_id):
         return self._connections.find_one({"_id": connection_id})
@@ -49,6 +49,10 @@ class ConnectionStore:
         if not user_ids:
             return []
         return list(self._connections.find({"userId": {"$in": user_ids}}, {"userId": 1, "endpoint": 1}))
+
+    def of_session(self, session_id):
+        """Every open connection opened with session `session_id`: [{_id, userId, endpoint}]."""
+        return list(self._connections.find({"sessionId": session_id}, {"userId": 1, "endpoint": 1}))
 
     def online(self, user_ids):
         """The subset of `user_ids` with at least one open connection."""

@@ -41,6 +41,7 @@ class MessageStore:
 
     def _create_indexes(self):
         self._messages.create_index([("conversationId", 1), ("seq", 1)], unique=True, name="conversation_seq")
+        self._messages.create_index("senderId", name="sender")  # finds a deleted account's messages
 
     def append(self, message, next_seq_hint):
         """Store `message` under the next free seq: (stored document, True), or (first, False)
@@ -93,3 +94,9 @@ class MessageStore:
 
     def delete_conversation(self, conversation_id):
         return self._messages.delete_many({"conversationId": conversation_id}).deleted_count
+
+
+    def forget_sender(self, sender_id):
+        """Show `sender_id`'s messages as a deleted user's: drop the email, keep the text for the
+        others (a deleted account's email may belong to someone else later)."""
+        self._messages.update_many({"senderId": sender_id}, {"$set": {"senderEmail": None, "senderDeleted": True}})

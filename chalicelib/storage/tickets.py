@@ -1,6 +1,6 @@
 """The `ws_tickets` collection: short-lived, single-use WebSocket tickets.
 
-Document: {_id: sha256(ticket), userId, expiresAt}. Only the hash is stored, so a database
+Document: {_id: sha256(ticket), userId, sessionId, expiresAt}. Only the hash is stored, so a database
 reader cannot connect as anyone; taking a ticket deletes it atomically, so it opens at most
 one connection.
 """
@@ -24,18 +24,24 @@ class TicketStore:
     def _create_indexes(self):
         self._tickets.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def issue(self, user_id, ttl_seconds):
-        """A new ticket for `user_id`, valid once within `ttl_seconds`."""
+    def issue(self, user_id, ttl_seconds, session_id=None):
+        """A new ticket for `user_id` (signed in as `session_id`), valid once within `ttl_seconds`."""
         ticket = secrets.token_urlsafe(24)
-        self._tickets.insert_one(
-            {"_id": _digest(ticket), "userId": user_id, "expiresAt": utcnow() + timedelta(seconds=ttl_seconds)}
-        )
+        document = {"_id": _digest(ticket), "userId": user_id, "expiresAt": utcnow() + timedelta(seconds=ttl_seconds)}
+        if session_id is not None:
+            document["sessionId"] = session_id
+        self._tickets.insert_one(document)
         return ticket
 
     def take(self, ticket):
         """The user id of a valid unused ticket (using it up), or None."""
+        taken = self.take_session(ticket)
+        return taken[0] if taken else None
+
+    def take_session(self, ticket):
+        """(user id, session id or None) of a valid unused ticket (using it up), or None."""
         taken = self._tickets.find_one_and_delete({"_id": _digest(ticket), "expiresAt": {"$gt": utcnow()}})
-        return taken["userId"] if taken else None
+        return (taken["userId"], taken.get("sessionId")) if taken else None
 
 
 def _digest(ticket):

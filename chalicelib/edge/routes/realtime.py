@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib import services
-from chalicelib.edge.caller import caller_id
+from chalicelib.edge.caller import caller
 from chalicelib.edge.web import created, endpoint
 
 routes = Blueprint(__name__)
@@ -14,6 +14,6 @@ TICKET_TTL_SECONDS = 30
 @endpoint
 def issue_ticket():
     """A ticket for `wss://...?ticket=`, so long-lived tokens stay out of URLs and logs."""
-    user_id = caller_id(routes.current_request)
-    ticket = services.tickets().issue(user_id, TICKET_TTL_SECONDS)
+    access = caller(routes.current_request)
+    ticket = services.tickets().issue(access.user_id, TICKET_TTL_SECONDS, session_id=access.session_id)
     return created({"ticket": ticket, "expiresIn": TICKET_TTL_SECONDS})
