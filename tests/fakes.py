@@ -113,3 +113,23 @@ class RecordingPublisher:
 
     def of_type(self, event_type):
         return [entry for entry in self.published if entry["event"]["type"] == event_type]
+
+
+class RecordingMailer:
+    """Keeps the emails it was asked to send: [(to, subject, text)]; `broken` makes every send fail."""
+
+    def __init__(self, broken=False):
+        self.sent = []
+        self._broken = broken
+
+    def send(self, to, subject, text):
+        if self._broken:
+            raise RuntimeError("mail service down")
+        self.sent.append((to, subject, text))
+
+    def code_for(self, to):
+        """The reset code in the last email to `to`."""
+        import re
+
+        (text,) = [text for address, _, text in self.sent if address == to][-1:]
+        return re.search(r"code is (\d+)", text).group(1)

@@ -44,11 +44,11 @@ class ConnectionStore:
         return removed["userId"] if removed else None
 
     def of_users(self, user_ids):
-        """Every open connection of `user_ids`: [{_id, userId, endpoint}]."""
+        """Every open connection of `user_ids`: [{_id, userId, endpoint, sessionId?}]."""
         user_ids = list(user_ids)
         if not user_ids:
             return []
-        return list(self._connections.find({"userId": {"$in": user_ids}}, {"userId": 1, "endpoint": 1}))
+        return list(self._connections.find({"userId": {"$in": user_ids}}, {"userId": 1, "endpoint": 1, "sessionId": 1}))
 
     def of_session(self, session_id):
         """Every open connection opened with session `session_id`: [{_id, userId, endpoint}]."""
