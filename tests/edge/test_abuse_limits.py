@@ -133,7 +133,7 @@ def test_sending_over_websocket_shares_the_limit_with_rest(client, db, alice, bo
     """The limit is taken in the send use case, so it holds whichever edge a message uses."""
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
     pusher = RecordingPusher()
-    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
+    realtime = Sockets(sessions=services.sessions(), tickets=services.tickets(), connections=services.connections(),
                         pusher=pusher, publisher=RecordingPublisher(), conversations=services.messaging(),
                         audience=services.audience(), limiter=services.limiter())
     realtime.connect("conn-alice", "http://gateway.test", token=alice[1])

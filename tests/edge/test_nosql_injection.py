@@ -148,7 +148,7 @@ def test_operators_in_path_ids_are_refused(client, db, scene, method, path):
 ], ids=lambda frame: json.dumps(frame))
 def test_operators_in_websocket_frames_are_refused(db, scene, frame):
     pusher, publisher = RecordingPusher(), RecordingPublisher()
-    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
+    realtime = Sockets(sessions=services.sessions(), tickets=services.tickets(), connections=services.connections(),
                         pusher=pusher, publisher=publisher, conversations=services.messaging(),
                         audience=services.audience(), limiter=services.limiter())
     realtime.connect("conn-alice", "http://gateway.test", token=scene["token"])

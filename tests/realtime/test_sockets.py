@@ -3,11 +3,13 @@ import json
 
 import pytest
 
+from chalicelib.accounts.sessions import Sessions
 from chalicelib.accounts.tokens import Tokens
 from chalicelib.core.errors import NotAuthenticated
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION, Limiter
 from chalicelib.realtime.sockets import MAX_FRAME_BYTES, Sockets
 from chalicelib.storage.connections import ConnectionStore
+from chalicelib.storage.sessions import SessionStore
 from chalicelib.storage.throttles import ThrottleStore
 from chalicelib.storage.tickets import TicketStore
 from tests.fakes import (
@@ -27,12 +29,15 @@ def world(db):
     publisher = RecordingPublisher()
     connections = ConnectionStore(db)
     tickets = TicketStore(db)
+    limiter = Limiter(ThrottleStore(db))
+    sessions = Sessions(sessions=SessionStore(db), tokens=tokens, connections=connections, pusher=pusher,
+                        limiter=limiter, refresh_days=30, cache_seconds=0)
     realtime = Sockets(
-        tokens=tokens, tickets=tickets, connections=connections, pusher=pusher, publisher=publisher,
+        sessions=sessions, tickets=tickets, connections=connections, pusher=pusher, publisher=publisher,
         conversations=FakeConversations({"g1": {"alice", "bob"}}),
-        audience=StaticAudience({"g1": {"alice", "bob"}}), limiter=Limiter(ThrottleStore(db)),
+        audience=StaticAudience({"g1": {"alice", "bob"}}), limiter=limiter,
     )
-    realtime.connect("conn-a", ENDPOINT, token=tokens.issue("alice"))
+    realtime.connect("conn-a", ENDPOINT, token=sessions.open("alice")["token"])
     return realtime, pusher, publisher, connections, tickets
 
 
