@@ -14,7 +14,7 @@ def stack_name(stage):
     return f"{APP}-{stage}"
 
 
-def deploy_stack(cfn, stage, alarm_email="", log=print):
+def deploy_stack(cfn, stage, alarm_email="", log=print, mail_from=""):
     """Create the stage's stack, or update it in place; wait; return `stack_outputs`."""
     name = stack_name(stage)
     with open(TEMPLATE, encoding="utf-8") as template:
@@ -24,6 +24,7 @@ def deploy_stack(cfn, stage, alarm_email="", log=print):
             "Parameters": [
                 {"ParameterKey": "Stage", "ParameterValue": stage},
                 {"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email},
+                {"ParameterKey": "MailFrom", "ParameterValue": mail_from},
             ],
             # Stack tags reach every resource that takes tags.
             "Tags": [{"Key": "app", "Value": APP}, {"Key": "stage", "Value": stage}],

@@ -47,6 +47,9 @@ def sample_outputs(stage="prod"):
         "MongoUriParameterName": f"/secure-messaging/{stage}/mongo-uri",
         "AlarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:secure-messaging-{stage}-alarms",
         "DeployStateBucketName": f"secure-messaging-{stage}-deploystatebucket-abc123",
+        "SesSenderAddress": "no-reply@chat.example.com",
+        "SesSenderIdentityArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/no-reply@chat.example.com",
+        "SesSenderDomainArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/chat.example.com",
     }
 
 

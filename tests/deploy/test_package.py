@@ -238,3 +238,12 @@ def _statements(role):
 def _resources(statement):
     resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
     return [r["Fn::Sub"] if isinstance(r, dict) else r for r in resources]
+
+
+def test_email_may_be_sent_only_as_the_stage_sender(packaged_full):
+    statements = [s for s in _statements(packaged_full.roles()["ApiHandlerRole"])
+                  if "ses:SendEmail" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    (statement,) = statements
+    assert sorted(_resources(statement)) == [
+        "arn:aws:ses:us-east-1:123456789012:identity/chat.example.com",
+        "arn:aws:ses:us-east-1:123456789012:identity/no-reply@chat.example.com"]
