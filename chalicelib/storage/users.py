@@ -92,6 +92,14 @@ class UserStore:
         """Remove the account; its email is free for a new one."""
         self._users.delete_one({"_id": user_id})
 
+    def backfill_search_keys(self):
+        """Give accounts made before people search their `searchKeys`; how many were updated."""
+        updated = 0
+        for user in self._users.find({"searchKeys": {"$exists": False}}, {"email": 1, "name": 1}):
+            self._users.update_one({"_id": user["_id"]}, {"$set": {"searchKeys": search_keys(user["email"], user["name"])}})
+            updated += 1
+        return updated
+
     def matching(self, prefix, after=None, limit=50):
         """Up to `limit` accounts with a search key starting with `prefix` (lower case), in id
         order after `after`."""

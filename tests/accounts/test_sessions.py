@@ -354,3 +354,16 @@ def test_people_search_finds_only_people_sharing_a_group(world):
     assert len(first["people"]) == 2 and first["nextCursor"]
     assert {p["id"] for p in first["people"]} | {p["id"] for p in rest["people"]} == {
         p["id"] for p in found["people"]}
+
+
+def test_accounts_from_before_people_search_are_backfilled(world, db):
+    from chalicelib.admin import main
+
+    ann, _ = person(world, "ann@example.com", name="Ann")
+    old, _ = person(world, "old@example.com", name="Olive Oldtimer")
+    world.groups.create(ann["id"], name="Team", group_type="open")
+    world.group_joining.request(world.membership_store.group_ids_of(ann["id"])[0], old["id"], old["id"])
+    db["users"].update_one({"_id": old["id"]}, {"$unset": {"searchKeys": ""}})
+    assert world.people.search(ann["id"], "oli")["people"] == []
+    main(["backfill-search-keys"])
+    assert [p["id"] for p in world.people.search(ann["id"], "oli")["people"]] == [old["id"]]
