@@ -215,3 +215,16 @@ def test_people_search_route(client, db):
     assert call(client, "GET", "/users/search?q=z&limit=0", token=token)[0] == 400
     assert call(client, "GET", "/users/search?q=z&cursor=bad!", token=token)[0] == 400
     assert call(client, "GET", "/users/search?q=z")[0] == 401
+
+
+def test_forgot_takes_at_least_the_floor_for_known_and_unknown_emails(client):
+    import time
+
+    from chalicelib import services
+
+    sign_up(client, "timed@example.com")
+    floor = services.current().settings.forgot_floor_seconds
+    for email in ("timed@example.com", "untimed@example.com"):
+        started = time.monotonic()
+        assert call(client, "POST", "/password/forgot", {"email": email})[0] == 202
+        assert time.monotonic() - started >= floor
