@@ -10,7 +10,7 @@ from chalicelib import services
 from chalicelib.core.logs import bind_request_id, configure_logging, log_access
 from chalicelib.core.metrics import flush_metrics
 from chalicelib.edge import web, ws
-from chalicelib.edge.routes import accounts, docs, groups, messages, realtime, sessions
+from chalicelib.edge.routes import accounts, attachments, docs, groups, messages, realtime, sessions
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
@@ -28,6 +28,7 @@ app.register_blueprint(sessions.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)
 app.register_blueprint(realtime.routes)
+app.register_blueprint(attachments.routes)
 app.register_blueprint(docs.routes)
 
 

@@ -1,6 +1,7 @@
 """AWS resources the local stack needs, created in moto at start, as a deployed stage gets
-them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, and the
-verified SES identity emails are sent from. Idempotent: existing resources are reused."""
+them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, the
+attachments bucket (with CORS for the web client's origins), and the verified SES identity
+emails are sent from. Idempotent: existing resources are reused."""
 import json
 import os
 
@@ -56,3 +57,18 @@ def provision_ses(endpoint, sender):
     from it succeeds as it does from a deployed stage's verified identity."""
     aws_client("ses", endpoint).verify_email_identity(EmailAddress=sender)
     return sender
+
+
+def provision_bucket(endpoint, bucket, origins):
+    """The attachments bucket at `endpoint`, whose presigned URLs `origins` may use from a
+    browser (uploads by POST, downloads by GET), as infra/stack.yaml's CORS rule allows."""
+    s3 = aws_client("s3", endpoint)
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": list(origins), "AllowedMethods": ["GET", "POST"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600,
+    }]})
+    return bucket

@@ -39,7 +39,7 @@ def mongo_uri():
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """moto's server (SQS, KMS) on a free port, for the whole run."""
+    """moto's server (SQS, KMS, S3) on a free port, for the whole run."""
     port = processes.free_port()
     server = processes.start_moto(port)
     try:
@@ -53,7 +53,7 @@ def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_kms, provision_queues, provision_ses
+    from devstack.provision import provision_bucket, provision_kms, provision_queues, provision_ses
 
     os.environ.update(TEST_ENV)
     os.environ["MONGO_URI"] = mongo_uri
@@ -62,6 +62,9 @@ def test_settings(mongo_uri, aws_endpoint):
     os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
     os.environ["AWS_ENDPOINT_URL_SES"] = aws_endpoint
     os.environ["PASSWORD_FORGOT_FLOOR_SECONDS"] = "0.3"  # the floor is what is tested, not its size
+    os.environ["AWS_ENDPOINT_URL_S3"] = aws_endpoint
+    os.environ["ATTACHMENTS_BUCKET"] = "secure-messaging-attachments-test"
+    provision_bucket(aws_endpoint, os.environ["ATTACHMENTS_BUCKET"], ["http://localhost"])
     queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
     os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
@@ -179,7 +182,7 @@ def aws(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
-                 "AWS_ENDPOINT_URL_SES"):
+                 "AWS_ENDPOINT_URL_SES", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

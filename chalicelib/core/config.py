@@ -35,6 +35,8 @@ class Settings:
     log_level: str
     ses_sender: str  # the verified SES identity password-reset emails come from
     forgot_floor_seconds: float  # POST /password/forgot answers no sooner, known email or not
+    attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
+    attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
 
     @property
     def deployed(self):
@@ -63,6 +65,8 @@ def settings():
         log_level=env.get("LOG_LEVEL", "INFO"),
         ses_sender=env.get("SES_SENDER", "no-reply@secure-messaging.local"),
         forgot_floor_seconds=float(env.get("PASSWORD_FORGOT_FLOOR_SECONDS", "1.0")),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
+        attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -118,5 +122,7 @@ def _refuse_unsafe(loaded):
         raise ServiceMisconfigured("REFRESH_TOKEN_DAYS must be between 1 and 365.")
     if not 0 <= loaded.session_cache_seconds <= 60:
         raise ServiceMisconfigured("SESSION_CACHE_SECONDS must be between 0 and 60.")
+    if not 60 <= loaded.attachment_url_seconds <= 3600:
+        raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:
         raise ServiceMisconfigured("BCRYPT_ROUNDS must be between 4 and 16.")

@@ -3,6 +3,7 @@
 The numbers are documented in README.md (Security) and docs/security.md; a limit changed
 here must be changed there too. Size and page caps live beside the input they bound
 (edge.web.MAX_BODY_BYTES, realtime.sockets.MAX_FRAME_BYTES, messaging.schemas.MAX_TEXT_CHARS,
+media.schemas.MAX_ATTACHMENT_BYTES,
 core.validation.MAX_PAGE) and are listed in the same table.
 """
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT = Limit(
 )
 PASSWORD_RESET_ATTEMPTS_PER_ADDRESS = Limit(
     "password-reset-address", 30, 15 * 60, "Too many reset attempts from this address; try again later."
+)
+
+# Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
+ATTACHMENTS_UPLOADED_PER_USER = Limit(
+    "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."
 )
 
 

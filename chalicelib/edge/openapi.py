@@ -46,6 +46,8 @@ from chalicelib.groups.views import (
     MY_GROUP_SCHEMA,
     REQUEST_SCHEMA,
 )
+from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
+from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
 from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
@@ -111,6 +113,10 @@ _COMPONENTS = {
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
+    "Attachment": ATTACHMENT_SCHEMA,
+    "AttachmentUpload": UPLOAD_SCHEMA,
+    "AttachmentDownload": DOWNLOAD_SCHEMA,
+    "CreateAttachmentRequest": CREATE_ATTACHMENT_SCHEMA,
 }
 
 # The error statuses, each a components/responses entry holding the one error body.
@@ -157,7 +163,7 @@ def _built():
             ),
         },
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "realtime", "service")],
+        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "attachments", "realtime", "service")],
         "paths": _with_refs(paths, names),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -278,6 +284,16 @@ def _operations():
         ("/conversations/{conversationId}/read", "post", _op(
             "messages", "Move the caller's read marker up to `seq` (never back, never past the last message).",
             body=MARK_READ_SCHEMA, answers={200: READ_STATE_SCHEMA}, errors=(403, 404))),
+        # Attachments
+        ("/attachments", "post", _op(
+            "attachments", "Ask to upload a file to a conversation (members): a presigned S3 POST that admits "
+            "exactly `size` bytes of `contentType`; POST its `fields`, then the `file` part, to `url`. Then send "
+            "a message with `attachments: [id]`.",
+            body=CREATE_ATTACHMENT_SCHEMA, answers={201: UPLOAD_SCHEMA}, errors=(403, 404))),
+        ("/attachments/{attachmentId}", "get", _op(
+            "attachments", "A presigned GET of a sent file, valid `expiresIn` seconds, for members of its "
+            "conversation (404 for anyone else).",
+            answers={200: DOWNLOAD_SCHEMA}, errors=(404,))),
         # Real time
         ("/realtime/ticket", "post", _op(
             "realtime", "A single-use ticket for `wss://…/?ticket=`, valid for `expiresIn` seconds.",

@@ -6,6 +6,7 @@ from chalicelib.core.validation import (
     EMAIL_SCHEMA,
     page_limit_schema,
 )
+from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
 
 MAX_TEXT_CHARS = 4000
 DEFAULT_CONVERSATIONS = 20
@@ -18,7 +19,7 @@ _CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
 _TEXT = {
     "type": "string",
-    "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
+    "description": f"Not only whitespace unless there are attachments (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
 }
 _EMAIL = EMAIL_SCHEMA
 _PARTICIPANTS = {
@@ -42,6 +43,7 @@ SEND_SCHEMA = {
         "conversationId": ID_SCHEMA,
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
+        "attachments": ATTACHMENT_IDS_SCHEMA,
     },
 }
 HISTORY_QUERY = {
@@ -64,6 +66,7 @@ DIRECT_SEND_SCHEMA = {
                 "text": _TEXT,
                 "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
+                "attachments": ATTACHMENT_IDS_SCHEMA,
             },
         },
     },

@@ -2,6 +2,7 @@
 from chalicelib.core.clock import TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
+from chalicelib.media.views import MESSAGE_ATTACHMENT_SCHEMA
 
 # What the API answers (published in the OpenAPI document; see message_view and Messaging).
 MESSAGE_SCHEMA = object_schema(
@@ -19,6 +20,8 @@ MESSAGE_SCHEMA = object_schema(
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
         "senderDeleted": {"const": True, "description": "The sender deleted their account (docs/accounts.md)."},
+        "attachments": {"type": "array", "items": MESSAGE_ATTACHMENT_SCHEMA,
+                        "description": "Files sent with the message (GET /attachments/{id} fetches one)."},
     },
 )
 _PAGE_FIELDS = (
@@ -57,7 +60,7 @@ CONVERSATION_SCHEMA = object_schema(
 READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
-def message_view(message, text):
+def message_view(message, text, attachments=None):
     view = {
         "id": message["_id"],
         "conversationId": message["conversationId"],
@@ -70,6 +73,8 @@ def message_view(message, text):
     for optional in ("clientMessageId", "clientTimestamp", "senderDeleted"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
+    if attachments:
+        view["attachments"] = attachments
     return view
 
 

@@ -50,6 +50,8 @@ def sample_outputs(stage="prod"):
         "SesSenderAddress": "no-reply@chat.example.com",
         "SesSenderIdentityArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/no-reply@chat.example.com",
         "SesSenderDomainArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/chat.example.com",
+        "AttachmentsBucketName": f"secure-messaging-attachments-{stage}-{ACCOUNT}",
+        "AttachmentsBucketArn": f"arn:aws:s3:::secure-messaging-attachments-{stage}-{ACCOUNT}",
     }
 
 
