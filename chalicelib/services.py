@@ -8,8 +8,10 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.account_services import AccountServices
 
-class Services:
+
+class Services(AccountServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -105,18 +107,6 @@ class Services:
         return ConnectionStore(self.db)
 
     @functools.cached_property
-    def session_store(self):
-        from chalicelib.storage.sessions import SessionStore
-
-        return SessionStore(self.db)
-
-    @functools.cached_property
-    def password_reset_store(self):
-        from chalicelib.storage.password_resets import PasswordResetStore
-
-        return PasswordResetStore(self.db)
-
-    @functools.cached_property
     def attachment_store(self):
         from chalicelib.storage.attachments import AttachmentStore
 
@@ -140,7 +130,7 @@ class Services:
     def publisher(self):
         from chalicelib.realtime.queue import FanoutQueue
 
-        return FanoutQueue.from_env()
+        return FanoutQueue.from_env(keyring=self.keyring)
 
     @functools.cached_property
     def attachment_bucket(self):
@@ -154,26 +144,7 @@ class Services:
 
         return ConnectionPusher.from_env()
 
-    @functools.cached_property
-    def mailer(self):
-        from chalicelib.accounts.mailer import EmailSender
-
-        return EmailSender.from_env()
-
     # Shared collaborators ------------------------------------------------------------------------
-
-    @functools.cached_property
-    def tokens(self):
-        from chalicelib.accounts.tokens import Tokens
-
-        config = self.settings
-        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
-
-    @functools.cached_property
-    def passwords(self):
-        from chalicelib.accounts.passwords import Passwords
-
-        return Passwords(self.settings.bcrypt_rounds)
 
     @functools.cached_property
     def limiter(self):
@@ -194,46 +165,6 @@ class Services:
         return ConversationAudience(self.membership_store, self.conversation_store)
 
     # Use cases -----------------------------------------------------------------------------------
-
-    @functools.cached_property
-    def accounts(self):
-        from chalicelib.accounts.accounts import Accounts
-
-        return Accounts(self.user_store, self.passwords, self.sessions, self.limiter)
-
-    @functools.cached_property
-    def sessions(self):
-        from chalicelib.accounts.sessions import Sessions
-
-        config = self.settings
-        return Sessions(sessions=self.session_store, tokens=self.tokens, connections=self.connection_store,
-                        pusher=self.pusher, limiter=self.limiter, refresh_days=config.refresh_token_days,
-                        cache_seconds=config.session_cache_seconds, clock=self.clock)
-
-    @functools.cached_property
-    def recovery(self):
-        from chalicelib.accounts.recovery import Recovery
-
-        config = self.settings
-        return Recovery(users=self.user_store, resets=self.password_reset_store, passwords=self.passwords,
-                        sessions=self.sessions, mailer=self.mailer, limiter=self.limiter,
-                        code_key=f"password-reset:{config.jwt_secret}", floor_seconds=config.forgot_floor_seconds,
-                        clock=self.clock)
-
-    @functools.cached_property
-    def profiles(self):
-        from chalicelib.accounts.profile import Profiles
-
-        return Profiles(users=self.user_store, passwords=self.passwords, limiter=self.limiter,
-                        sessions=self.sessions, memberships=self.membership_store, groups=self.group_store,
-                        leave_group=lambda group_id, user_id: self.group_joining.leave(group_id, user_id, user_id),
-                        read_markers=self.read_marker_store, messages=self.message_store)
-
-    @functools.cached_property
-    def people(self):
-        from chalicelib.accounts.people import People
-
-        return People(self.user_store, self.membership_store)
 
     @functools.cached_property
     def groups(self):
@@ -306,7 +237,7 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
 
     @functools.cached_property
     def health(self):

@@ -89,6 +89,10 @@ class Sessions:
         """`authenticate` without the cache: a socket outlives any cache, so it starts from the truth."""
         return self._check(self._tokens.verify(access_token))
 
+    def token_expires_at(self, access_token):
+        """When `access_token` expires (a UTC datetime): a socket it opened ends then."""
+        return self._tokens.expires_at(access_token)
+
     def require_live(self, user_id, session_id):
         """NotAuthenticated unless `session_id` is a live session of `user_id` (uncached)."""
         if self._sessions.owner(session_id, self._clock()) != user_id:

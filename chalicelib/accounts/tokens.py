@@ -9,6 +9,7 @@ refresh token is an opaque random string, so the two kinds can never stand in fo
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from chalicelib.core.errors import NotAuthenticated
 
@@ -72,6 +73,14 @@ class Tokens:
         if claims["typ"] != ACCESS_TYPE or not _non_empty(subject) or not _non_empty(session_id):
             raise NotAuthenticated("The token is not valid.", "invalid_token")
         return AccessToken(subject, session_id)
+
+    def expires_at(self, token):
+        """When a valid token expires (a UTC datetime); NotAuthenticated as `verify` for a bad one."""
+        import jwt
+
+        self.verify(token)
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+        return datetime.fromtimestamp(exp, timezone.utc)
 
     def ttl_seconds(self):
         return self._ttl

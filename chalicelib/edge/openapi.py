@@ -3,8 +3,8 @@ validate requests with and the schemas of the views they answer with.
 
 It is built on its first request (`document()`), never at import: every Lambda imports this
 module, and only the ones asked for `/openapi.json` pay for building it.
-`tests/test_openapi.py` fails when a route is missing from it or it names a route that does
-not exist; `tests/test_api_fuzz.py` checks the running stack's answers against it.
+`tests/edge/test_openapi.py` fails when a route is missing from it or it names a route that does
+not exist; `tests/stack/test_api_fuzz.py` checks the running stack's answers against it.
 """
 import copy
 import functools

@@ -1,6 +1,7 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import is_id
+from chalicelib.core.validation import clean_name as clean_person_or_group_name
 from chalicelib.core.validation import page_limit_schema
 from chalicelib.storage.groups import OPEN, PRIVATE
 
@@ -60,8 +61,6 @@ def require_id(value, name):
 
 
 def clean_name(name):
-    """A group name without surrounding whitespace; InvalidInput if nothing is left."""
-    cleaned = name.strip()
-    if not cleaned or any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("name must contain visible characters and no control characters.", "invalid_name")
-    return cleaned
+    """A group name in NFKC form without surrounding whitespace; InvalidInput if it holds
+    control or invisible formatting characters, or nothing visible (core.validation.clean_name)."""
+    return clean_person_or_group_name(name)
