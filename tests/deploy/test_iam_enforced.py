@@ -176,7 +176,7 @@ def test_the_connection_handlers_read_their_secrets(account, run_as, function):
     built = run_as(function)
     (user,) = _people(account["db"], 1)
     if function == "websocket_connect":
-        built.sockets.connect("conn-2", "https://example.test/api", token=built.tokens.issue(user))
+        built.sockets.connect("conn-2", "https://example.test/api", token=built.sessions.open(user)["token"])
     else:
         built.sockets.disconnect("conn-2")
     assert built.settings.deployed and built.settings.mongo_uri.startswith("mongodb://")
