@@ -53,7 +53,7 @@ clean:
 # then the settings Chalice leaves undone (python -m infra --help).
 .PHONY: deploy mongo-uri push-apps package destroy stage-given
 deploy: stage-given $(INSTALLED)
-	$(PY) -m infra deploy $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))
+	$(PY) -m infra deploy $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(MAIL_FROM),--mail-from $(MAIL_FROM))
 
 mongo-uri: stage-given $(INSTALLED)
 	$(PY) -m infra mongo-uri $(STAGE)

@@ -8,11 +8,12 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.account_services import AccountServices
 from chalicelib.push_services import PushServices
 from chalicelib.storage.stores import Stores
 
 
-class Services(Stores, PushServices):
+class Services(Stores, AccountServices, PushServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -82,19 +83,6 @@ class Services(Stores, PushServices):
     # Shared collaborators ------------------------------------------------------------------------
 
     @functools.cached_property
-    def tokens(self):
-        from chalicelib.accounts.tokens import Tokens
-
-        config = self.settings
-        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
-
-    @functools.cached_property
-    def passwords(self):
-        from chalicelib.accounts.passwords import Passwords
-
-        return Passwords(self.settings.bcrypt_rounds)
-
-    @functools.cached_property
     def limiter(self):
         from chalicelib.core.limits import Limiter
 
@@ -113,12 +101,6 @@ class Services(Stores, PushServices):
         return ConversationAudience(self.membership_store, self.conversation_store)
 
     # Use cases -----------------------------------------------------------------------------------
-
-    @functools.cached_property
-    def accounts(self):
-        from chalicelib.accounts.accounts import Accounts
-
-        return Accounts(self.user_store, self.passwords, self.tokens, self.limiter)
 
     @functools.cached_property
     def groups(self):
@@ -223,7 +205,7 @@ class Services(Stores, PushServices):
     def sockets(self):
         from chalicelib.realtime.sockets import Sockets
 
-        return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
+        return Sockets(sessions=self.sessions, tickets=self.ticket_store, connections=self.connection_store,
                        pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
                        audience=self.audience, limiter=self.limiter, blocks=self.block_store)
 
@@ -276,6 +258,22 @@ def accounts():
 
 def tokens():
     return current().tokens
+
+
+def sessions():
+    return current().sessions
+
+
+def recovery():
+    return current().recovery
+
+
+def profiles():
+    return current().profiles
+
+
+def people():
+    return current().people
 
 
 def limiter():

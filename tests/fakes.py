@@ -156,6 +156,26 @@ class RecordingPublisher:
         return [entry for entry in self.published if entry["event"]["type"] == event_type]
 
 
+class RecordingMailer:
+    """Keeps the emails it was asked to send: [(to, subject, text)]; `broken` makes every send fail."""
+
+    def __init__(self, broken=False):
+        self.sent = []
+        self._broken = broken
+
+    def send(self, to, subject, text):
+        if self._broken:
+            raise RuntimeError("mail service down")
+        self.sent.append((to, subject, text))
+
+    def code_for(self, to):
+        """The reset code in the last email to `to`."""
+        import re
+
+        (text,) = [text for address, _, text in self.sent if address == to][-1:]
+        return re.search(r"code is (\d+)", text).group(1)
+
+
 class FakeBucket:
     """AttachmentObjects in memory: `put(key, data, content_type)` stands in for the browser's
     upload; `broken` makes tagging fail (S3 not answering)."""

@@ -59,6 +59,25 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "direct-conversations-started", 30, 60 * 60,
     "You have started too many new conversations in the last hour; try again later.",
 )
+# Sessions and passwords (chalicelib/accounts). Every attempt counts, right or wrong, in one
+# atomic update: a valid refresh token or reset code is unguessable, so these bound the work
+# an abuser can make us do, and the code guesses one account can get.
+REFRESH_ATTEMPTS_PER_ADDRESS = Limit(
+    "refresh-address", 120, 5 * 60, "Too many token refreshes from this address; try again later."
+)
+PASSWORD_FORGOT_PER_ADDRESS = Limit(
+    "password-forgot-address", 20, 60 * 60, "Too many password reset requests from this address; try again later."
+)
+# Over this, /password/forgot still answers 202 (no enumeration) but sends nothing more.
+PASSWORD_FORGOT_PER_ACCOUNT = Limit(
+    "password-forgot-account", 3, 60 * 60, "Too many password reset emails for this account."
+)
+PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT = Limit(
+    "password-reset-account", 5, 15 * 60, "Too many reset attempts for this account; ask for a new code later."
+)
+PASSWORD_RESET_ATTEMPTS_PER_ADDRESS = Limit(
+    "password-reset-address", 30, 15 * 60, "Too many reset attempts from this address; try again later."
+)
 
 # A new device (or one moved from another account) counts; the same token again does not.
 DEVICES_REGISTERED_PER_USER = Limit(

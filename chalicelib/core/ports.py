@@ -37,6 +37,12 @@ class Pusher(Protocol):
     def disconnect(self, endpoint: str, connection_id: str) -> None: ...
 
 
+class Mailer(Protocol):
+    """Sends one plain-text email (production: Amazon SES, chalicelib.accounts.mailer)."""
+
+    def send(self, to: str, subject: str, text: str) -> None: ...
+
+
 class Audience(Protocol):
     """Who hears a conversation's events: member ids in id order, a page at a time."""
 

@@ -11,11 +11,20 @@ import functools
 
 from chalicelib.accounts.blocking import BLOCK_SCHEMA
 from chalicelib.accounts.schemas import (
+    CHANGE_PASSWORD_SCHEMA,
+    DELETE_ACCOUNT_SCHEMA,
     EMAIL_LOOKUP_SCHEMA,
     EMPLOYEE_SCHEMA,
+    FORGOT_PASSWORD_SCHEMA,
     LOGIN_RESPONSE_SCHEMA,
     LOGIN_SCHEMA,
+    PEOPLE_QUERY,
+    REFRESH_RESPONSE_SCHEMA,
+    REFRESH_SCHEMA,
     REGISTER_SCHEMA,
+    RESET_PASSWORD_SCHEMA,
+    SESSION_SCHEMA,
+    UPDATE_PROFILE_SCHEMA,
     USER_SCHEMA,
 )
 from chalicelib.core.ids import ID_SCHEMA
@@ -79,6 +88,8 @@ _COMPONENTS = {
     "Error": ERROR_SCHEMA,
     "User": USER_SCHEMA,
     "Login": LOGIN_RESPONSE_SCHEMA,
+    "TokenPair": REFRESH_RESPONSE_SCHEMA,
+    "Session": SESSION_SCHEMA,
     "Group": GROUP_SCHEMA,
     "MyGroup": MY_GROUP_SCHEMA,
     "GroupPreview": GROUP_PREVIEW_SCHEMA,
@@ -96,6 +107,12 @@ _COMPONENTS = {
     "RegisterRequest": REGISTER_SCHEMA,
     "EmployeeRequest": EMPLOYEE_SCHEMA,
     "LoginRequest": LOGIN_SCHEMA,
+    "RefreshRequest": REFRESH_SCHEMA,
+    "ChangePasswordRequest": CHANGE_PASSWORD_SCHEMA,
+    "ForgotPasswordRequest": FORGOT_PASSWORD_SCHEMA,
+    "ResetPasswordRequest": RESET_PASSWORD_SCHEMA,
+    "UpdateProfileRequest": UPDATE_PROFILE_SCHEMA,
+    "DeleteAccountRequest": DELETE_ACCOUNT_SCHEMA,
     "CreateGroupRequest": CREATE_SCHEMA,
     "UpdateGroupRequest": UPDATE_SCHEMA,
     "BanRequest": BAN_SCHEMA,
@@ -172,9 +189,39 @@ def _operations():
                                   answers={201: user}, errors=(409,))),
         ("/employees", "post", op("accounts", "Sign up (the 1:1 chat seed's form).", public=True,
                                    body=EMPLOYEE_SCHEMA, answers={201: user}, errors=(409,))),
-        ("/login", "post", op("accounts", "Log in: a bearer token and the user.", public=True, body=LOGIN_SCHEMA,
-                               answers={200: LOGIN_RESPONSE_SCHEMA}, errors=(401,))),
+        ("/login", "post", op("accounts", "Log in: a new session, its access and refresh tokens, and the user.",
+                               public=True, body=LOGIN_SCHEMA, answers={200: LOGIN_RESPONSE_SCHEMA}, errors=(401,))),
+        ("/token/refresh", "post", op(
+            "accounts", "A new token pair for a refresh token, which is used up. A used one presented again ends "
+            "the session (401 `refresh_token_reused`); a wrong or expired one is 401 `invalid_refresh_token`.",
+            public=True, body=REFRESH_SCHEMA, answers={200: REFRESH_RESPONSE_SCHEMA}, errors=(401,))),
+        ("/logout", "post", op("accounts", "End the caller's session: its tokens stop working, its sockets close.",
+                                answers={204: no_body})),
+        ("/logout/all", "post", op("accounts", "End every session of the caller (this one too).",
+                                    answers={204: no_body})),
+        ("/sessions", "get", op("accounts", "The caller's sessions (devices), most recently seen first.",
+                                 answers={200: envelope(sessions={"type": "array", "items": SESSION_SCHEMA})})),
+        ("/sessions/{sessionId}", "delete", op("accounts", "Sign one of your sessions out (404 for any other).",
+                                                answers={204: no_body}, errors=(404,))),
         ("/me", "get", op("accounts", "The signed-in user.", answers={200: user})),
+        ("/me", "patch", op("accounts", "Edit your profile (the rules of sign-up); `pushPreviews` defaults to false.",
+                             body=UPDATE_PROFILE_SCHEMA, answers={200: user})),
+        ("/me", "delete", op(
+            "accounts", "Delete your account (password required; 409 `owns_groups` while you own a group). "
+            "Your messages stay in others' history as a deleted user's.",
+            body=DELETE_ACCOUNT_SCHEMA, answers={204: no_body}, errors=(403, 409))),
+        ("/me/password", "post", op("accounts", "Change your password (403 `wrong_password`); other sessions end.",
+                                     body=CHANGE_PASSWORD_SCHEMA, answers={204: no_body}, errors=(403,))),
+        ("/password/forgot", "post", op(
+            "accounts", "Email a one-time reset code (valid 15 minutes) if an account has this email; "
+            "the same 202 either way.", public=True, body=FORGOT_PASSWORD_SCHEMA,
+            answers={202: object_schema({"status": {"const": "accepted"}})})),
+        ("/password/reset", "post", op(
+            "accounts", "Set a new password with the emailed code (400 `invalid_code` if wrong, used or expired); "
+            "every session ends.", public=True, body=RESET_PASSWORD_SCHEMA, answers={204: no_body})),
+        ("/users/search", "get", op(
+            "accounts", "People who share a group with you whose name, a word of it, or email starts with `q`.",
+            query=PEOPLE_QUERY, answers={200: page("people", USER_SCHEMA)})),
         ("/users/by-email", "get", op("accounts", "Find a person by exact email (to start a 1:1 chat).",
                                        query=EMAIL_LOOKUP_SCHEMA, answers={200: user}, errors=(404,))),
         # Groups

@@ -20,7 +20,8 @@ _NEXT_CURSOR = {"type": ["string", "null"], "description": "Pass it as `cursor` 
 # The error statuses, each a components/responses entry holding the one error body.
 ERRORS = {
     400: ("BadRequest", "The body, query or a path id is not valid (the message names the field)."),
-    401: ("Unauthorized", "No token, or one that is malformed, tampered with or expired (or wrong credentials)."),
+    401: ("Unauthorized", "No token, or one that is malformed, tampered with or expired (`token_expired`: refresh), "
+                          "or whose session has ended (`session_ended`); or wrong credentials."),
     403: ("Forbidden", "Signed in, but not allowed to do this."),
     404: ("NotFound", "Unknown, or hidden from the caller (a private group, someone else's conversation)."),
     405: ("MethodNotAllowed", "The path exists but not with this method."),

@@ -72,9 +72,9 @@ FRAME_SCHEMAS = {
 
 
 class Sockets:
-    def __init__(self, *, tokens, tickets, connections, pusher, publisher, conversations, audience, limiter,
+    def __init__(self, *, sessions, tickets, connections, pusher, publisher, conversations, audience, limiter,
                  blocks=None):
-        self._tokens = tokens
+        self._sessions = sessions  # chalicelib.accounts.sessions.Sessions: connect, require_live
         self._tickets = tickets
         self._connections = connections
         self._pusher = pusher
@@ -85,23 +85,28 @@ class Sockets:
         self._blocks = blocks  # chalicelib.storage.blocks.BlockStore: either_way(user_id, limit)
 
     def connect(self, connection_id, endpoint, *, token=None, ticket=None):
-        """Record an authenticated connection; NotAuthenticated refuses the upgrade.
+        """Record an authenticated connection of a live session; NotAuthenticated refuses the upgrade.
 
+        The connection keeps its session id, so ending the session closes it (Sessions.end).
         A user holds at most SOCKETS_PER_USER connections: a new one closes the oldest beyond
         that (a phone that lost its network leaves a record until the two-hour limit, which
         must not lock its owner out)."""
         if ticket:
-            user_id, token_expires_at = self._tickets.redeem(ticket)
+            user_id, session_id, token_expires_at = self._tickets.claim(ticket)
             if user_id is None:
                 raise NotAuthenticated("The ticket is unknown, used or expired.", "invalid_ticket")
+            if session_id is not None:
+                self._sessions.require_live(user_id, session_id)
         elif token:
-            user_id = self._tokens.verify(token)
-            token_expires_at = self._tokens.expires_at(token)
+            access = self._sessions.connect(token)
+            user_id, session_id = access.user_id, access.session_id
+            token_expires_at = self._sessions.token_expires_at(token)
         else:
             raise NotAuthenticated("Connect with ?token=<token> or ?ticket=<ticket>.", "missing_token")
         for oldest in self._connections.oldest_beyond(user_id, SOCKETS_PER_USER - 1):
             self._close(oldest["endpoint"], oldest["_id"])
-        self._connections.add(connection_id, user_id, endpoint, token_expires_at=token_expires_at)
+        self._connections.add(connection_id, user_id, endpoint, session_id=session_id,
+                              token_expires_at=token_expires_at)
         return user_id
 
     def disconnect(self, connection_id):

@@ -39,6 +39,10 @@ class BlockStore:
         """Lift the block; True if there was one."""
         return self._blocks.delete_one({"_id": block_id(blocker_id, blocked_id)}).deleted_count == 1
 
+    def delete_user(self, user_id):
+        """Forget every block by or of `user_id` (a deleted account; the email may sign up anew)."""
+        self._blocks.delete_many({"$or": [{"blockerId": user_id}, {"blockedId": user_id}]})
+
     def has_blocked(self, blocker_id, blocked_id):
         """True if `blocker_id` blocked `blocked_id`."""
         return self._blocks.find_one({"_id": block_id(blocker_id, blocked_id)}, {"_id": 1}) is not None

@@ -138,10 +138,23 @@ class MembershipStore:
             for doc in self._memberships.find(query, {"groupId": 1, "userId": 1, "_id": 0}):
                 found[doc["userId"]].append(doc["groupId"])
         return found
+
     def moderator_ids(self, group_id, limit=100):
         """Up to `limit` ids of the group's current moderators, in id order."""
         query = {"groupId": group_id, "state": MEMBER, "role": MODERATOR_ROLE}
         return [doc["userId"] for doc in self._memberships.find(query, {"userId": 1}).sort("userId", 1).limit(limit)]
+
+    def shared_with(self, user_ids, group_ids):
+        """The subset of `user_ids` who are current members of at least one of `group_ids`."""
+        user_ids, group_ids = list(user_ids), list(group_ids)
+        if not user_ids or not group_ids:
+            return set()
+        query = {"userId": {"$in": user_ids}, "state": MEMBER, "groupId": {"$in": group_ids}}
+        return {doc["userId"] for doc in self._memberships.find(query, {"userId": 1})}
+
+    def delete_user(self, user_id):
+        """Forget every membership, request, ban and departure of `user_id` (a deleted account)."""
+        self._memberships.delete_many({"userId": user_id})
 
     def count_members(self, group_id):
         """Members counted from the memberships themselves (to check or repair memberCount)."""

@@ -47,6 +47,7 @@ class MessageStore:
     def _create_indexes(self):
         self._messages.create_index([("conversationId", 1), ("seq", 1)], unique=True, name="conversation_seq")
         self._messages.create_index([("conversationId", 1), ("updatedAt", 1), ("_id", 1)], name="conversation_changes")
+        self._messages.create_index("senderId", name="sender")  # finds a deleted account's messages
 
     def append(self, message, next_seq_hint):
         """Store `message` under the next free seq: (stored document, True), or (first, False)
@@ -157,6 +158,11 @@ class MessageStore:
             query["createdAt"] = {"$gte": created_since}
         found = list(self._messages.find(query).sort([("updatedAt", 1), ("_id", 1)]).limit(limit + 1))
         return found[:limit], len(found) > limit
+
+    def forget_sender(self, sender_id):
+        """Show `sender_id`'s messages as a deleted user's: drop the email, keep the text for the
+        others (a deleted account's email may belong to someone else later)."""
+        self._messages.update_many({"senderId": sender_id}, {"$set": {"senderEmail": None, "senderDeleted": True}})
 
     def _change(self, query, update, now):
         from pymongo import ReturnDocument

@@ -83,6 +83,24 @@ REST = [
     Rest("GET /health", "/health", everyone(200)),
     Rest("GET /openapi.json", "/openapi.json", everyone(200)),
     Rest("GET /me", "/me", signed_in(200)),
+    Rest("PATCH /me", "/me", signed_in(200), {"name": "Renamed", "pushPreviews": True}),
+    Rest("DELETE /me", "/me", by_relation(409, 204, 204, 204, 204), {"password": PASSWORD}),
+    Rest("GET /users/search", "/users/search?q=o", signed_in(200)),
+    # Sessions and passwords: the refresh token and the reset code are the credentials there.
+    Rest("POST /token/refresh", "/token/refresh", everyone(200), {"refreshToken": "{refresh}"}),
+    Rest("POST /token/refresh", "/token/refresh", everyone(401), {"refreshToken": "not-a-refresh-token"},
+         variant="a wrong one"),
+    Rest("POST /logout", "/logout", signed_in(204)),
+    Rest("POST /logout/all", "/logout/all", signed_in(204)),
+    Rest("GET /sessions", "/sessions", signed_in(200)),
+    Rest("DELETE /sessions/{sessionId}", "/sessions/{session}", signed_in(204), variant="one's own"),
+    Rest("DELETE /sessions/{sessionId}", "/sessions/{owner_session}", by_relation(204, 404, 404, 404, 404),
+         variant="the owner's"),
+    Rest("POST /me/password", "/me/password", signed_in(204),
+         {"currentPassword": PASSWORD, "newPassword": "another long password"}),
+    Rest("POST /password/forgot", "/password/forgot", everyone(202), {"email": "{self_email}"}),
+    Rest("POST /password/reset", "/password/reset", everyone(400),
+         {"email": "{self_email}", "code": "not-the-code", "newPassword": "another long password"}),
     Rest("GET /users/by-email", "/users/by-email?email={owner_email}", signed_in(200)),
     Rest("POST /realtime/ticket", "/realtime/ticket", signed_in(201)),
     # Groups.
@@ -248,12 +266,13 @@ class Scene:
     """The people and resources of every case, and the database state they start from."""
 
     def __init__(self, client):
-        self.users, self.tokens, self.emails = {}, {}, {}
+        self.users, self.tokens, self.emails, self.refresh, self.sessions = {}, {}, {}, {}, {}
         for role in ("owner", "moderator", "member", "pending", "banned", "outsider", "other"):
             email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
             self._ok(call(client, "POST", "/register", {"email": email, "password": PASSWORD, "name": role.title()}))
             login = self._ok(call(client, "POST", "/login", {"email": email, "password": PASSWORD}))
             self.users[role], self.tokens[role], self.emails[role] = login["user"]["id"], login["token"], email
+            self.refresh[role], self.sessions[role] = login["refreshToken"], login["sessionId"]
         owner = self.tokens["owner"]
         self.group = self._ok(call(client, "POST", "/groups/create", {"name": "Secret", "type": "private"},
                                    token=owner))["group"]["id"]
@@ -279,7 +298,7 @@ class Scene:
                                     token=owner))["device"]["id"]
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
-            self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
+            self.users["member"], self.sessions["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
 
     def _sent_file(self, client, conversation_id):
         """A file the owner uploaded (through its presigned POST) and sent in the conversation."""
@@ -313,6 +332,7 @@ class Scene:
                 "self": self.users[me], "self_email": self.emails[me],
                 "group_message": self.group_message, "dm_message": self.dm_message, "invite": self.invite,
                 "invite_code": self.invite_code, "report": self.report,
+                "refresh": self.refresh[me], "session": self.sessions[me], "owner_session": self.sessions["owner"],
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
                 **self.users, **{f"{role}_email": email for role, email in self.emails.items()}}
 

@@ -335,7 +335,7 @@ class TestDependencies:
         from devstack.processes import free_port
 
         reconfigured(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}")
-        token = services.tokens().issue("someone")
+        token = services.tokens().issue("someone", "some-session")
         with Client(app) as client:
             status, body, _ = send(client, token, "abcdefghijkl", "hello?")
             assert (status, body["error"]["code"]) == (503, "service_unavailable")

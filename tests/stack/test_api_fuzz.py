@@ -51,6 +51,9 @@ FUZZ_SETTINGS = settings(
     phases=[Phase.explicit, Phase.generate],  # shrinking against a changing server only wastes time
     suppress_health_check=list(HealthCheck),
 )
+# Operations that end the session of the token they are sent with: fuzzed with a new session
+# of a user of their own each time, so the rest keep a live token.
+SESSION_ENDING = {"/logout", "/logout/all", "/sessions/{sessionId}"}
 
 
 class Scene:
@@ -68,6 +71,7 @@ class Scene:
             "participants": pair, "message": {"sender": me.email, "text": "hello"},
         }), 201)["conversationId"]
         self.auth = {"Authorization": f"Bearer {me.token}"}
+        self._leaver = Api(base, unique_email("fuzz-leaver"), name="Leaver")
         people = {"participants": pair, "sender": me.email, "email": other.email}
         # Each request draws one: the values it names are swapped for these wherever they occur
         # (path, query, body). The first keeps what was generated.
@@ -91,6 +95,12 @@ class Scene:
         if aim and isinstance(message, dict):
             message["sender"] = aim["sender"]
             message.pop("timestamp", None)  # a generated one is rarely ISO 8601
+
+    def throwaway_auth(self):
+        """The header of a new session of a user whose sessions may all end."""
+        login = requests.post(f"{self._leaver.base}/login", json={"email": self._leaver.email,
+                                                                   "password": "a long password"}, timeout=10)
+        return {"Authorization": f"Bearer {self._expect(login, 200)['token']}"}
 
     @staticmethod
     def _group(owner, group_type):
@@ -132,6 +142,8 @@ def test_every_answer_is_one_the_document_gives(stack, api_schema, scene, sessio
             scene.aim(case, aim)
         # A case whose headers are the invalid part (say, no Authorization) is sent as generated.
         headers = scene.auth if signed_in and not case.meta.is_negative_at(ParameterLocation.HEADER) else {}
+        if headers and path in SESSION_ENDING:
+            headers = scene.throwaway_auth()
         response = case.call(base_url=stack["http"], session=session, headers=headers, timeout=REQUEST_TIMEOUT)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
