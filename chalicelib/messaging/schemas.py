@@ -4,6 +4,7 @@ from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import (
     EMAIL_SCHEMA,
+    VISIBLE_PATTERN,
     page_limit_schema,
 )
 
@@ -18,24 +19,29 @@ _CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
 _TEXT = {
     "type": "string",
+    "pattern": VISIBLE_PATTERN,
+    "x-error-codes": {"pattern": "empty_text"},
     "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
 }
 _EMAIL = EMAIL_SCHEMA
 _PARTICIPANTS = {
-    "type": "array", "minItems": 2, "maxItems": 2, "items": _EMAIL,
-    "description": "Two different people (400 self_conversation).",
+    "type": "array", "minItems": 2, "maxItems": 2, "uniqueItems": True, "items": _EMAIL,
+    "x-error-codes": {"uniqueItems": "self_conversation"},
+    "description": "Two different people, emails compared case-insensitively (400 self_conversation).",
 }
 _LIMIT = page_limit_schema()
 _BEFORE = {
     "type": "integer", "minimum": 1, "maximum": MAX_SEQ,
-    "description": "Messages with a lower seq (not with `after`: 400 conflicting_cursors).",
+    "description": "Messages with a lower seq (with `after`: the messages between the two).",
 }
-_AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq."}
+_AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq, oldest first."}
 
 SEND_SCHEMA = {
     "type": "object",
     "description": "Exactly one of groupId and conversationId (400 missing_conversation).",
     "required": ["text"],
+    "oneOf": [{"required": ["groupId"]}, {"required": ["conversationId"]}],
+    "x-error-codes": {"oneOf": "missing_conversation"},
     "additionalProperties": False,
     "properties": {
         "groupId": ID_SCHEMA,
@@ -62,7 +68,8 @@ DIRECT_SEND_SCHEMA = {
             "properties": {
                 "sender": _EMAIL,
                 "text": _TEXT,
-                "timestamp": {"type": "string", "maxLength": 64, "description": "ISO 8601 (400 invalid_timestamp)."},
+                "timestamp": {"type": "string", "format": "date-time", "maxLength": 64, "x-error-codes": {"format": "invalid_timestamp"},
+                              "description": "RFC 3339 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
             },
         },
@@ -90,7 +97,7 @@ MARK_READ_SCHEMA = {
 
 def conversation_id_of(body):
     """The conversation a /messages/send body names: `groupId` (the seed's name) or `conversationId`."""
-    named = {body[name] for name in ("groupId", "conversationId") if name in body}
-    if len(named) != 1:
-        raise InvalidInput("Name the conversation with groupId (or conversationId), once.", "missing_conversation")
-    return named.pop()
+    named = [body[name] for name in ("groupId", "conversationId") if name in body]
+    if len(named) != 1:  # SEND_SCHEMA's oneOf already says so; kept for callers that skip it
+        raise InvalidInput("Name the conversation with groupId or conversationId, once.", "missing_conversation")
+    return named[0]

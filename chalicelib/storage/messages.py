@@ -75,11 +75,12 @@ class MessageStore:
     def page(self, conversation_id, *, limit, before=None, after=None):
         """(messages oldest first, more exist beyond the page?).
 
-        With `after`: the oldest messages with seq > after. Otherwise the newest with
-        seq < before (or the newest of all).
+        With `after`: the oldest messages with seq > after (and < before, if given: the
+        messages between the two). Otherwise the newest with seq < before (or the newest of all).
         """
         if after is not None:
-            query = {"conversationId": conversation_id, "seq": {"$gt": after}}
+            seq = {"$gt": after} if before is None else {"$gt": after, "$lt": before}
+            query = {"conversationId": conversation_id, "seq": seq}
             found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
             return found[:limit], len(found) > limit
         query = {"conversationId": conversation_id}
