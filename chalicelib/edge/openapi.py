@@ -20,7 +20,15 @@ from chalicelib.accounts.schemas import (
 )
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
-from chalicelib.edge.web import MAX_BODY_BYTES
+from chalicelib.edge.errors_catalog import STATUSES
+from chalicelib.edge.examples import example
+from chalicelib.edge.openapi_parts import (
+    SERVERS,
+    catalog_schemas,
+    error_responses,
+    paging_parameters,
+    shared_parameter,
+)
 from chalicelib.groups.schemas import (
     BAN_SCHEMA,
     CREATE_SCHEMA,
@@ -69,6 +77,7 @@ _NEXT_CURSOR = {"type": ["string", "null"], "description": "Pass it as `cursor` 
 # objects appears in an operation it becomes a $ref (see _with_refs).
 _COMPONENTS = {
     "Error": ERROR_SCHEMA,
+    "NextCursor": _NEXT_CURSOR,
     "User": USER_SCHEMA,
     "Login": LOGIN_RESPONSE_SCHEMA,
     "Group": GROUP_SCHEMA,
@@ -95,25 +104,21 @@ _COMPONENTS = {
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
 }
-
-# The error statuses, each a components/responses entry holding the one error body.
-_ERRORS = {
-    400: ("BadRequest", "The body, query or a path id is not valid (the message names the field)."),
-    401: ("Unauthorized", "No token, or one that is malformed, tampered with or expired (or wrong credentials)."),
-    403: ("Forbidden", "Signed in, but not allowed to do this."),
-    404: ("NotFound", "Unknown, or hidden from the caller (a private group, someone else's conversation)."),
-    405: ("MethodNotAllowed", "The path exists but not with this method."),
-    409: ("Conflict", "The current state does not allow it (see the code); nothing changed."),
-    413: ("TooLarge", f"The body is over {MAX_BODY_BYTES} bytes, or a message text is too long."),
-    415: ("UnsupportedMediaType", "A body that is not `application/json`."),
-    429: ("TooManyRequests", "Rate limited or cooling down; retry after `Retry-After` seconds."),
-    503: ("Unavailable", "A dependency (database, key service, queue) is not answering; nothing was written."),
+_TAGS = {
+    "accounts": "Sign-up, login and the signed-in user.",
+    "groups": "Open and private groups: joining, moderation, ownership.",
+    "messages": "Sending and reading messages; conversations and read markers.",
+    "realtime": "The WebSocket API's REST helpers (its frames and events: GET /asyncapi.json).",
+    "service": "Health and the API's own documents.",
 }
 
 
-def document():
-    """The OpenAPI document (a fresh copy; building it once per process is cached)."""
-    return copy.deepcopy(_built())
+def document(routes):
+    """The OpenAPI document (a fresh copy; built once per process). `routes` is the Chalice
+    app's route table (`app.routes`): each operation's operationId is its view function's name."""
+    views = tuple(sorted((path, method, entry.view_name) for path, methods in routes.items()
+                         for method, entry in methods.items()))
+    return copy.deepcopy(_built(views))
 
 
 def operations():
@@ -121,11 +126,21 @@ def operations():
     return {(path, method.upper()) for path, method, _ in _operations()}
 
 
-@functools.lru_cache(maxsize=1)
-def _built():
+def operation_id(view_name):
+    """The operationId of a view function: its name in camelCase (`send_message` -> `sendMessage`)."""
+    first, *rest = view_name.split(".")[-1].split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+@functools.lru_cache(maxsize=2)
+def _built(views):
+    view_of = {(path, method.lower()): view for path, method, view in views}
     paths = {}
     for path, method, details in _operations():
-        paths.setdefault(path, {})[method] = _operation(path, **details)
+        operation = _operation(path, **details)
+        if (path, method) in view_of:
+            operation = {"operationId": operation_id(view_of[path, method]), **operation}
+        paths.setdefault(path, {})[method] = operation
     names = {id(schema): name for name, schema in _COMPONENTS.items()}
     return {
         "openapi": "3.1.0",
@@ -133,18 +148,27 @@ def _built():
             "title": "Secure messaging API",
             "version": API_VERSION,
             "description": (
-                "JSON in and out. Every error is `{\"error\": {\"code\", \"message\"}}`; a path that "
-                "exists but not with the method sent answers 405, an unknown path 404. "
-                "Times are ISO 8601 UTC; ids match `" + ID_SCHEMA["pattern"] + "`."
+                "JSON in and out. Every error is `{\"error\": {\"code\", \"message\"}}`, its `code` one of the "
+                "catalog's (docs/errors.md; each status's codes are an `enum` here); a path that exists but not "
+                "with the method sent answers 405, an unknown path 404. Times are ISO 8601 UTC; ids match `"
+                + ID_SCHEMA["pattern"] + "`. Lists come a page at a time: `limit` (the `Limit` parameter) and "
+                "`cursor` (`Cursor`: pass back the page's `nextCursor`, null on the last page); message history "
+                "pages by `seq` instead (`before`, `after`). The WebSocket API is described by GET /asyncapi.json."
             ),
         },
+        "servers": SERVERS,
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "realtime", "service")],
+        "tags": [{"name": name, "description": text} for name, text in _TAGS.items()],
         "paths": _with_refs(paths, names),
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": {name: _with_refs(schema, names, top=True) for name, schema in _COMPONENTS.items()},
-            "responses": _error_responses(),
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "`token` from POST /login, as `Authorization: Bearer <token>`.",
+            }},
+            "schemas": {**{name: _with_refs(schema, names, top=True) for name, schema in _COMPONENTS.items()},
+                        **catalog_schemas()},
+            "parameters": paging_parameters(),
+            "responses": error_responses(),
         },
     }
 
@@ -239,7 +263,11 @@ def _operations():
         ("/health", "get", _op("service", "200 once the database, queue and key service answer.", public=True,
                                answers={200: object_schema({"status": {"const": "ok"}})})),
         ("/openapi.json", "get", _op("service", "This document.", public=True,
-                                     answers={200: {"type": "object", "required": ["openapi", "info", "paths"]}})),
+                                     answers={200: {"type": "object", "required": ["openapi", "info", "paths"]}},
+                                     examples={200: {"openapi": "3.1.0", "info": {}, "paths": {}}})),
+        ("/asyncapi.json", "get", _op("service", "The WebSocket API's AsyncAPI 3.0 document.", public=True,
+                                      answers={200: {"type": "object", "required": ["asyncapi", "info", "channels"]}},
+                                      examples={200: {"asyncapi": "3.0.0", "info": {}, "channels": {}}})),
     ]
 
 
@@ -248,10 +276,13 @@ def _op(tag, summary, **details):
     return {"tag": tag, "summary": summary, **details}
 
 
-def _operation(path, *, tag, summary, answers, public=False, body=None, body_required=True, query=None, errors=()):
+def _operation(path, *, tag, summary, answers, public=False, body=None, body_required=True, query=None, errors=(),
+               examples=None):
     """One operation. Its error responses follow from what it takes: every operation may answer
     415 (a body that is not JSON), 429 (rate limits, and the gateway's throttling) and 503; an
-    authenticated one 401; one with a body, query or path ids 400; one with a body 413."""
+    authenticated one 401; one with a body, query or path ids 400; one with a body 413.
+    Examples are generated from the schemas; `examples` ({"body" or a status: value}) overrides."""
+    examples = examples or {}
     operation = {"tags": [tag], "summary": summary}
     if public:
         operation["security"] = []
@@ -262,7 +293,8 @@ def _operation(path, *, tag, summary, answers, public=False, body=None, body_req
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
-        operation["requestBody"] = {"required": body_required, "content": {JSON: {"schema": body}}}
+        operation["requestBody"] = {"required": body_required, "content": {JSON: {
+            "schema": body, "example": examples["body"] if "body" in examples else example(body)}}}
     statuses = {415, 429, 503, *errors}
     if not public:
         statuses.add(401)
@@ -270,28 +302,32 @@ def _operation(path, *, tag, summary, answers, public=False, body=None, body_req
         statuses.add(400)
     if body is not None:
         statuses.add(413)
-    responses = {str(status): _answer(status, schema) for status, schema in answers.items()}
+    responses = {str(status): _answer(status, schema, examples) for status, schema in answers.items()}
     for status in sorted(statuses):
-        responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+        responses[str(status)] = {"$ref": f"#/components/responses/{STATUSES[status][0]}"}
     operation["responses"] = responses
     return operation
 
 
 def _path_parameter(name):
-    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA, "example": example(ID_SCHEMA)}
 
 
-def _answer(status, schema):
+def _answer(status, schema, examples):
     if schema is None:
         return {"description": "Done; no body."}
-    return {"description": _REASONS.get(status, "OK"), "content": {JSON: {"schema": schema}}}
+    shown = examples[status] if status in examples else example(schema)
+    return {"description": _REASONS.get(status, "OK"), "content": {JSON: {"schema": schema, "example": shown}}}
 
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted: waiting for the owner"}
 
 
 def _query_parameter(name, spec, required):
-    return {"name": name, "in": "query", "required": required, "schema": spec}
+    shared = shared_parameter(name, spec)
+    if shared:
+        return shared
+    return {"name": name, "in": "query", "required": required, "schema": spec, "example": example(spec)}
 
 
 def _envelope(**fields):
@@ -300,20 +336,6 @@ def _envelope(**fields):
 
 def _page(name, item_schema):
     return object_schema({name: {"type": "array", "items": item_schema}, "nextCursor": _NEXT_CURSOR})
-
-
-def _error_responses():
-    responses = {}
-    for status, (name, description) in _ERRORS.items():
-        response = {"description": description, "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        if status == 429:
-            response["headers"] = {"Retry-After": {
-                "description": "Seconds to wait before trying again.",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1},
-            }}
-        responses[name] = response
-    return responses
 
 
 def _with_refs(value, names, top=False):

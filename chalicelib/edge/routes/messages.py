@@ -34,7 +34,7 @@ def send_message():
 
 @routes.route("/messages/{groupId}", methods=["GET"])
 @endpoint
-def message_history(groupId):
+def list_messages(groupId):
     request = routes.current_request
     caller = caller_id(request)
     params = query_params(request, HISTORY_QUERY)
@@ -60,7 +60,7 @@ def send_direct_message():
 
 @routes.route("/messages", methods=["POST"])
 @endpoint
-def direct_history():
+def read_direct_messages():
     request = routes.current_request
     caller = caller_id(request)
     body = json_body(request, DIRECT_HISTORY_SCHEMA)
@@ -69,7 +69,7 @@ def direct_history():
 
 @routes.route("/conversations", methods=["GET"])
 @endpoint
-def my_conversations():
+def list_conversations():
     request = routes.current_request
     caller = caller_id(request)
     params = query_params(request, CONVERSATIONS_QUERY)
@@ -78,7 +78,7 @@ def my_conversations():
 
 @routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
-def mark_read(conversationId):
+def mark_conversation_read(conversationId):
     request = routes.current_request
     caller = caller_id(request)
     body = json_body(request, MARK_READ_SCHEMA)
