@@ -23,6 +23,7 @@ CATALOG = {
     "unknown_action": (400, "A socket frame whose `action` is not one of the documented frames."),
     "request_rejected": ((400, 403), "API Gateway refused the request before the app saw it (deployed stages)."),
     # 401: who is calling is unknown.
+    "not_authenticated": (401, "Not signed in."),
     "missing_token": (401, "No bearer token (REST), or no `token`/`ticket` (socket connect)."),
     "invalid_token": (401, "The token is malformed, tampered with, for another audience, or its account is gone."),
     "token_expired": (401, "The token has expired: log in again."),

@@ -2,12 +2,16 @@
 validate requests with and the schemas of the views they answer with.
 
 It is built on its first request (`document()`), never at import: every Lambda imports this
-module, and only the ones asked for `/openapi.json` pay for building it.
-`tests/test_openapi.py` fails when a route is missing from it or it names a route that does
-not exist; `tests/test_api_fuzz.py` checks the running stack's answers against it.
+module, and only the ones asked for `/openapi.json` pay for building it. What every operation
+shares comes from openapi_parts.py (servers, paging parameters, error bodies), errors_catalog.py
+(every error code) and examples.py (an example from each schema): a row added to the table
+below gets its operationId (from its view function), examples and error enums by itself.
+`tests/edge/test_openapi.py` fails when a route is missing from it or it names a route that does
+not exist; `tests/stack/test_api_fuzz.py` runs schemathesis with every check against it.
 """
 import copy
 import functools
+import importlib
 import re
 
 from chalicelib.accounts.schemas import (
@@ -52,6 +56,8 @@ from chalicelib.messaging.schemas import (
     HISTORY_QUERY,
     MARK_READ_SCHEMA,
     SEND_SCHEMA,
+    SEND_TO_CONVERSATION_SCHEMA,
+    SEND_TO_GROUP_SCHEMA,
 )
 from chalicelib.messaging.views import (
     CONVERSATION_SCHEMA,
@@ -100,6 +106,8 @@ _COMPONENTS = {
     "UpdateGroupRequest": UPDATE_SCHEMA,
     "BanRequest": BAN_SCHEMA,
     "SendRequest": SEND_SCHEMA,
+    "SendToGroupRequest": SEND_TO_GROUP_SCHEMA,
+    "SendToConversationRequest": SEND_TO_CONVERSATION_SCHEMA,
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
@@ -113,9 +121,12 @@ _TAGS = {
 }
 
 
-def document(routes):
+def document(routes=None):
     """The OpenAPI document (a fresh copy; built once per process). `routes` is the Chalice
-    app's route table (`app.routes`): each operation's operationId is its view function's name."""
+    app's route table (`app.routes`; by default the app's own, already imported wherever this
+    runs): each operation's operationId is its view function's name in camelCase."""
+    if routes is None:
+        routes = importlib.import_module("app").app.routes
     views = tuple(sorted((path, method, entry.view_name) for path, methods in routes.items()
                          for method, entry in methods.items()))
     return copy.deepcopy(_built(views))

@@ -36,12 +36,22 @@ _BEFORE = {
 }
 _AFTER = {"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "description": "Messages with a higher seq, oldest first."}
 
+def _send_to(name):
+    """/messages/send naming its conversation by `name` (one of the two forms SEND_SCHEMA takes)."""
+    return {
+        "type": "object",
+        "required": [name, "text"],
+        "additionalProperties": False,
+        "properties": {name: ID_SCHEMA, "text": _TEXT, "clientMessageId": _CLIENT_MESSAGE_ID},
+    }
+
+
+SEND_TO_GROUP_SCHEMA = _send_to("groupId")
+SEND_TO_CONVERSATION_SCHEMA = _send_to("conversationId")
 SEND_SCHEMA = {
     "type": "object",
     "description": "Exactly one of groupId and conversationId (400 missing_conversation).",
     "required": ["text"],
-    "oneOf": [{"required": ["groupId"]}, {"required": ["conversationId"]}],
-    "x-error-codes": {"oneOf": "missing_conversation"},
     "additionalProperties": False,
     "properties": {
         "groupId": ID_SCHEMA,
@@ -49,6 +59,9 @@ SEND_SCHEMA = {
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
     },
+    # The fields are checked above first (so their own codes win); then which form it is.
+    "oneOf": [SEND_TO_GROUP_SCHEMA, SEND_TO_CONVERSATION_SCHEMA],
+    "x-error-codes": {"oneOf": "missing_conversation"},
 }
 HISTORY_QUERY = {
     "type": "object",

@@ -79,6 +79,7 @@ REST = [
     Rest("POST /login", "/login", everyone(200), {"email": "{owner_email}", "password": PASSWORD}),
     Rest("GET /health", "/health", everyone(200)),
     Rest("GET /openapi.json", "/openapi.json", everyone(200)),
+    Rest("GET /asyncapi.json", "/asyncapi.json", everyone(200)),
     Rest("GET /me", "/me", signed_in(200)),
     Rest("GET /users/by-email", "/users/by-email?email={owner_email}", signed_in(200)),
     Rest("POST /realtime/ticket", "/realtime/ticket", signed_in(201)),
