@@ -33,7 +33,7 @@ CATALOG = {
     # 403: known, but not allowed.
     "forbidden": (403, "Not allowed."),
     "not_owner": (403, "Only the group's owner may do this."),
-    "not_a_member": (403, "Only members of the group may do this."),
+    "not_a_member": ((403, 404), "Only members of the group may do this (404: leaving a group you are not in)."),
     "not_a_participant": (403, "Only participants of the conversation may do this."),
     "not_the_sender": (403, "A 1:1 message's `sender` must be the caller."),
     "user_mismatch": (403, "A path `userId` (or `ownerId`) that must be the caller is someone else."),

@@ -350,10 +350,14 @@ def _page(name, item_schema):
 
 
 def _with_refs(value, names, top=False):
-    """A JSON-ready copy of `value` where each component schema (found by identity) is a $ref."""
+    """A JSON-ready copy of `value` where each component schema (found by identity) is a $ref.
+    A boolean `const` is spelled `{"type": "boolean", "enum": [...]}` (the same schema): client
+    generators (openapi-python-client) mishandle boolean consts."""
     if isinstance(value, dict):
         if not top and id(value) in names:
             return {"$ref": f"#/components/schemas/{names[id(value)]}"}
+        if isinstance(value.get("const"), bool):
+            value = {"type": "boolean", **{k: v for k, v in value.items() if k != "const"}, "enum": [value["const"]]}
         return {key: _with_refs(item, names) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_with_refs(item, names) for item in value]
