@@ -118,3 +118,16 @@ def _event_types_in_code():
                             and isinstance(value.value, str) and value.value not in JSON_SCHEMA_TYPES):
                         found.add(value.value)
     return found
+
+
+def test_frame_schemas_use_only_keywords_the_validator_enforces():
+    from chalicelib.core.validation import KEYWORDS
+
+    def keywords(schema):
+        found = set(schema)
+        for sub in schema.get("properties", {}).values():
+            found |= keywords(sub)
+        return found
+
+    used = set().union(*(keywords(schema) for schema in FRAME_SCHEMAS.values()))
+    assert used <= KEYWORDS, sorted(used - KEYWORDS)
