@@ -8,6 +8,7 @@ from chalice import Chalice, Response
 
 from chalicelib import services
 from chalicelib.core.logs import bind_request_id, configure_logging, log_access
+from chalicelib.core.metrics import flush_metrics
 from chalicelib.edge import web, ws
 from chalicelib.edge.routes import accounts, docs, groups, messages, realtime
 
@@ -21,6 +22,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = web.cors_config()  # before the blueprints: each route takes it as it is registered
 app.register_middleware(bind_request_id, "all")  # first, so outermost: every log line has a request id
 app.register_middleware(log_access, "http")  # one access line per REST request
+app.register_middleware(flush_metrics, "all")  # the invocation's metrics as EMF lines when it ends
 app.register_blueprint(accounts.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)

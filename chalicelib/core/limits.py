@@ -8,6 +8,7 @@ core.validation.MAX_PAGE) and are listed in the same table.
 from dataclasses import dataclass
 
 from chalicelib.core.errors import RateLimited
+from chalicelib.core.metrics import metrics
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Limiter:
         """RateLimited if `key` has used up `limit` in the current window."""
         count, seconds_left = self._store.count(_key(limit, key))
         if count >= limit.max_hits:
-            raise RateLimited(limit.message, seconds_left)
+            raise _refused(limit, seconds_left)
 
     def hit(self, limit, key):
         """Count one hit (a failed login, a send, ...)."""
@@ -64,10 +65,15 @@ class Limiter:
         """Count one hit and raise RateLimited if it went over the limit."""
         count, seconds_left = self._store.hit(_key(limit, key), limit.window_seconds)
         if count > limit.max_hits:
-            raise RateLimited(limit.message, seconds_left)
+            raise _refused(limit, seconds_left)
 
     def reset(self, limit, key):
         self._store.clear(_key(limit, key))
+
+
+def _refused(limit, seconds_left):
+    metrics.count("Throttles", Limit=limit.name)
+    return RateLimited(limit.message, seconds_left)
 
 
 def _key(limit, key):

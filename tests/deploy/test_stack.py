@@ -24,7 +24,7 @@ LAMBDA_FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "we
 
 
 # What moto's CloudFormation does not model; these are checked in the template instead.
-NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy"}
+NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy", "AWS::Logs::QueryDefinition"}
 
 
 @pytest.fixture
@@ -106,10 +106,10 @@ def test_alarms_watch_the_dead_letter_queue_and_every_function():
     # moto's CloudFormation does not model alarms, so they are checked in the template.
     resources = load_template(STACK_TEMPLATE)["Resources"]
     alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    watched_queues = {json.dumps(a["Dimensions"]) for a in alarms if a["Namespace"] == "AWS/SQS"}
+    watched_queues = {json.dumps(a["Dimensions"]) for a in alarms if a.get("Namespace") == "AWS/SQS"}
     assert any("FanoutDeadLetterQueue" in q for q in watched_queues)
     functions = {a["Dimensions"][0]["Value"]["Sub"] for a in alarms
-                 if a["Namespace"] == "AWS/Lambda" and a["MetricName"] == "Errors"}
+                 if a.get("Namespace") == "AWS/Lambda" and a["MetricName"] == "Errors"}
     expected = {"secure-messaging-${Stage}"} | {f"secure-messaging-${{Stage}}-{f}" for f in LAMBDA_FUNCTIONS[1:]}
     assert functions == expected
     assert all(a["AlarmActions"] for a in alarms)
@@ -167,3 +167,32 @@ def test_the_stored_secrets_satisfy_the_apps_deployed_settings(aws, outputs, mon
     finally:
         config.settings.cache_clear()
     assert loaded.deployed and loaded.mongo_uri.startswith("mongodb+srv://")
+
+
+def _substituted_dashboard(resources):
+    """The dashboard body with ${...} filled in as CloudFormation would."""
+    body = resources["Dashboard"]["Properties"]["DashboardBody"]["Sub"]
+    values = {"AWS::Region": "eu-west-1", "Stage": STAGE, "FanoutQueue.QueueName": "fanout",
+              "FanoutDeadLetterQueue.QueueName": "fanout-dlq"}
+    filled = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], body)
+    return json.loads(filled)
+
+
+def test_the_dashboard_shows_every_app_metric_and_the_queue():
+    from chalicelib.core.metrics import METRICS_NAMESPACE, NAMES
+
+    dashboard = _substituted_dashboard(load_template(STACK_TEMPLATE)["Resources"])
+    shown = json.dumps(dashboard)
+    assert [name for name in NAMES if f'"{name}"' not in shown and f'\\"{name}\\"' not in shown] == []
+    assert METRICS_NAMESPACE in shown and "ApproximateAgeOfOldestMessage" in shown
+    assert all(widget["properties"]["region"] == "eu-west-1" for widget in dashboard["widgets"])
+
+
+def test_every_alarm_has_a_runbook_section_and_the_saved_queries_exist():
+    resources = load_template(STACK_TEMPLATE)["Resources"]
+    runbook = open(os.path.join(REPO, "docs", "operations.md"), encoding="utf-8").read()
+    alarms = [name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    headings = re.findall(r"^### (.+)$", runbook, re.M)
+    assert [alarm for alarm in alarms if not any(alarm in heading for heading in headings)] == []
+    queries = {r["Properties"]["Name"]["Sub"] for r in resources.values() if r["Type"] == "AWS::Logs::QueryDefinition"}
+    assert "secure-messaging-${Stage}/why-did-this-message-not-arrive" in queries
