@@ -14,7 +14,7 @@ from chalicelib.core.clock import OPTIONAL_TIME_SCHEMA, TIME_SCHEMA
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
 from chalicelib.edge.errors_catalog import CATALOG
-from chalicelib.edge.examples import example
+from chalicelib.edge.examples import shown
 from chalicelib.groups.views import GROUP_SCHEMA
 from chalicelib.messaging.views import MESSAGE_SCHEMA
 from chalicelib.realtime.sockets import FRAME_SCHEMAS, TYPING_EXPIRES_SECONDS
@@ -164,7 +164,7 @@ def _security():
 
 def _message(name, summary, schema):
     return {"name": name, "title": name, "summary": summary, "contentType": "application/json",
-            "payload": schema, "examples": [{"name": name, "payload": example(schema)}]}
+            "payload": schema, "examples": [{"name": name, **shown(schema, "payload")}]}
 
 
 def _operations():

@@ -25,6 +25,16 @@ class NoExample(ValueError):
     """The generator found no value for a schema: give that schema `examples`."""
 
 
+def shown(schema, key="example"):
+    """{key: an example of `schema`}, or {} when none can be made: a document being served must
+    never fail for want of an example (tests/edge/test_openapi.py and test_asyncapi.py then
+    fail instead, naming the schema that needs `examples`)."""
+    try:
+        return {key: example(schema)}
+    except NoExample:
+        return {}
+
+
 def example(schema, variant=0):
     """A value `schema` accepts; `variant` picks another one where there is a choice."""
     if not isinstance(schema, dict):

@@ -25,7 +25,7 @@ from chalicelib.accounts.schemas import (
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
 from chalicelib.edge.errors_catalog import STATUSES
-from chalicelib.edge.examples import example
+from chalicelib.edge.examples import shown
 from chalicelib.edge.openapi_parts import (
     SERVERS,
     catalog_schemas,
@@ -305,7 +305,7 @@ def _operation(path, *, tag, summary, answers, public=False, body=None, body_req
         operation["parameters"] = parameters
     if body is not None:
         operation["requestBody"] = {"required": body_required, "content": {JSON: {
-            "schema": body, "example": examples["body"] if "body" in examples else example(body)}}}
+            "schema": body, **({"example": examples["body"]} if "body" in examples else shown(body))}}}
     statuses = {415, 429, 503, *errors}
     if not public:
         statuses.add(401)
@@ -321,14 +321,14 @@ def _operation(path, *, tag, summary, answers, public=False, body=None, body_req
 
 
 def _path_parameter(name):
-    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA, "example": example(ID_SCHEMA)}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA, **shown(ID_SCHEMA)}
 
 
 def _answer(status, schema, examples):
     if schema is None:
         return {"description": "Done; no body."}
-    shown = examples[status] if status in examples else example(schema)
-    return {"description": _REASONS.get(status, "OK"), "content": {JSON: {"schema": schema, "example": shown}}}
+    given = {"example": examples[status]} if status in examples else shown(schema)
+    return {"description": _REASONS.get(status, "OK"), "content": {JSON: {"schema": schema, **given}}}
 
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted: waiting for the owner"}
@@ -338,7 +338,7 @@ def _query_parameter(name, spec, required):
     shared = shared_parameter(name, spec)
     if shared:
         return shared
-    return {"name": name, "in": "query", "required": required, "schema": spec, "example": example(spec)}
+    return {"name": name, "in": "query", "required": required, "schema": spec, **shown(spec)}
 
 
 def _envelope(**fields):

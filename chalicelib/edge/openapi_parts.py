@@ -3,7 +3,7 @@ parameters (described once, referred to by every list), and the error responses,
 `error.code` is the `enum` of the error catalog's codes for that status."""
 from chalicelib.core.validation import CURSOR_SCHEMA, object_schema, page_limit_schema
 from chalicelib.edge.errors_catalog import CATALOG, STATUSES, codes_for
-from chalicelib.edge.examples import example
+from chalicelib.edge.examples import shown
 
 JSON = "application/json"
 
@@ -43,7 +43,7 @@ def shared_parameter(name, schema):
 def paging_parameters():
     return {
         component: {"name": name, "in": "query", "required": False, "description": description,
-                    "schema": schema, "example": example(schema)}
+                    "schema": schema, **shown(schema)}
         for name, (component, schema, description) in _PAGING.items()
     }
 

@@ -131,3 +131,7 @@ def test_frame_schemas_use_only_keywords_the_validator_enforces():
 
     used = set().union(*(keywords(schema) for schema in FRAME_SCHEMAS.values()))
     assert used <= KEYWORDS, sorted(used - KEYWORDS)
+
+
+def test_every_message_has_an_example():
+    assert all("payload" in shown for message in MESSAGES.values() for shown in message["examples"])
