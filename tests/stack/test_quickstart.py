@@ -39,9 +39,10 @@ def test_the_readme_quickstart_runs_as_written(stack, tmp_path):
     printed, _, reported = ran.stdout.rpartition("\nTOKEN=")
     found = dict(line.split("=", 1) for line in ("TOKEN=" + reported).strip().splitlines())
     registered, sent, history = _json_values(printed)
-    assert registered["user"]["email"] == "ada@example.com"
+    # Run twice against one stack, the sign-up is refused (409) and the rest works the same.
+    assert registered.get("user", {}).get("email") == "ada@example.com" or registered["error"]["code"] == "email_taken"
     assert sent["message"]["text"] == "Hello, world" and sent["message"]["conversationId"] == found["GROUP"]
-    assert [message["text"] for message in history["messages"]] == ["Hello, world"]
+    assert [message["text"] for message in history["messages"]] == ["Hello, world"]  # a new group each run
 
     live = tmp_path / "live.py"
     live.write_text(python)
