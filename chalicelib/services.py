@@ -105,6 +105,12 @@ class Services:
         return ConnectionStore(self.db)
 
     @functools.cached_property
+    def attachment_store(self):
+        from chalicelib.storage.attachments import AttachmentStore
+
+        return AttachmentStore(self.db)
+
+    @functools.cached_property
     def ticket_store(self):
         from chalicelib.storage.tickets import TicketStore
 
@@ -123,6 +129,12 @@ class Services:
         from chalicelib.realtime.queue import FanoutQueue
 
         return FanoutQueue.from_env()
+
+    @functools.cached_property
+    def attachment_bucket(self):
+        from chalicelib.media.bucket import AttachmentBucket
+
+        return AttachmentBucket.from_env()
 
     @functools.cached_property
     def pusher(self):
@@ -216,7 +228,19 @@ class Services:
             users=self.user_store,
             publisher=self.publisher,
             limiter=self.limiter,
+            attachments=self.attachments,
         )
+
+    @functools.cached_property
+    def attachments(self):
+        from chalicelib.media.attachments import Attachments
+
+        # Members decide who may upload and fetch, by the rule messages follow. Messaging
+        # takes Attachments too (to claim a send's files), so it is looked up on each call.
+        return Attachments(store=self.attachment_store, bucket=self.attachment_bucket, keyring=self.keyring,
+                           authorize=lambda caller_id, conversation_id: self.messaging.authorize(
+                               caller_id, conversation_id, need_conversation=False),
+                           limiter=self.limiter, clock=self.clock)
 
     @functools.cached_property
     def sockets(self):
@@ -303,6 +327,10 @@ def messaging():
 
 def publisher():
     return current().publisher
+
+
+def attachments():
+    return current().attachments
 
 
 def connections():

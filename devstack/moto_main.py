@@ -11,7 +11,11 @@ moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key.
 devstack-only, runs inside moto's own process, and tests/test_devstack_kms.py checks it
 against the pinned moto version.
 
-Usage: python -m devstack.moto_main --kms-state PATH [moto.server options...]
+It also makes moto's S3 refuse a browser upload whose POST policy S3 would refuse
+(devstack/post_policy.py): moto stores any form, so without this a local upload over the
+declared size would pass.
+
+Usage: python -m devstack.moto_main [--kms-state PATH] [moto.server options...]
 """
 import argparse
 import base64
@@ -24,9 +28,11 @@ from devstack.provision import LOCAL_MASTER_KEY_DESCRIPTION
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m devstack.moto_main", add_help=False)
-    parser.add_argument("--kms-state", required=True)
+    parser.add_argument("--kms-state")
     known, moto_args = parser.parse_known_args(argv)
-    keep_local_master_key(known.kms_state)
+    if known.kms_state:
+        keep_local_master_key(known.kms_state)
+    enforce_post_policies()
     from moto.server import main as moto_server
 
     moto_server(moto_args)
@@ -55,6 +61,29 @@ def keep_local_master_key(state_path):
         return key
 
     KmsBackend.create_key = create_key_kept
+
+
+def enforce_post_policies():
+    """Make moto's S3 check each form upload's policy as S3 does before storing it."""
+    from moto.s3.responses import S3Response
+
+    from devstack.post_policy import refusal
+
+    store = S3Response._bucket_response_post
+
+    def checked_post(self, request, bucket_name):
+        if "key" in self.querystring and "delete" not in self.querystring:
+            # moto's querystring holds the form's fields, and the bucket its router found in the URL.
+            fields = {name: values[0] for name, values in self.querystring.items() if name.lower() != "bucketname"}
+            fields["bucket"] = bucket_name
+            refused = refusal(fields, len(self.body or b""))
+            if refused is not None:
+                status, code, message = refused
+                body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+                return status, {"Content-Type": "application/xml"}, body
+        return store(self, request, bucket_name)
+
+    S3Response._bucket_response_post = checked_post
 
 
 def _load(path):

@@ -84,11 +84,12 @@ def start_mongo(port, storage_path, log_path=None):
 
 
 def start_moto(port, log_path=None, kms_state=None):
-    """moto's server, standing in for SQS and KMS, on 127.0.0.1:port.
+    """moto's server, standing in for SQS, KMS and S3, on 127.0.0.1:port (its S3 checks
+    upload forms' policies as S3 does: devstack/post_policy.py).
 
     With `kms_state` (a file path), the local KMS master key keeps its id and material
     across restarts (see devstack/moto_main.py).
     """
-    launcher = ["devstack.moto_main", "--kms-state", kms_state] if kms_state else ["moto.server"]
+    launcher = ["devstack.moto_main", *(["--kms-state", kms_state] if kms_state else [])]
     argv = [sys.executable, "-m", *launcher, "-H", "127.0.0.1", "-p", str(port)]
-    return start(argv, port, "moto (SQS, KMS)", log_path)
+    return start(argv, port, "moto (SQS, KMS, S3)", log_path)

@@ -1,5 +1,6 @@
 """AWS resources the local stack needs, created in moto at start, as a deployed stage gets
-them from infra/: the fan-out queue with its dead-letter queue, and the KMS master key.
+them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, and the
+attachments bucket (with CORS for the web client's origins).
 Idempotent: existing resources are reused."""
 import json
 import os
@@ -49,3 +50,18 @@ def provision_kms(endpoint, key_id):
     )["KeyMetadata"]
     kms.create_alias(AliasName=key_id, TargetKeyId=created["KeyId"])
     return created["Arn"]
+
+
+def provision_bucket(endpoint, bucket, origins):
+    """The attachments bucket at `endpoint`, whose presigned URLs `origins` may use from a
+    browser (uploads by POST, downloads by GET), as infra/stack.yaml's CORS rule allows."""
+    s3 = aws_client("s3", endpoint)
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": list(origins), "AllowedMethods": ["GET", "POST"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600,
+    }]})
+    return bucket

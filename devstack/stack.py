@@ -11,7 +11,7 @@ from aiohttp import web
 from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
-from devstack.provision import provision_kms, provision_queues
+from devstack.provision import provision_bucket, provision_kms, provision_queues
 from devstack.rest import preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
@@ -52,9 +52,19 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         # Only endpoint URLs differ from a deployed stage.
         "AWS_ENDPOINT_URL_SQS": aws_endpoint,
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
+        "AWS_ENDPOINT_URL_S3": aws_endpoint,
+        "ATTACHMENTS_BUCKET": os.environ.get("ATTACHMENTS_BUCKET", "secure-messaging-attachments-dev"),
         "WS_CALLBACK_URL": f"http://127.0.0.1:{ports.ws}",
         "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
     }
+
+
+def web_origins(ports):
+    """The origins the web client is served from locally: the REST port (by name and by
+    address) and CORS_ALLOW_ORIGIN, so the browser may use the bucket's presigned URLs."""
+    origins = [f"http://127.0.0.1:{ports.http}", f"http://localhost:{ports.http}"]
+    configured = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
+    return origins + ([configured] if configured and configured not in origins else [])
 
 
 def sqs_handler():
@@ -133,11 +143,13 @@ def main():
             children.append(processes.start_moto(ports.aws, os.path.join(data_dir, "moto.log"),
                                                  kms_state=os.path.join(data_dir, "kms-master-key.json")))
             aws_endpoint = f"http://127.0.0.1:{ports.aws}"
-        print(f"SQS, KMS   {aws_endpoint} (moto)", flush=True)
+        print(f"SQS, KMS, S3 {aws_endpoint} (moto)", flush=True)
         os.environ.update(app_environment(ports, mongo_uri, aws_endpoint))
         queue = provision_queues(aws_endpoint, os.environ["AWS_DEFAULT_REGION"], os.environ["FANOUT_QUEUE_NAME"])
         os.environ["FANOUT_QUEUE_URL"] = queue["url"]
         print(f"KMS key    {provision_kms(aws_endpoint, settings().kms_key_id)}", flush=True)
+        print(f"S3 bucket  {provision_bucket(aws_endpoint, settings().attachments_bucket, web_origins(ports))}",
+              flush=True)
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
         asyncio.run(serve(ports, pool, queue, aws_endpoint))

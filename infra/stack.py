@@ -24,6 +24,8 @@ def deploy_stack(cfn, stage, alarm_email="", log=print):
             "Parameters": [
                 {"ParameterKey": "Stage", "ParameterValue": stage},
                 {"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email},
+                # The web origin the REST API allows (app.py) may use the attachments bucket too.
+                {"ParameterKey": "WebOrigin", "ParameterValue": os.environ.get("CORS_ALLOW_ORIGIN", "").strip()},
             ],
             # Stack tags reach every resource that takes tags.
             "Tags": [{"Key": "app", "Value": APP}, {"Key": "stage", "Value": stage}],

@@ -39,7 +39,7 @@ def mongo_uri():
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """moto's server (SQS, KMS) on a free port, for the whole run."""
+    """moto's server (SQS, KMS, S3) on a free port, for the whole run."""
     port = processes.free_port()
     server = processes.start_moto(port)
     try:
@@ -53,13 +53,16 @@ def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_kms, provision_queues
+    from devstack.provision import provision_bucket, provision_kms, provision_queues
 
     os.environ.update(TEST_ENV)
     os.environ["MONGO_URI"] = mongo_uri
     os.environ["MONGO_DB"] = f"messaging_test_{os.getpid()}"
     os.environ["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
     os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
+    os.environ["AWS_ENDPOINT_URL_S3"] = aws_endpoint
+    os.environ["ATTACHMENTS_BUCKET"] = "secure-messaging-attachments-test"
+    provision_bucket(aws_endpoint, os.environ["ATTACHMENTS_BUCKET"], ["http://localhost"])
     queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
     os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
@@ -175,7 +178,8 @@ def aws(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
+                 "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

@@ -78,7 +78,7 @@ class FakeConversations:
         if user_id not in self._members.get(conversation_id, set()):
             raise NotFound("No such conversation.", "conversation_not_found")
 
-    def send(self, user_id, conversation_id, text, client_message_id=None):
+    def send(self, user_id, conversation_id, text, client_message_id=None, attachments=()):
         from chalicelib.core.errors import InvalidInput
 
         self.authorize(user_id, conversation_id)
@@ -113,3 +113,47 @@ class RecordingPublisher:
 
     def of_type(self, event_type):
         return [entry for entry in self.published if entry["event"]["type"] == event_type]
+
+
+class FakeBucket:
+    """AttachmentObjects in memory: `put(key, data, content_type)` stands in for the browser's
+    upload; `broken` makes tagging fail (S3 not answering)."""
+
+    url_seconds = 300
+
+    def __init__(self):
+        self.objects = {}  # key -> (bytes, content type)
+        self.tags = {}
+        self.broken = False
+
+    def put(self, key, data, content_type):
+        self.objects[key] = (data, content_type)
+        self.tags[key] = "pending"
+
+    def upload_form(self, key, content_type, size):
+        return {"url": "https://bucket.test/", "fields": {"key": key, "Content-Type": content_type},
+                "expiresIn": self.url_seconds}
+
+    def download_url(self, key):
+        return f"https://bucket.test/{key}?signed"
+
+    def described(self, key):
+        found = self.objects.get(key)
+        return (len(found[0]), found[1]) if found else None
+
+    def mark_attached(self, key):
+        if self.broken:
+            raise ConnectionError("S3 is not answering")
+        self.tags[key] = "attached"
+
+    def mark_pending(self, key):
+        self.tags[key] = "pending"
+
+    def delete(self, keys):
+        keys = list(keys)
+        for key in keys:
+            self.objects.pop(key, None)
+        return len(keys)
+
+    def delete_prefix(self, prefix):
+        return self.delete([key for key in self.objects if key.startswith(prefix)])

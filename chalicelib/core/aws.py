@@ -18,7 +18,7 @@ def client(service, endpoint_url=None):
         with _lock:
             found = _clients.get(key)
             if found is None:
-                found = _session_().client(service, endpoint_url=endpoint_url, config=_config())
+                found = _session_().client(service, endpoint_url=endpoint_url, config=_config(service))
                 _clients[key] = found
     return found
 
@@ -32,14 +32,17 @@ def _session_():
     return _session
 
 
-def _config():
+def _config(service=None):
     from botocore.config import Config
 
+    # S3 signs presigned URLs with SigV4 (what SSE-KMS objects require), whatever the region.
+    extra = {"signature_version": "s3v4"} if service == "s3" else {}
     return Config(
         connect_timeout=2,
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},
         max_pool_connections=32,
+        **extra,
     )
 
 

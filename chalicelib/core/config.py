@@ -31,6 +31,8 @@ class Settings:
     fanout_queue_url: str
     ws_callback_url: str  # empty: derive https://{domainName}/{stage} from the event
     log_level: str
+    attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
+    attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
 
     @property
     def deployed(self):
@@ -55,6 +57,8 @@ def settings():
         fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
+        attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -104,5 +108,7 @@ def _refuse_unsafe(loaded):
             )
         if loaded.bcrypt_rounds < 12:
             raise ServiceMisconfigured(f"Stage {loaded.stage!r} needs BCRYPT_ROUNDS of 12 or more.")
+    if not 60 <= loaded.attachment_url_seconds <= 3600:
+        raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:
         raise ServiceMisconfigured("BCRYPT_ROUNDS must be between 4 and 16.")

@@ -3,6 +3,7 @@
 The numbers are documented in README.md (Security) and docs/security.md; a limit changed
 here must be changed there too. Size and page caps live beside the input they bound
 (edge.web.MAX_BODY_BYTES, realtime.sockets.MAX_FRAME_BYTES, messaging.schemas.MAX_TEXT_CHARS,
+media.schemas.MAX_ATTACHMENT_BYTES,
 core.validation.MAX_PAGE) and are listed in the same table.
 """
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ MESSAGES_SENT_PER_USER = Limit(
 DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "direct-conversations-started", 30, 60 * 60,
     "You have started too many new conversations in the last hour; try again later.",
+)
+
+# Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
+ATTACHMENTS_UPLOADED_PER_USER = Limit(
+    "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."
 )
 
 

@@ -55,6 +55,17 @@ def message_aad(*, conversation_id, message_id, sender_id, key_version):
     return b"".join(parts)
 
 
+def labelled_aad(label, *fields):
+    """Associated data for another kind of sealed text (attachment names, ...): `label` keeps
+    the kinds apart, and each field is length-prefixed as in message_aad."""
+    parts = [label]
+    for field in fields:
+        encoded = field.encode("utf-8")
+        parts.append(struct.pack(">I", len(encoded)))
+        parts.append(encoded)
+    return b"".join(parts)
+
+
 def _check_key(key):
     if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_BYTES:
         raise ValueError(f"An AES-128 key is {KEY_BYTES} bytes.")

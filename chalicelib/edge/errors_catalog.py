@@ -21,6 +21,16 @@ CATALOG = {
     "invalid_timestamp": (400, "`message.timestamp` is not an RFC 3339 date-time."),
     "nothing_to_change": (400, "A PATCH with no field to change."),
     "unknown_action": (400, "A socket frame whose `action` is not one of the documented frames."),
+    "unsupported_type": (400, "An attachment's content type is not one of the allowed ones."),
+    "invalid_size": (400, "An attachment's size is zero or over the limit."),
+    "too_many_attachments": (400, "A message names more attachments than allowed."),
+    "duplicate_attachment": (400, "A message names the same attachment twice."),
+    "unknown_attachment": (400, "A message names an attachment that does not exist."),
+    "attachment_mismatch": (400, "The attachment belongs to another sender or conversation."),
+    "attachment_not_uploaded": (400, "The attachment's upload has not finished."),
+    "attachment_expired": (400, "The attachment's upload window passed."),
+    "attachment_already_sent": (400, "The attachment is already on another message."),
+    "attachments_unavailable": (400, "Attachments are not available here."),
     "request_rejected": ((400, 403), "API Gateway refused the request before the app saw it (deployed stages)."),
     # 401: who is calling is unknown.
     "not_authenticated": (401, "Not signed in."),
@@ -45,6 +55,7 @@ CATALOG = {
     "user_not_found": (404, "No user with that email or id."),
     "member_not_found": (404, "The new owner must already be a member."),
     "request_not_found": (404, "No pending join request from that user."),
+    "attachment_not_found": (404, "No such attachment, or one in a conversation the caller is not in."),
     "ban_not_found": (404, "That user is not banned from the group."),
     # 405, 415: the framework's own refusals.
     "method_not_allowed": (405, "The path exists, but not with this method."),
@@ -74,6 +85,7 @@ CATALOG = {
     "conversation_busy": (503, "The conversation is too busy right now; retry."),
     "delivery_unavailable": (503, "The message was stored but not delivered live; send it again with the same "
                                   "`clientMessageId`."),
+    "storage_unavailable": (503, "File storage (S3) is not answering."),
     "transfer_timed_out": (503, "An ownership transfer took too long and was undone; retry."),
     # 500 is a bug, never an answer to anything a client sends; only the socket names it.
     "internal_error": (500, "A bug on our side (never the client's input); retry."),

@@ -49,6 +49,8 @@ from chalicelib.groups.views import (
     MY_GROUP_SCHEMA,
     REQUEST_SCHEMA,
 )
+from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
+from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
 from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
@@ -111,11 +113,16 @@ _COMPONENTS = {
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
+    "Attachment": ATTACHMENT_SCHEMA,
+    "AttachmentUpload": UPLOAD_SCHEMA,
+    "AttachmentDownload": DOWNLOAD_SCHEMA,
+    "CreateAttachmentRequest": CREATE_ATTACHMENT_SCHEMA,
 }
 _TAGS = {
     "accounts": "Sign-up, login and the signed-in user.",
     "groups": "Open and private groups: joining, moderation, ownership.",
     "messages": "Sending and reading messages; conversations and read markers.",
+    "attachments": "Files in conversations: presigned uploads to S3 and downloads.",
     "realtime": "The WebSocket API's REST helpers (its frames and events: GET /asyncapi.json).",
     "service": "Health and the API's own documents.",
 }
@@ -265,6 +272,16 @@ def _operations():
         ("/conversations/{conversationId}/read", "post", _op(
             "messages", "Move the caller's read marker up to `seq` (never back, never past the last message).",
             body=MARK_READ_SCHEMA, answers={200: READ_STATE_SCHEMA}, errors=(403, 404))),
+        # Attachments
+        ("/attachments", "post", _op(
+            "attachments", "Ask to upload a file to a conversation (members): a presigned S3 POST that admits "
+            "exactly `size` bytes of `contentType`; POST its `fields`, then the `file` part, to `url`. Then send "
+            "a message with `attachments: [id]`.",
+            body=CREATE_ATTACHMENT_SCHEMA, answers={201: UPLOAD_SCHEMA}, errors=(403, 404))),
+        ("/attachments/{attachmentId}", "get", _op(
+            "attachments", "A presigned GET of a sent file, valid `expiresIn` seconds, for members of its "
+            "conversation (404 for anyone else).",
+            answers={200: DOWNLOAD_SCHEMA}, errors=(404,))),
         # Real time
         ("/realtime/ticket", "post", _op(
             "realtime", "A single-use ticket for `wss://…/?ticket=`, valid for `expiresIn` seconds.",

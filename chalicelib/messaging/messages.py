@@ -33,6 +33,7 @@ from chalicelib.core.validation import DEFAULT_PAGE, is_date_time, normalise_ema
 from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.groups.access import GroupAccess
+from chalicelib.media.sealing import message_fields, names_key_version, open_message_attachments
 from chalicelib.messaging.schemas import (
     DEFAULT_CONVERSATIONS,
     MAX_TEXT_CHARS,
@@ -46,7 +47,7 @@ log = logging.getLogger("messaging.messages")
 
 class Messaging:
     def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher,
-                 limiter):
+                 limiter, attachments=None):
         self._conversations = conversations
         self._messages = messages
         self._markers = read_markers
@@ -56,24 +57,28 @@ class Messaging:
         self._users = users
         self._publisher = publisher
         self._limiter = limiter
+        self._attachments = attachments  # chalicelib.media.attachments.Attachments: claim, release, delete
         self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
 
-    def send(self, caller_id, conversation_id, text, client_message_id=None):
-        """Send `text` to a group or 1:1 conversation the caller belongs to; the stored message."""
-        _check_text(text)
+    def send(self, caller_id, conversation_id, text, client_message_id=None, attachments=()):
+        """Send `text` (and `attachments`, ids from POST /attachments) to a group or 1:1
+        conversation the caller belongs to; the stored message."""
+        _check_text(text, attachments)
         conversation = self.authorize(caller_id, conversation_id)
         sender = self._caller(caller_id)
         self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
-                              sender, text, client_message_id)
-        return self._send(conversation_id, lambda: conversation, sender, text, client_message_id)
+                              sender, text, client_message_id, attachment_ids=attachments)
+        return self._send(conversation_id, lambda: conversation, sender, text, client_message_id,
+                          attachment_ids=attachments)
 
-    def send_direct(self, caller_id, participants, sender_email, text, client_timestamp=None, client_message_id=None):
+    def send_direct(self, caller_id, participants, sender_email, text, client_timestamp=None, client_message_id=None,
+                    attachments=()):
         """The 1:1 seed's send: participants and sender by email; the caller must be the sender."""
-        _check_text(text)
+        _check_text(text, attachments)
         claimed_at = _client_timestamp(client_timestamp)
         caller = self._caller(caller_id)
         emails = _pair(participants)
@@ -87,10 +92,11 @@ class Messaging:
         if self._conversations.get(conversation_id) is None:
             self._limiter.take(DIRECT_CONVERSATIONS_STARTED_PER_USER, caller_id)
         message = self._send(conversation_id, lambda: self._conversations.ensure_direct(caller_id, other["_id"]),
-                             caller, text, client_message_id, claimed_at)
+                             caller, text, client_message_id, claimed_at, attachment_ids=attachments)
         return {"conversationId": conversation_id, "message": message}
 
-    def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None):
+    def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None,
+              attachment_ids=()):
         version, key = self._keyring.current(conversation_id)
         if client_message_id is not None:
             message_id = idempotent_message_id(conversation_id, sender["_id"], client_message_id)
@@ -113,9 +119,18 @@ class Messaging:
             document["clientMessageId"] = client_message_id
         if client_timestamp is not None:
             document["clientTimestamp"] = client_timestamp
-        stored_conversation = conversation()
-        stored, created = self._messages.append(document, stored_conversation["lastSeq"] + 1)
-        view = message_view(stored, text) if created else self._view(stored)
+        claim = self._claim_attachments(sender["_id"], conversation_id, message_id, attachment_ids)
+        try:
+            if claim is not None:
+                document.update(message_fields(key, version, conversation_id, message_id, claim.attachments))
+            stored_conversation = conversation()
+            stored, created = self._messages.append(document, stored_conversation["lastSeq"] + 1)
+        except Exception:
+            self._release_attachments(claim)
+            raise
+        if not created:
+            self._release_attachments(claim)  # a retry: the message keeps what its first send carried
+        view = message_view(stored, text, claim.attachments if claim else None) if created else self._view(stored)
         # After the commit point: each step below is idempotent and redone by a retry.
         self._conversations.record_message(conversation_id, stored["seq"], stored["_id"], stored["createdAt"])
         self._markers.mark(conversation_id, sender["_id"], stored["seq"])
@@ -222,6 +237,9 @@ class Messaging:
     def delete_conversation(self, conversation_id):
         """Crypto-shred a conversation: its keys first (from then on nothing is readable), then the rest."""
         keys = self._keyring.destroy(conversation_id)
+        if self._attachments is not None:
+            objects = self._attachments.delete_conversation(conversation_id)
+            log.info("conversation %s shredded: %d attachment object(s)", conversation_id, objects)
         deleted = self._messages.delete_conversation(conversation_id)
         self._markers.delete_conversation(conversation_id)
         self._conversations.delete(conversation_id)
@@ -272,11 +290,37 @@ class Messaging:
         except (Unreadable, KeyMissing) as exc:
             log.error("message %s does not decrypt: %s", message["_id"], type(exc).__name__)
             return {**message_view(message, None), "undecryptable": True}
-        return message_view(message, text)
+        return message_view(message, text, self._attachments_of(message, keys))
+
+    def _claim_attachments(self, sender_id, conversation_id, message_id, attachment_ids):
+        """The send's attachments, checked and taken for this message (None without any)."""
+        if not attachment_ids:
+            return None
+        if self._attachments is None:
+            raise InvalidInput("Attachments are not available here.", "attachments_unavailable")
+        return self._attachments.claim(sender_id, conversation_id, message_id, attachment_ids)
+
+    def _release_attachments(self, claim):
+        if claim is not None:
+            self._attachments.release(claim)
+
+    def _attachments_of(self, message, keys):
+        """A message's attachments with their names opened (None when it has none)."""
+        version = names_key_version(message)
+        if version is None:
+            return None
+        key_ref = (message["conversationId"], version)
+        try:
+            if key_ref not in keys:
+                keys[key_ref] = self._keyring.key(*key_ref)
+            key = keys[key_ref]
+        except KeyMissing:
+            key = None
+        return open_message_attachments(key, message)
 
 
-def _check_text(text):
-    if not text.strip():
+def _check_text(text, attachments=()):
+    if not text.strip() and not attachments:
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")

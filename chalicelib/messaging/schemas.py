@@ -7,6 +7,7 @@ from chalicelib.core.validation import (
     VISIBLE_PATTERN,
     page_limit_schema,
 )
+from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
 
 MAX_TEXT_CHARS = 4000
 DEFAULT_CONVERSATIONS = 20
@@ -19,10 +20,13 @@ _CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
 _TEXT = {
     "type": "string",
-    "pattern": VISIBLE_PATTERN,
-    "x-error-codes": {"pattern": "empty_text"},
-    "description": f"Not only whitespace (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
+    "description": f"Not only whitespace unless there are attachments (400 empty_text); at most {MAX_TEXT_CHARS} characters (413 text_too_large).",
 }
+# A message holds a visible character or at least one attachment (400 empty_text).
+_TEXT_OR_ATTACHMENTS = [
+    {"properties": {"text": {"pattern": VISIBLE_PATTERN}}},
+    {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}},
+]
 _EMAIL = EMAIL_SCHEMA
 _PARTICIPANTS = {
     "type": "array", "minItems": 2, "maxItems": 2, "uniqueItems": True, "items": _EMAIL,
@@ -42,7 +46,8 @@ def _send_to(name):
         "type": "object",
         "required": [name, "text"],
         "additionalProperties": False,
-        "properties": {name: ID_SCHEMA, "text": _TEXT, "clientMessageId": _CLIENT_MESSAGE_ID},
+        "properties": {name: ID_SCHEMA, "text": _TEXT, "clientMessageId": _CLIENT_MESSAGE_ID,
+                       "attachments": ATTACHMENT_IDS_SCHEMA},
     }
 
 
@@ -58,10 +63,12 @@ SEND_SCHEMA = {
         "conversationId": ID_SCHEMA,
         "text": _TEXT,
         "clientMessageId": _CLIENT_MESSAGE_ID,
+        "attachments": ATTACHMENT_IDS_SCHEMA,
     },
     # The fields are checked above first (so their own codes win); then which form it is.
     "oneOf": [SEND_TO_GROUP_SCHEMA, SEND_TO_CONVERSATION_SCHEMA],
-    "x-error-codes": {"oneOf": "missing_conversation"},
+    "anyOf": _TEXT_OR_ATTACHMENTS,
+    "x-error-codes": {"oneOf": "missing_conversation", "anyOf": "empty_text"},
 }
 HISTORY_QUERY = {
     "type": "object",
@@ -78,12 +85,15 @@ DIRECT_SEND_SCHEMA = {
             "type": "object",
             "required": ["sender", "text"],
             "additionalProperties": False,
+            "anyOf": _TEXT_OR_ATTACHMENTS,
+            "x-error-codes": {"anyOf": "empty_text"},
             "properties": {
                 "sender": _EMAIL,
                 "text": _TEXT,
                 "timestamp": {"type": "string", "format": "date-time", "maxLength": 64, "x-error-codes": {"format": "invalid_timestamp"},
                               "description": "RFC 3339 (400 invalid_timestamp)."},
                 "clientMessageId": _CLIENT_MESSAGE_ID,
+                "attachments": ATTACHMENT_IDS_SCHEMA,
             },
         },
     },

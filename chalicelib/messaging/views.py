@@ -2,6 +2,7 @@
 from chalicelib.core.clock import TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema
+from chalicelib.media.views import MESSAGE_ATTACHMENT_SCHEMA
 
 # What the API answers (published in the OpenAPI document; see message_view and Messaging).
 MESSAGE_SCHEMA = object_schema(
@@ -18,6 +19,8 @@ MESSAGE_SCHEMA = object_schema(
         "clientMessageId": {"type": "string"},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "attachments": {"type": "array", "items": MESSAGE_ATTACHMENT_SCHEMA,
+                        "description": "Files sent with the message (GET /attachments/{id} fetches one)."},
     },
 )
 _PAGE_FIELDS = (
@@ -56,7 +59,7 @@ CONVERSATION_SCHEMA = object_schema(
 READ_STATE_SCHEMA = object_schema({"conversationId": ID_SCHEMA, **_COUNTS})
 
 
-def message_view(message, text):
+def message_view(message, text, attachments=None):
     view = {
         "id": message["_id"],
         "conversationId": message["conversationId"],
@@ -69,6 +72,8 @@ def message_view(message, text):
     for optional in ("clientMessageId", "clientTimestamp"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
+    if attachments:
+        view["attachments"] = attachments
     return view
 
 

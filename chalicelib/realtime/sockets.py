@@ -12,6 +12,7 @@ from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, TooLarge
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
 from chalicelib.core.validation import validate
+from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
 from chalicelib.realtime.pusher import Gone
 
 log = logging.getLogger("messaging.realtime")
@@ -43,6 +44,7 @@ FRAME_SCHEMAS = _with_actions({
         conversationId=_CONVERSATION_ID,
         text={"type": "string"},
         clientMessageId={"type": "string", "minLength": 1, "maxLength": 128},
+        attachments=ATTACHMENT_IDS_SCHEMA,
     ),
     "typing": _frame(["conversationId", "isTyping"], conversationId=_CONVERSATION_ID, isTyping={"type": "boolean"}),
     "markRead": _frame(["conversationId", "seq"], conversationId=_CONVERSATION_ID, seq={"type": "integer", "minimum": 0}),
@@ -119,7 +121,8 @@ class Sockets:
         return {"type": "pong", "at": iso(utcnow())}
 
     def _send_message(self, user_id, frame):
-        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"))
+        message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"),
+                                           attachments=frame.get("attachments", ()))
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):

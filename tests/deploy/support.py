@@ -47,6 +47,8 @@ def sample_outputs(stage="prod"):
         "MongoUriParameterName": f"/secure-messaging/{stage}/mongo-uri",
         "AlarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:secure-messaging-{stage}-alarms",
         "DeployStateBucketName": f"secure-messaging-{stage}-deploystatebucket-abc123",
+        "AttachmentsBucketName": f"secure-messaging-attachments-{stage}-{ACCOUNT}",
+        "AttachmentsBucketArn": f"arn:aws:s3:::secure-messaging-attachments-{stage}-{ACCOUNT}",
     }
 
 

@@ -70,6 +70,7 @@ def by_relation(owner, member, pending, banned, outsider):
 
 
 TEXT = {"text": "hello"}
+FILE = {"name": "note.txt", "contentType": "text/plain", "size": 5}
 PAIR = ["{owner_email}", "{member_email}"]
 
 REST = [
@@ -134,6 +135,15 @@ REST = [
          by_relation(200, 200, 403, 403, 404), {"seq": 1}, variant="the group's"),
     Rest("POST /conversations/{conversationId}/read", "/conversations/{dm}/read",
          by_relation(200, 200, 404, 404, 404), {"seq": 1}, variant="the 1:1's"),
+    # Attachments: uploading follows sending; a file is fetched by members only, 404 for anyone else.
+    Rest("POST /attachments", "/attachments", by_relation(201, 201, 403, 403, 404),
+         {"conversationId": "{group}", **FILE}, variant="to the group"),
+    Rest("POST /attachments", "/attachments", by_relation(201, 201, 404, 404, 404),
+         {"conversationId": "{dm}", **FILE}, variant="to the 1:1"),
+    Rest("GET /attachments/{attachmentId}", "/attachments/{group_file}", by_relation(200, 200, 404, 404, 404),
+         variant="the group's"),
+    Rest("GET /attachments/{attachmentId}", "/attachments/{dm_file}", by_relation(200, 200, 404, 404, 404),
+         variant="the 1:1's"),
 ]
 
 _NOT_IN_GROUP = ("not_a_member", "banned", "group_not_found")
@@ -183,9 +193,26 @@ class Scene:
         self.dm = self._ok(call(client, "PUT", "/messages", {
             "participants": [self.emails["owner"], self.emails["member"]],
             "message": {"sender": self.emails["owner"], "text": "just us"}}, token=owner))["conversationId"]
+        self.group_file = self._sent_file(client, self.group)
+        self.dm_file = self._sent_file(client, self.dm)
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
             self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
+
+    def _sent_file(self, client, conversation_id):
+        """A file the owner uploaded (through its presigned POST) and sent in the conversation."""
+        import requests
+
+        owner = self.tokens["owner"]
+        declared = self._ok(call(client, "POST", "/attachments", {"conversationId": conversation_id, **FILE},
+                                 token=owner))
+        upload = declared["upload"]
+        posted = requests.post(upload["url"], data=upload["fields"], files={"file": ("note.txt", b"hello")}, timeout=10)
+        assert posted.status_code == 204, posted.text
+        file_id = declared["attachment"]["id"]
+        self._ok(call(client, "POST", "/messages/send", {"conversationId": conversation_id, "text": "",
+                                                         "attachments": [file_id]}, token=owner))
+        return file_id
 
     @staticmethod
     def _ok(answer):
@@ -199,7 +226,8 @@ class Scene:
 
     def values(self, actor):
         me = self.own(actor)
-        return {"group": self.group, "dm": self.dm, "self": self.users[me], "self_email": self.emails[me],
+        return {"group": self.group, "dm": self.dm, "group_file": self.group_file, "dm_file": self.dm_file,
+                "self": self.users[me], "self_email": self.emails[me],
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
                 **self.users, **{f"{role}_email": email for role, email in self.emails.items()}}
 

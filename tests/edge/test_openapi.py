@@ -156,7 +156,7 @@ def test_the_frameworks_own_refusals_have_the_documented_error_body(client, meth
 VERBS = {"get", "list", "find", "create", "update", "delete", "send", "read", "mark", "register", "log", "sign",
          "discover", "request", "approve", "reject", "withdraw", "leave", "kick", "ban", "unban", "transfer",
          "issue", "add", "remove", "set", "clear", "change", "reset", "refresh", "revoke", "edit", "react",
-         "upload", "mute", "unmute", "invite", "accept", "decline", "block", "unblock", "report", "join",
+         "upload", "download", "mute", "unmute", "invite", "accept", "decline", "block", "unblock", "report", "join",
          "forget", "end", "search", "check", "put", "post", "patch", "start", "stop", "open", "close"}
 
 

@@ -145,16 +145,17 @@ export class Api {
     return this.request("POST", "/messages", { participants: emails, limit });
   }
 
-  sendToGroup(groupId, text, clientMessageId) {
-    return this.request("POST", "/messages/send", { groupId, text, clientMessageId });
+  sendToGroup(groupId, text, clientMessageId, attachments) {
+    const body = { groupId, text, clientMessageId };
+    if (attachments && attachments.length) body.attachments = attachments;
+    return this.request("POST", "/messages/send", body);
   }
 
   /** A 1:1 message (the 1:1 seed's PUT /messages; it also starts the conversation). */
-  sendDirect(emails, sender, text, clientMessageId) {
-    return this.request("PUT", "/messages", {
-      participants: emails,
-      message: { sender, text, clientMessageId, timestamp: new Date().toISOString() },
-    });
+  sendDirect(emails, sender, text, clientMessageId, attachments) {
+    const message = { sender, text, clientMessageId, timestamp: new Date().toISOString() };
+    if (attachments && attachments.length) message.attachments = attachments;
+    return this.request("PUT", "/messages", { participants: emails, message });
   }
 
   conversations() {
@@ -163,6 +164,20 @@ export class Api {
 
   markRead(conversationId, seq) {
     return this.request("POST", `/conversations/${seg(conversationId)}/read`, { seq });
+  }
+
+  // Attachments (the bytes go to S3: js/attachments.js) -----------------------------------
+
+  /** Declare a file to upload to a conversation: {attachment, upload: {url, fields, expiresIn}}. */
+  createAttachment(conversationId, file) {
+    return this.request("POST", "/attachments", {
+      conversationId, name: file.name, contentType: file.type, size: file.size,
+    });
+  }
+
+  /** A sent file: {attachment, url, expiresIn}, the URL a short-lived presigned GET. */
+  attachment(attachmentId) {
+    return this.request("GET", `/attachments/${seg(attachmentId)}`);
   }
 
   realtimeTicket() {

@@ -1,6 +1,7 @@
 // The open conversation: title and presence, the message log (live, de-duplicated,
 // ordered by seq), older pages, who is typing, and the composer.
 
+import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
 import { $, busy, formatTime, h, showError } from "./dom.js";
 
 export function mountConversation(chats) {
@@ -54,7 +55,8 @@ export function mountConversation(chats) {
       h("p", { class: "meta" },
         h("span", { class: "sender" }, sender), " ",
         h("time", { datetime: message.createdAt }, formatTime(message.createdAt))),
-      text);
+      message.text === "" && message.attachments?.length ? null : text,
+      attachmentsElement(message, chats.api));
   };
 
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
@@ -121,15 +123,16 @@ export function mountConversation(chats) {
 
   const composer = $("composer");
   const input = $("composer-text");
+  const files = mountAttachmentPicker(composer, chats);
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value;
-    if (!text.trim()) {
+    if (!text.trim() && !files.pending()) {
       showError("Type a message first.");
       return;
     }
     busy(composer.querySelector("button[type=submit]"), async () => {
-      await chats.send(text);
+      await (files.pending() ? files.send(text) : chats.send(text));
       if (input.value === text) input.value = ""; // kept on failure, so sending again retries it
     });
   });

@@ -109,6 +109,7 @@ async function joinAndSay(chats, groupId, name) {
 function previewOf(chat, chats) {
   const message = chat.lastMessage;
   const who = message.senderId === chats.me.id ? "You" : (chats.nameOf(message.senderId, chat.id) || message.sender);
-  const text = message.text === null ? "(cannot be decrypted)" : message.text;
+  const files = message.attachments?.length ? `📎 ${message.attachments.map((a) => a.name ?? "file").join(", ")}` : "";
+  const text = message.text === null ? "(cannot be decrypted)" : (message.text || files);
   return `${who}: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
 }

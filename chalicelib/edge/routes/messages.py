@@ -27,7 +27,8 @@ def send_message():
     caller = caller_id(request)
     body = json_body(request, SEND_SCHEMA)
     message = services.messaging().send(
-        caller, conversation_id_of(body), body["text"], body.get("clientMessageId")
+        caller, conversation_id_of(body), body["text"], body.get("clientMessageId"),
+        attachments=body.get("attachments", ()),
     )
     return created({"message": message})
 
@@ -55,6 +56,7 @@ def send_direct_message():
         message["text"],
         client_timestamp=message.get("timestamp"),
         client_message_id=message.get("clientMessageId"),
+        attachments=message.get("attachments", ()),
     ))
 
 
