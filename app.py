@@ -49,7 +49,9 @@ def ws_disconnect(event):
 @app.on_sqs_message(queue=FANOUT_QUEUE_NAME, batch_size=FANOUT_BATCH_SIZE)
 def fanout(event):
     """Deliver queued events; the failed records' ids go back so only they are retried."""
-    return services.fanout().handle_batch(record.to_dict() for record in event)
+    remaining = getattr(event.context, "get_remaining_time_in_millis", None)
+    return services.fanout().handle_batch((record.to_dict() for record in event),
+                                          remaining_ms=remaining() if remaining else None)
 
 
 @app.middleware("http")

@@ -76,7 +76,8 @@ class Handlers:
         return self._app.ws_disconnect(event, Context("websocket_disconnect"))
 
     def fanout(self, bodies):
-        """Run the SQS consumer on one batch of job bodies; its batchItemFailures answer."""
+        """Run the SQS consumer on one batch of jobs (dicts, or their JSON); its batchItemFailures answer."""
+        bodies = [body if isinstance(body, str) else json.dumps(body) for body in bodies]
         records = [{"messageId": str(index), "receiptHandle": f"r{index}", "body": body, "attributes": {},
                     "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
                     "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench", "awsRegion": "us-east-1"}

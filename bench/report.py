@@ -55,7 +55,9 @@ def headline(found):
                         f"{pool['speedup']}× faster than one post at a time | — |")
     if "load" in found:
         r = found["load"]["results"]
-        steady = r.get("sendToReceiveMsAfterWarming", r["sendToReceiveMs"])
+        steady = r.get("sendToReceiveMsAfterWarming") or {}
+        if steady.get("p50") is None:  # a run shorter than the warming seconds
+            steady = r["sendToReceiveMs"]
         rows += [
             f"| Under load ({r['clients']} clients, {r['targetRate']:g} messages/s, {r['seconds']:.0f} s): send to "
             f"receive p50 / p95 / p99, after warming | {steady['p50']:.0f} / {steady['p95']:.0f} / "
@@ -83,7 +85,7 @@ def _header(found):
     runs = {}
     for name, run in found.items():
         machine = run.get("machine", {})
-        described = (f"{machine.get('when', '?')}{' (quick)' if run.get('quick') else ''}, "
+        described = (f"{machine.get('when', '?')}{_profile(run)}, "
                      f"{machine.get('cpus', '?')} CPUs (load average {machine.get('loadAverageAtStart', '?')} at "
                      f"the start), Python {machine.get('python', '?')}, MongoDB: {run.get('mongo', '?')}")
         runs.setdefault(described, []).append(name)
@@ -392,3 +394,9 @@ def _plot_load(plt, results):
     axes.legend(fontsize=8)
     axes.grid(True, alpha=0.3)
     return figure
+
+
+def _profile(run):
+    """" (quick)" or " (smoke)" for a run at smaller sizes (older results say only "quick")."""
+    profile = run.get("profile") or ("quick" if run.get("quick") else "full")
+    return "" if profile == "full" else f" ({profile})"

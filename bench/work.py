@@ -4,7 +4,7 @@ Every operation runs through the app's real handler, in this process, against th
 MongoDB wire protocol and moto, warm (as in a Lambda that already served one such request):
 index creation, client set-up and key-cache misses are paid in a warm-up step first. The
 counts are exact and deterministic, so `bench/budget.json` holds them and
-tests/test_work_budget.py fails when an operation gets more expensive.
+tests/bench/test_work_budget.py fails when an operation gets more expensive.
 """
 import json
 import os
@@ -240,19 +240,7 @@ class Actions:
 
 
 def _drain_jobs():
-    """The bodies of every job waiting on this process's fan-out queue, removed from it."""
-    import boto3
+    """The jobs waiting on this process's fan-out queue, removed from it."""
+    from devstack.harness import drain_queue
 
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
-    queue_url = os.environ["FANOUT_QUEUE_URL"]
-    bodies = []
-    while True:
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        if not received.get("Messages"):
-            return bodies
-        for message in received["Messages"]:
-            bodies.append(message["Body"])
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-            for index, message in enumerate(received["Messages"])])
-
+    return drain_queue()

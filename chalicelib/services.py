@@ -128,7 +128,7 @@ class Services:
     def publisher(self):
         from chalicelib.realtime.queue import FanoutQueue
 
-        return FanoutQueue.from_env()
+        return FanoutQueue.from_env(keyring=self.keyring)
 
     @functools.cached_property
     def attachment_bucket(self):
@@ -254,7 +254,7 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher)
+        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
 
     @functools.cached_property
     def health(self):

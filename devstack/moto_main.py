@@ -8,7 +8,7 @@ description) the same id and key material on every start. They are kept in a sta
 next to the database, under .local/, which is never committed.
 
 moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key. It is
-devstack-only, runs inside moto's own process, and tests/test_devstack_kms.py checks it
+devstack-only, runs inside moto's own process, and tests/stack/test_devstack_kms.py checks it
 against the pinned moto version.
 
 It also makes moto's S3 refuse a browser upload whose POST policy S3 would refuse

@@ -7,6 +7,8 @@ import time
 import uuid
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.web_protocol import RequestPayloadError
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the app enforces a smaller one
 STAGE = "api"
@@ -130,7 +132,12 @@ def rest_app(pool, route_templates, handler_name="app", static_dirs=None, prefli
     routes = Routes(route_templates)
 
     async def handle(request):
-        body = await request.read()
+        try:
+            body = await request.read()
+        except (HttpProcessingError, RequestPayloadError):
+            # A body that does not decode as its Content-Encoding (a bad gzip stream, ...).
+            return json_response(400, {"error": {"code": "invalid_encoding",
+                                                 "message": "The request body does not decode as its Content-Encoding says."}})
         if len(body) > MAX_PAYLOAD_BYTES:
             return json_response(413, {"error": {"code": "too_large", "message": "Request too large."}})
         resource, path_parameters = routes.match(request.path)
@@ -155,6 +162,32 @@ def rest_app(pool, route_templates, handler_name="app", static_dirs=None, prefli
     # Every path reaches `handle`, one holding an encoded newline (%0A) too, which `.` misses.
     application.router.add_route("*", "/{tail:[\\s\\S]*}", handle)
     return application
+
+
+def answer_parse_errors_in_the_contract():
+    """Requests aiohttp cannot even parse (oversized headers, malformed request lines) get the
+    contract's JSON error, and their log line names the kind of error only: aiohttp's own
+    answer and log quote the offending bytes, which can be an Authorization header's token.
+
+    aiohttp has no hook for these answers, so its request handler's error method is replaced,
+    for this process (the local gateway) only.
+    """
+    from aiohttp import web_protocol
+
+    def handle_error(self, request, status=500, exc=None, message=None):
+        if isinstance(exc, LineTooLong):
+            status, code, text = 413, "headers_too_large", "The request line or a header is too large."
+        elif status == 500:
+            code, text = "internal_error", "The local gateway failed; try again."
+        else:
+            code, text = "bad_request", "The request is not valid HTTP."
+        print(f"local gateway refused a request: {type(exc).__name__ if exc else 'error'} ({status})", flush=True)
+        response = web.Response(status=status, text=json.dumps({"error": {"code": code, "message": text}}),
+                                content_type="application/json")
+        response.force_close()
+        return response
+
+    web_protocol.RequestHandler.handle_error = handle_error
 
 
 def _serve_folder(application, prefix, directory):

@@ -12,7 +12,7 @@ from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
 from devstack.provision import provision_bucket, provision_kms, provision_queues
-from devstack.rest import preflight_headers, rest_app
+from devstack.rest import answer_parse_errors_in_the_contract, preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
 
@@ -54,7 +54,8 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
         "AWS_ENDPOINT_URL_S3": aws_endpoint,
         "ATTACHMENTS_BUCKET": os.environ.get("ATTACHMENTS_BUCKET", "secure-messaging-attachments-dev"),
-        "WS_CALLBACK_URL": f"http://127.0.0.1:{ports.ws}",
+        # No WS_CALLBACK_URL: the handlers derive the @connections endpoint from the event
+        # ({domainName}/{stage}), so that path runs locally; a deployed stage must set it.
         "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
     }
 
@@ -85,6 +86,7 @@ async def serve(ports, pool, queue, aws_endpoint):
     handler_name, batch_size = sqs_handler()
     source = SqsEventSource(pool, handler_name, queue["url"], queue["arn"], batch_size, aws_endpoint,
                             os.environ["AWS_DEFAULT_REGION"])
+    answer_parse_errors_in_the_contract()
     websocket = WebSocketGateway(pool).application()
     websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
     runners = []

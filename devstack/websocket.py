@@ -4,8 +4,10 @@ Clients connect to ws://host:port/?token=...; each upgrade becomes a `$connect` 
 (refused upgrades answer with the handler's status), each text frame a `$default` event
 (route selection on `action`: Chalice defines only $default, so every action lands there),
 and each close a `$disconnect` event. The same port serves the @connections management API
-(POST to send, GET to describe, DELETE to close; 410 Gone for a closed connection), which
-the handlers reach through boto3 exactly as they reach API Gateway's.
+where API Gateway serves it, under the stage (`/local/@connections/{id}`: POST to send, GET
+to describe, DELETE to close; 410 Gone for a closed connection). The handlers reach it
+through boto3 exactly as they reach API Gateway's, at the endpoint they derive from the
+event (`{domainName}/{stage}`), since the local stack sets no WS_CALLBACK_URL.
 """
 import base64
 import json
@@ -41,9 +43,9 @@ class WebSocketGateway:
 
     def application(self):
         app = web.Application(client_max_size=MAX_MESSAGE_BYTES + 1)
-        app.router.add_route("POST", "/@connections/{connection_id}", self._post)
-        app.router.add_route("GET", "/@connections/{connection_id}", self._describe)
-        app.router.add_route("DELETE", "/@connections/{connection_id}", self._delete)
+        app.router.add_route("POST", f"/{STAGE}/@connections/{{connection_id}}", self._post)
+        app.router.add_route("GET", f"/{STAGE}/@connections/{{connection_id}}", self._describe)
+        app.router.add_route("DELETE", f"/{STAGE}/@connections/{{connection_id}}", self._delete)
         app.router.add_route("GET", "/", self._upgrade)
         # Local-only fault injection for tests: a client that vanishes without $disconnect.
         app.router.add_route("POST", "/__devstack/vanish/{connection_id}", self._vanish)
@@ -86,7 +88,7 @@ class WebSocketGateway:
             action = json.loads(data).get("action")
             if isinstance(action, str) and action in self._routes:
                 route = action
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # a 20,000-deep frame goes to $default too
             pass
         event = self._event(request, connection.id, route, "MESSAGE")
         event["body"] = data

@@ -4,7 +4,9 @@
    default) get the contract's status and `{"error": {code, message}}` body.
 2. The SQS event source reports partial batch failures (ReportBatchItemFailures), so the
    fan-out consumer's `{"batchItemFailures": [{"itemIdentifier": <messageId>}]}` retries
-   only the records it names instead of the whole batch.
+   only the records it names instead of the whole batch; and it invokes at most
+   SQS_MAXIMUM_CONCURRENCY consumers at once (ScalingConfig), so a backlog cannot open more
+   MongoDB connections than the capacity model allows (docs/benchmarks.md).
 
 `chalice deploy` path: `apply_after_deploy` calls the APIs after every deploy (Chalice
 re-imports the REST API on each deploy, which drops gateway responses).
@@ -16,6 +18,9 @@ from infra.stage import PENDING_WEBSOCKET_API, deployed_resource, deployed_resou
 
 API_GATEWAY_STAGE = "api"
 PARTIAL_BATCH = "ReportBatchItemFailures"
+# Concurrent fan-out consumers (2 to 1000); the fanout function's reserved_concurrency in
+# .chalice/config.json must be at least this (tests/deploy/test_capacity.py).
+SQS_MAXIMUM_CONCURRENCY = 10
 
 
 def _body(code, message_expression):
@@ -43,7 +48,8 @@ def apply_after_deploy(apigateway, lambda_client, deployed, log=print):
         apply_gateway_responses(apigateway, rest_api["rest_api_id"])
         log(f"Gateway responses set on REST API {rest_api['rest_api_id']} and redeployed.")
     for uuid in report_batch_item_failures(lambda_client, deployed):
-        log(f"SQS event source {uuid} reports partial batch failures.")
+        log(f"SQS event source {uuid} reports partial batch failures, at most "
+            f"{SQS_MAXIMUM_CONCURRENCY} consumers at once.")
 
 
 def apply_gateway_responses(apigateway, rest_api_id, stage_name=API_GATEWAY_STAGE):
@@ -63,13 +69,17 @@ def apply_gateway_responses(apigateway, rest_api_id, stage_name=API_GATEWAY_STAG
 
 
 def report_batch_item_failures(lambda_client, deployed):
-    """Turn on ReportBatchItemFailures for every SQS event source Chalice created; their ids."""
+    """Turn on ReportBatchItemFailures and the concurrency cap for every SQS event source
+    Chalice created; the ids of those changed."""
     changed = []
     for source in deployed_resources(deployed, "sqs_event"):
         uuid = source["event_uuid"]
         mapping = lambda_client.get_event_source_mapping(UUID=uuid)
-        if PARTIAL_BATCH not in (mapping.get("FunctionResponseTypes") or []):
-            lambda_client.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=[PARTIAL_BATCH])
+        scaling = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        if PARTIAL_BATCH not in (mapping.get("FunctionResponseTypes") or []) or scaling != SQS_MAXIMUM_CONCURRENCY:
+            lambda_client.update_event_source_mapping(
+                UUID=uuid, FunctionResponseTypes=[PARTIAL_BATCH],
+                ScalingConfig={"MaximumConcurrency": SQS_MAXIMUM_CONCURRENCY})
             changed.append(uuid)
     return changed
 
@@ -101,6 +111,7 @@ def finish_template(template, stage):
         for event in resource["Properties"].get("Events", {}).values():
             if event.get("Type") == "SQS":
                 event["Properties"]["FunctionResponseTypes"] = [PARTIAL_BATCH]
+                event["Properties"]["ScalingConfig"] = {"MaximumConcurrency": SQS_MAXIMUM_CONCURRENCY}
         variables = resource["Properties"].get("Environment", {}).get("Variables", {})
         if has_websocket_api and variables.get("WS_CALLBACK_URL") == "":
             variables["WS_CALLBACK_URL"] = {

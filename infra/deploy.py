@@ -16,6 +16,7 @@ from infra import DeployError, after_chalice, parameters, stack
 from infra.stage import (
     PENDING_WEBSOCKET_API,
     ChaliceRecord,
+    add_bytecode,
     deployed_resource,
     render_project,
     stage_values,
@@ -137,6 +138,9 @@ def package(repo_root, stage, values, out_dir, build_dir, runner=run_chalice):
     """Render, `chalice package`, then write in what Chalice leaves undone; the template path."""
     render_project(repo_root, build_dir, stage, values)
     runner(build_dir, ["package", "--stage", stage, os.path.abspath(out_dir)], stage, values)
+    zip_path = os.path.join(out_dir, "deployment.zip")
+    if os.path.exists(zip_path):
+        add_bytecode(zip_path)
     path = os.path.join(out_dir, "sam.json")
     with open(path, encoding="utf-8") as file:
         template = json.load(file)

@@ -6,11 +6,15 @@ files name every resource while holding no account's ids. Chalice's record of wh
 created (.chalice/deployed/<stage>.json) lives beside it and, between deploys, in the
 stack's state bucket, so a laptop and CI update the same resources.
 """
+import compileall
 import copy
 import json
 import os
+import py_compile
 import re
 import shutil
+import tempfile
+import zipfile
 
 from botocore.exceptions import ClientError
 
@@ -66,6 +70,7 @@ def render_project(repo_root, build_dir, stage, values):
             shutil.copytree(
                 os.path.join(repo_root, name), target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
             )
+            compile_tree(target)
     rendered = copy.deepcopy(config)
     rendered["stages"] = {stage: fill(stage_config, values, f"stage {stage!r} in .chalice/config.json")}
     _write_json(os.path.join(build_dir, ".chalice", "config.json"), rendered)
@@ -73,6 +78,39 @@ def render_project(repo_root, build_dir, stage, values):
         document = _load_json(os.path.join(repo_root, ".chalice", policy))
         _write_json(os.path.join(build_dir, ".chalice", policy), fill(document, values, f".chalice/{policy}"))
     return build_dir
+
+
+def compile_tree(directory):
+    """Write bytecode beside every module of `directory`, as the Lambda runtime reads it.
+
+    Chalice zips chalicelib/ and vendor/ as they are, so their __pycache__ ships; a cold start
+    then imports instead of compiling (0.17 s instead of 0.56 s here). Unchecked-hash pycs
+    are used whatever the files' times (a zip's extraction sets them) and never rewritten on
+    the read-only file system. Chalice builds for the Python that runs it, so the tag matches.
+    """
+    if not compileall.compile_dir(directory, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
+        raise DeployError(f"Some module under {directory} does not compile.")
+
+
+def add_bytecode(zip_path):
+    """Add unchecked-hash bytecode for every module of a deployment zip (the dependencies
+    Chalice unpacked from wheels ship without it); modules that do not compile are left as
+    they are (some packages carry files for other Python versions)."""
+    with tempfile.TemporaryDirectory(prefix="bytecode-") as scratch:
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(scratch)
+            names = set(archive.namelist())
+        compileall.compile_dir(scratch, quiet=2,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            for root, _dirs, files in os.walk(scratch):
+                for file_name in files:
+                    if not file_name.endswith(".pyc"):
+                        continue
+                    full = os.path.join(root, file_name)
+                    name = os.path.relpath(full, scratch).replace(os.sep, "/")
+                    if name not in names:
+                        archive.write(full, name)
 
 
 def policy_files(stage_config):

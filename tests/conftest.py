@@ -1,12 +1,11 @@
-"""Shared fixtures: a real MongoDB wire-protocol server (embedded, or MONGO_URI), settings
-for tests, a clean database per test, and the Chalice test client."""
+"""Shared fixtures: a real MongoDB wire-protocol server (embedded, or MONGO_URI), moto,
+settings for tests, a clean database per test, the Chalice test client, and the whole local
+stack. The servers come from devstack/harness.py, which the benchmarks use too."""
 import os
-import shutil
-import tempfile
 
 import pytest
 
-from devstack import processes
+from devstack import harness
 from tests.helpers import make_group, new_user
 
 TEST_ENV = {
@@ -18,59 +17,32 @@ TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "LOG_LEVEL": "WARNING",
+    # Deployed 4 s (docs/benchmarks.md); the embedded server on this shared machine can be slower.
+    "MONGO_SOCKET_TIMEOUT_MS": "10000",
 }
 
 
 @pytest.fixture(scope="session")
 def mongo_uri():
     """A MongoDB for the whole run: MONGO_URI if set, else an embedded server on a free port."""
-    if os.environ.get("MONGO_URI"):
-        yield os.environ["MONGO_URI"]
-        return
-    storage = tempfile.mkdtemp(prefix="messaging-test-mongo-")
-    port = processes.free_port()
-    server = processes.start_mongo(port, storage)
-    try:
-        yield f"mongodb://127.0.0.1:{port}"
-    finally:
-        processes.stop(server)
-        shutil.rmtree(storage, ignore_errors=True)
+    with harness.mongo(prefix="messaging-test-mongo-") as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
     """moto's server (SQS, KMS, S3) on a free port, for the whole run."""
-    port = processes.free_port()
-    server = processes.start_moto(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        processes.stop(server)
+    with harness.moto() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session", autouse=True)
 def test_settings(mongo_uri, aws_endpoint):
     """Point the app's settings at the test database (a fresh name per run) and moto."""
-    from chalicelib import services
-    from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_bucket, provision_kms, provision_queues
-
-    os.environ.update(TEST_ENV)
-    os.environ["MONGO_URI"] = mongo_uri
-    os.environ["MONGO_DB"] = f"messaging_test_{os.getpid()}"
-    os.environ["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
-    os.environ["AWS_ENDPOINT_URL_KMS"] = aws_endpoint
-    os.environ["AWS_ENDPOINT_URL_S3"] = aws_endpoint
-    os.environ["ATTACHMENTS_BUCKET"] = "secure-messaging-attachments-test"
-    provision_bucket(aws_endpoint, os.environ["ATTACHMENTS_BUCKET"], ["http://localhost"])
-    queue = provision_queues(aws_endpoint, TEST_ENV["AWS_DEFAULT_REGION"], "secure-messaging-fanout-test")
-    os.environ["FANOUT_QUEUE_URL"] = queue["url"]
-    os.environ.setdefault("KMS_KEY_ID", "alias/secure-messaging")
-    provision_kms(aws_endpoint, os.environ["KMS_KEY_ID"])
-    services.forget_all()
-    yield
-    services.forget_all()
-    reset_for_tests()
+    with harness.app_in_this_process(TEST_ENV, mongo_uri, aws_endpoint, database=f"messaging_test_{os.getpid()}",
+                                     queue_name="secure-messaging-fanout-test",
+                                     bucket="secure-messaging-attachments-test"):
+        yield
 
 
 @pytest.fixture
@@ -122,48 +94,18 @@ def group(db, alice, bob):
 def stack(mongo_uri):
     """The whole local stack (`python -m devstack`, as `make run` starts it) on free ports.
 
-    Yields {"http": base URL, "ws": base URL, "mongo_uri", "db", "web_origin"}. It shares the
-    test MongoDB server but uses its own database. `web_origin` is the one other origin
-    allowed to call the REST API from a browser (CORS_ALLOW_ORIGIN).
+    Yields {"http": base URL, "ws": base URL, "mongo_uri", "db", "aws", "log", "web_origin"}.
+    It shares the test MongoDB server but uses its own database and its own moto. `web_origin`
+    is the one other origin allowed to call the REST API from a browser (CORS_ALLOW_ORIGIN).
     """
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    ports = {name: processes.free_port() for name in ("HTTP_PORT", "WS_PORT", "AWS_PORT")}
     database_name = f"messaging_stack_{os.getpid()}"
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()},
-           "MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4",
-           "STAGE": "dev", "JWT_SECRET": "", "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2",
-           "LOG_LEVEL": "INFO",  # as deployed: tests/test_stack_logs.py scans what production writes
-           # The web client's browser tests load it from this second origin too (CORS).
-           "CORS_ALLOW_ORIGIN": f"http://localhost:{ports['HTTP_PORT']}"}
-    env.pop("JWT_SECRET")
-    log = tempfile.NamedTemporaryFile(prefix="devstack-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, "-m", "devstack"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{ports['HTTP_PORT']}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the local stack exited: {open(log.name).read()}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the local stack did not become healthy: {open(log.name).read()}")
-            time.sleep(0.25)
-        yield {"http": base, "ws": f"ws://127.0.0.1:{ports['WS_PORT']}", "mongo_uri": mongo_uri,
-               "db": database_name, "aws": f"http://127.0.0.1:{ports['AWS_PORT']}", "log": log.name,
-               "web_origin": env["CORS_ALLOW_ORIGIN"]}
-    finally:
-        processes.stop(process)
-        os.unlink(log.name)
+    env = {"MONGO_URI": mongo_uri, "MONGO_DB": database_name, "BCRYPT_ROUNDS": "4", "STAGE": "dev",
+           "LAMBDA_WORKERS": "2", "SQS_VISIBILITY_TIMEOUT": "2",
+           "LOG_LEVEL": "INFO"}  # as deployed: tests/stack/test_logs.py scans what production writes
+    # JWT_SECRET unset: the dev stage's own secret, as `make run` has it.
+    with harness.LocalStack(env, unset=("JWT_SECRET",), own_aws=True, web_origin=True) as local:
+        yield {"http": local.http, "ws": local.ws, "mongo_uri": mongo_uri, "db": database_name, "aws": local.aws,
+               "log": local.log, "web_origin": local.web_origin}
 
 
 @pytest.fixture

@@ -1,20 +1,37 @@
 """Small hand-written fakes for unit tests of use cases."""
-from chalicelib.realtime.pusher import Gone, Throttled
+from chalicelib.realtime.pusher import Gone, Throttled, TooLarge
 
 
 class RecordingPusher:
-    """Records frames per connection; some connections can be gone or throttle a few times."""
+    """A Pusher (production: ConnectionPusher) that records frames per connection; some connections can be gone, refuse the frame as too
+    large, throttle a few times (or, with a count of -1, always), or fail."""
 
-    def __init__(self, gone=(), throttle_times=None, broken=()):
+    def __init__(self, gone=(), throttle_times=None, broken=(), too_large=(), delay=0.0):
+        import threading
+
         self.sent = []
         self.closed = []
+        self.calls = 0
         self._gone = set(gone)
         self._throttles_left = dict(throttle_times or {})
         self._broken = set(broken)
+        self._too_large = set(too_large)
+        self._delay = delay
+        self._lock = threading.Lock()
 
     def send(self, endpoint, connection_id, frame):
+        import time
+
+        with self._lock:
+            self.calls += 1
+        if self._delay:
+            time.sleep(self._delay)
         if connection_id in self._gone:
             raise Gone(connection_id)
+        if connection_id in self._too_large:
+            raise TooLarge(connection_id)
+        if self._throttles_left.get(connection_id, 0) < 0:
+            raise Throttled(connection_id)
         if self._throttles_left.get(connection_id, 0) > 0:
             self._throttles_left[connection_id] -= 1
             raise Throttled(connection_id)
@@ -30,7 +47,7 @@ class RecordingPusher:
 
 
 class NoLimits:
-    """A limiter that never refuses, for tests that measure something else at volume."""
+    """A Limiter that never refuses, for tests that measure something else at volume."""
 
     def check(self, limit, key):
         pass
@@ -41,11 +58,19 @@ class NoLimits:
     def take(self, limit, key):
         pass
 
+    def attempt(self, limit, key):
+        pass
+
+    def forgive(self, limit, key):
+        pass
+
     def reset(self, limit, key):
         pass
 
 
 class RecordingQueue:
+    """A JobQueue that keeps the jobs (production: FanoutQueue.enqueue)."""
+
     def __init__(self):
         self.jobs = []
 
@@ -54,7 +79,7 @@ class RecordingQueue:
 
 
 class StaticAudience:
-    """Conversation id -> member ids."""
+    """An Audience from a table: conversation id -> member ids (production: ConversationAudience)."""
 
     def __init__(self, members):
         self._members = {conversation: sorted(ids) for conversation, ids in members.items()}
@@ -65,38 +90,53 @@ class StaticAudience:
 
 
 class FakeConversations:
-    """The messaging facade the WebSocket use cases call."""
+    """The messaging facade the WebSocket use cases call (production: Messaging); the same
+    cases run against both in tests/core/test_ports.py."""
 
     def __init__(self, members):
         self._members = members  # conversation id -> set of user ids
         self.sent = []
         self.read = {}
 
-    def authorize(self, user_id, conversation_id):
+    def authorize(self, caller_id, conversation_id):
         from chalicelib.core.errors import NotFound
+        from chalicelib.storage.conversations import is_direct_id
 
-        if user_id not in self._members.get(conversation_id, set()):
-            raise NotFound("No such conversation.", "conversation_not_found")
+        if caller_id not in self._members.get(conversation_id, set()):
+            if is_direct_id(conversation_id):
+                raise NotFound("There is no such conversation.", "conversation_not_found")
+            raise NotFound("There is no such group.", "group_not_found")
 
-    def send(self, user_id, conversation_id, text, client_message_id=None, attachments=()):
+    def send(self, caller_id, conversation_id, text, client_message_id=None, attachments=()):
         from chalicelib.core.errors import InvalidInput
 
-        self.authorize(user_id, conversation_id)
-        if not text.strip():
-            raise InvalidInput("text must not be empty.")
-        message = {"id": f"m{len(self.sent) + 1}", "conversationId": conversation_id, "senderId": user_id,
-                   "text": text, "seq": len(self.sent) + 1, "clientMessageId": client_message_id}
+        if not text.strip():  # checked before membership, as Messaging does
+            raise InvalidInput("text must not be empty.", "empty_text")
+        self.authorize(caller_id, conversation_id)
+        seq = self._last_seq(conversation_id) + 1
+        message = {"id": f"m{len(self.sent) + 1}", "conversationId": conversation_id, "senderId": caller_id,
+                   "text": text, "seq": seq, "clientMessageId": client_message_id}
         self.sent.append(message)
+        self.read[(caller_id, conversation_id)] = seq  # a sender has read what they sent
         return message
 
-    def mark_read(self, user_id, conversation_id, seq):
-        self.authorize(user_id, conversation_id)
-        self.read[(user_id, conversation_id)] = seq
-        return {"conversationId": conversation_id, "readSeq": seq, "lastSeq": seq, "unreadCount": 0}
+    def mark_read(self, caller_id, conversation_id, seq):
+        """Never backwards, never past the conversation's last message."""
+        self.authorize(caller_id, conversation_id)
+        last_seq = self._last_seq(conversation_id)
+        read_seq = min(max(self.read.get((caller_id, conversation_id), 0), seq), last_seq)
+        self.read[(caller_id, conversation_id)] = read_seq
+        return {"conversationId": conversation_id, "readSeq": read_seq, "lastSeq": last_seq,
+                "unreadCount": last_seq - read_seq}
+
+    def _last_seq(self, conversation_id):
+        return max((message["seq"] for message in self.sent if message["conversationId"] == conversation_id),
+                   default=0)
 
 
 class RecordingPublisher:
-    """Keeps what was published (for tests of use cases, and as a null publisher)."""
+    """A Publisher that keeps what was published (production: FanoutQueue), for tests of use
+    cases, and as a null publisher."""
 
     def __init__(self):
         self.published = []

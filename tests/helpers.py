@@ -33,21 +33,9 @@ def new_user(client, email, name="Test User"):
 
 def drain_fanout_jobs():
     """Every job waiting on the test fan-out queue (moto), removed from it."""
-    import os
+    from devstack.harness import drain_queue
 
-    import boto3
-
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
-    queue_url = os.environ["FANOUT_QUEUE_URL"]
-    jobs = []
-    while True:
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = received.get("Messages", [])
-        if not messages:
-            return jobs
-        for message in messages:
-            jobs.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return drain_queue()
 
 
 def make_group(db, owner_id, members=(), name="Team", group_type="open"):

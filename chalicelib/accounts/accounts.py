@@ -1,11 +1,11 @@
 """Use cases for accounts: sign up (both seeds), log in, who am I, find a person by email."""
 from chalicelib.accounts.schemas import user_view
-from chalicelib.core.errors import NotAuthenticated, NotFound
+from chalicelib.core.errors import NotAuthenticated, NotFound, RateLimited
 from chalicelib.core.limits import (
     LOGIN_FAILURES_PER_ACCOUNT,
     LOGIN_FAILURES_PER_ADDRESS,
 )
-from chalicelib.core.validation import normalise_email
+from chalicelib.core.validation import clean_name, normalise_email
 
 
 class Accounts:
@@ -19,7 +19,7 @@ class Accounts:
         """Create an account; Conflict if the email is taken."""
         user = self._users.create(
             email=normalise_email(email),
-            name=name.strip() or name,
+            name=clean_name(name),
             password_hash=self._passwords.hash(password),
             department=department,
             role=role,
@@ -27,18 +27,26 @@ class Accounts:
         return user_view(user)
 
     def login(self, *, email, password, source_address):
-        """A token and the user for the right password; throttled per account and address."""
+        """A token and the user for the right password; throttled per account and address.
+
+        Each attempt is counted first, atomically, and only then decided: N parallel wrong
+        passwords reach bcrypt at most the limit's number of times (a check before counting
+        would let every one of them pass it). A right password takes its count back.
+        """
         email = normalise_email(email)
-        self._limiter.check(LOGIN_FAILURES_PER_ACCOUNT, email)
-        self._limiter.check(LOGIN_FAILURES_PER_ADDRESS, source_address)
+        self._limiter.attempt(LOGIN_FAILURES_PER_ACCOUNT, email)
+        try:
+            self._limiter.attempt(LOGIN_FAILURES_PER_ADDRESS, source_address)
+        except RateLimited:
+            self._limiter.forgive(LOGIN_FAILURES_PER_ACCOUNT, email)  # refused unchecked: no failure of the account's
+            raise
         user = self._users.by_email(email)
         stored_hash = user["passwordHash"] if user else None
         if not self._passwords.verify(password, stored_hash):
-            self._limiter.hit(LOGIN_FAILURES_PER_ACCOUNT, email)
-            self._limiter.hit(LOGIN_FAILURES_PER_ADDRESS, source_address)
             # One answer for an unknown email and a wrong password.
             raise NotAuthenticated("The email or password is wrong.", "invalid_credentials")
         self._limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
+        self._limiter.forgive(LOGIN_FAILURES_PER_ADDRESS, source_address)
         return {
             "token": self._tokens.issue(user["_id"]),
             "tokenType": "Bearer",

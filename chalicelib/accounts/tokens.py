@@ -1,6 +1,7 @@
 """Access tokens: HS256 JWTs, algorithm pinned, and exp, iat, iss, aud, sub and jti all required."""
 import secrets
 import time
+from datetime import datetime, timezone
 
 from chalicelib.core.errors import NotAuthenticated
 
@@ -52,6 +53,14 @@ class Tokens:
         if not isinstance(subject, str) or not subject:
             raise NotAuthenticated("The token is not valid.", "invalid_token")
         return subject
+
+    def expires_at(self, token):
+        """When a valid token expires (a UTC datetime); NotAuthenticated as `verify` for a bad one."""
+        import jwt
+
+        self.verify(token)
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+        return datetime.fromtimestamp(exp, timezone.utc)
 
     def ttl_seconds(self):
         return self._ttl

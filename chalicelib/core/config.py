@@ -10,8 +10,14 @@ from dataclasses import dataclass
 
 from chalicelib.core.errors import ServiceMisconfigured
 
-# The secret the dev stage and the local stack use. A deployed stage refuses to serve with it.
+# The secret the dev stage and the local stack use. Code running on Lambda refuses to serve
+# with it, whatever the stage says (a plain `chalice deploy` deploys the dev stage).
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-deploy-0000"
+# How code knows it runs on Lambda: the runtime sets AWS_LAMBDA_FUNCTION_NAME, and
+# AWS_EXECUTION_ENV to "AWS_Lambda_<runtime>" (importing Chalice anywhere, the local stack and
+# tests included, sets AWS_EXECUTION_ENV to "AWS_Lambda aws-chalice/<version>" when it is
+# unset, so only the runtime's own form counts).
+LAMBDA_RUNTIME_PREFIX = "AWS_Lambda_"
 DEPLOYED_STAGES = ("prod", "staging")
 MIN_SECRET_BYTES = 32
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -29,14 +35,20 @@ class Settings:
     bcrypt_rounds: int
     kms_key_id: str
     fanout_queue_url: str
-    ws_callback_url: str  # empty: derive https://{domainName}/{stage} from the event
+    ws_callback_url: str  # empty (local only): derive {domainName}/{stage} from the event
     log_level: str
+    on_lambda: bool = False
+    mongo_max_pool_size: int = 2
+    mongo_server_selection_timeout_ms: int = 5000
+    mongo_socket_timeout_ms: int = 4000
+    mongo_max_idle_time_ms: int = 60000
     attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
     attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
 
     @property
     def deployed(self):
-        return self.stage in DEPLOYED_STAGES
+        """A deployed stage's rules apply: a deployed stage's name, or running on Lambda at all."""
+        return self.stage in DEPLOYED_STAGES or self.on_lambda
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,11 +69,24 @@ def settings():
         fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        on_lambda=on_lambda(env),
+        # MongoDB (chalicelib/storage/mongo.py; the arithmetic is in docs/benchmarks.md).
+        mongo_max_pool_size=int(env.get("MONGO_MAX_POOL_SIZE", "2")),
+        mongo_server_selection_timeout_ms=int(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS", "5000")),
+        mongo_socket_timeout_ms=int(env.get("MONGO_SOCKET_TIMEOUT_MS", "4000")),
+        mongo_max_idle_time_ms=int(env.get("MONGO_MAX_IDLE_TIME_MS", "60000")),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
         attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
     )
     _refuse_unsafe(loaded)
     return loaded
+
+
+def on_lambda(env=None):
+    """True when this process is a Lambda function (whatever its stage says)."""
+    env = os.environ if env is None else env
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) or env.get("AWS_EXECUTION_ENV", "").startswith(
+        LAMBDA_RUNTIME_PREFIX)
 
 
 def cors_allow_origin():
@@ -101,13 +126,16 @@ def _refuse_unsafe(loaded):
     if not loaded.jwt_secret:
         raise ServiceMisconfigured("JWT_SECRET (or JWT_SECRET_PARAMETER) is not set.")
     if loaded.deployed:
+        where = f"Stage {loaded.stage!r}" + (" on Lambda" if loaded.on_lambda else "")
         if loaded.jwt_secret == DEV_JWT_SECRET or len(loaded.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise ServiceMisconfigured(
-                f"Stage {loaded.stage!r} refuses the development JWT secret or one under "
-                f"{MIN_SECRET_BYTES} bytes."
+                f"{where} refuses the development JWT secret or one under {MIN_SECRET_BYTES} bytes."
             )
         if loaded.bcrypt_rounds < 12:
-            raise ServiceMisconfigured(f"Stage {loaded.stage!r} needs BCRYPT_ROUNDS of 12 or more.")
+            raise ServiceMisconfigured(f"{where} needs BCRYPT_ROUNDS of 12 or more.")
+        if not loaded.ws_callback_url.startswith("https://"):
+            # Derived from the event it would name the API's own host: wrong behind a custom domain.
+            raise ServiceMisconfigured(f"{where} needs WS_CALLBACK_URL, the https:// @connections endpoint.")
     if not 60 <= loaded.attachment_url_seconds <= 3600:
         raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:

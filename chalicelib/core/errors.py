@@ -59,3 +59,23 @@ class Unavailable(DomainError):
 
 class ServiceMisconfigured(Unavailable):
     code = "service_misconfigured"
+
+
+def as_domain_error(exc):
+    """The DomainError an exception stands for (a dependency failure is Unavailable), or None
+    for a bug. Both edges, REST and WebSocket, answer with it."""
+    if isinstance(exc, DomainError):
+        return exc
+    if _is_dependency_failure(exc):
+        return Unavailable("A service we depend on is not answering; try again shortly.")
+    return None
+
+
+def _is_dependency_failure(exc):
+    """MongoDB unreachable, or an AWS service failing or throttling us."""
+    module = type(exc).__module__
+    if module.startswith("pymongo"):
+        from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
+
+        return isinstance(exc, (ConnectionFailure, ExecutionTimeout, WTimeoutError))
+    return module.startswith(("botocore", "boto3", "urllib3"))

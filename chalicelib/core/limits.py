@@ -26,9 +26,20 @@ LOGIN_FAILURES_PER_ACCOUNT = Limit(
 LOGIN_FAILURES_PER_ADDRESS = Limit(
     "login-address", 30, 15 * 60, "Too many failed logins from this address; try again later."
 )
+# Taken before a frame is even measured or parsed; past the limit one error frame answers and
+# the rest are dropped unanswered (answering is a post, which is what a flood wants).
 WS_FRAMES_PER_CONNECTION = Limit(
     "ws-frames", 120, 60, "Too many frames on this connection; slow down."
 )
+WS_FRAMES_PER_USER = Limit(
+    "ws-frames-user", 300, 60, "Too many frames from your connections; slow down."
+)
+# Typing indicators fan out to every member: past this they are dropped silently.
+WS_TYPING_PER_CONVERSATION = Limit(
+    "ws-typing", 10, 10, "Too many typing indicators; slow down."
+)
+# Not a rate: how many sockets one user may hold open at once ($connect closes the oldest beyond it).
+SOCKETS_PER_USER = 10
 GROUPS_CREATED_PER_USER = Limit(
     "groups-created", 20, 60 * 60, "You have created too many groups in the last hour; try again later."
 )
@@ -71,7 +82,22 @@ class Limiter:
         """Count one hit and raise RateLimited if it went over the limit."""
         count, seconds_left = self._store.hit(_key(limit, key), limit.window_seconds)
         if count > limit.max_hits:
-            raise _refused(limit, seconds_left)
+            refused = _refused(limit, seconds_left)
+            refused.over_by = count - limit.max_hits  # 1 for the first hit past the limit
+            raise refused
+
+    def attempt(self, limit, key):
+        """Count one attempt first (atomically), then decide: RateLimited if it is over the limit.
+
+        For limits on failures (logins): count before the costly check, so N parallel attempts
+        cannot all pass a check made before any of them counted; `forgive` takes the count back
+        when the attempt turns out not to be a failure.
+        """
+        self.take(limit, key)
+
+    def forgive(self, limit, key):
+        """Take back one hit counted by `attempt` (the attempt succeeded)."""
+        self._store.unhit(_key(limit, key))
 
     def reset(self, limit, key):
         self._store.clear(_key(limit, key))

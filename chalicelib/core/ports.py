@@ -27,8 +27,9 @@ class JobQueue(Protocol):
 class Pusher(Protocol):
     """Posts frames to WebSocket connections (production: API Gateway's @connections API).
 
-    `send` raises chalicelib.realtime.pusher.Gone when the connection no longer exists and
-    Throttled when API Gateway asks us to slow down.
+    `send` raises chalicelib.realtime.pusher.Gone when the connection no longer exists (410,
+    403), TooLarge when the frame is refused for good (413) and Throttled when API Gateway
+    asks us to slow down (429).
     """
 
     def send(self, endpoint: str, connection_id: str, frame: dict) -> None: ...
@@ -50,6 +51,10 @@ class Limiter(Protocol):
     def hit(self, limit, key: str) -> None: ...
 
     def take(self, limit, key: str) -> None: ...
+
+    def attempt(self, limit, key: str) -> None: ...
+
+    def forgive(self, limit, key: str) -> None: ...
 
     def reset(self, limit, key: str) -> None: ...
 

@@ -10,6 +10,7 @@ import calendar
 import functools
 import math
 import re
+import unicodedata
 
 from chalicelib.core.errors import InvalidInput
 
@@ -35,6 +36,8 @@ VISIBLE_PATTERN = f"[^{WHITESPACE_CLASS}]"
 
 # Fragments every feature's schemas share, so a rule is decided once.
 EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
+# A client's idempotency key for a send, over REST and WebSocket alike.
+CLIENT_MESSAGE_ID_SCHEMA = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 # An opaque page position (unpadded base64url): pass back a page's `nextCursor`. Every string
@@ -54,8 +57,45 @@ def page_limit_schema(maximum=MAX_PAGE, default=DEFAULT_PAGE):
 
 
 def normalise_email(email):
-    """Emails compare case-insensitively: store and look them up in one form."""
-    return email.strip().lower()
+    """Emails compare case-insensitively and by their NFKC form (a full-width "ａ" is "a"):
+    store and look them up in one form. InvalidInput if that form is no plain address (an
+    invisible, control or format character has no business in one)."""
+    email = unicodedata.normalize("NFKC", email).strip().lower()
+    if not EMAIL_PATTERN.fullmatch(email) or any(_is_invisible_or_control(ch) for ch in email):
+        raise InvalidInput("email must be an email address.", "invalid_email")
+    return email
+
+
+def clean_name(value, where="name"):
+    """A person's or group's name in NFKC form, trimmed; InvalidInput if it holds a control or
+    format character (NUL, ESC, newlines, bidi overrides, zero-width spaces) or nothing visible.
+
+    The zero-width joiner and non-joiner stay allowed between visible characters: some
+    scripts and emoji need them.
+    """
+    value = unicodedata.normalize("NFKC", value).strip()
+    if any(_is_invisible_or_control(ch) and ch not in _JOINERS for ch in value):
+        raise InvalidInput(f"{where} must not contain control or invisible formatting characters.", "invalid_name")
+    if is_blank(value):
+        raise InvalidInput(f"{where} must have a visible character.", "invalid_name")
+    return value
+
+
+def is_blank(text):
+    """True if `text` shows nothing: only whitespace, control, format (zero-width, bidi) or
+    other invisible characters. Such a message is empty."""
+    return all(ch.isspace() or _is_invisible_or_control(ch) or ch in _INVISIBLE for ch in text)
+
+
+# Characters that render as nothing but are not in a control or format category.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _is_invisible_or_control(ch):
+    # Cc control (NUL, ESC, newline), Cf format (zero-width, bidi), Cs/Co/Cn, Zl/Zp separators.
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in ("Zl", "Zp")
 
 _PY_TYPES = {
     "string": str,
@@ -190,7 +230,8 @@ def _check_string(schema, value, where):
         raise _refusal(schema, "maxLength", f"{where} must be at most {schema['maxLength']} characters.")
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         raise _refusal(schema, "pattern", f"{where} is not in the expected format.")
-    if schema.get("format") == "email" and not EMAIL_PATTERN.fullmatch(value):
+    if schema.get("format") == "email" and (
+            not EMAIL_PATTERN.fullmatch(value) or any(_is_invisible_or_control(ch) for ch in value)):
         raise _refusal(schema, "format", f"{where} must be an email address.")
     if schema.get("format") == "date-time" and not is_date_time(value):
         raise _refusal(schema, "format", f"{where} must be an RFC 3339 date-time, such as 2026-01-31T09:30:00Z.")

@@ -12,6 +12,7 @@ KEY_BYTES = 16  # AES-128
 NONCE_BYTES = 12  # 96 bits, GCM's native nonce size
 TAG_BYTES = 16
 _AAD_LABEL = b"secure-messaging/message/v1"
+_EVENT_AAD_LABEL = b"secure-messaging/fanout-event/v1"
 
 
 class Unreadable(Exception):
@@ -47,8 +48,18 @@ def message_aad(*, conversation_id, message_id, sender_id, key_version):
 
     Each field is length-prefixed, so no two different field lists encode the same bytes.
     """
-    parts = [_AAD_LABEL]
-    for field in (conversation_id, message_id, sender_id, str(key_version)):
+    return _length_prefixed(_AAD_LABEL, conversation_id, message_id, sender_id, str(key_version))
+
+
+def event_aad(*, conversation_id, key_version):
+    """The associated data of an event's message sealed for the fan-out queue (never stored
+    with messages: a queued copy cannot pass for a stored message, nor the other way round)."""
+    return _length_prefixed(_EVENT_AAD_LABEL, conversation_id, str(key_version))
+
+
+def _length_prefixed(label, *fields):
+    parts = [label]
+    for field in fields:
         encoded = field.encode("utf-8")
         parts.append(struct.pack(">I", len(encoded)))
         parts.append(encoded)

@@ -1,11 +1,11 @@
 """The REST edge: JSON bodies in, JSON out, and the one table from errors to responses.
 
-Every route is wrapped by `endpoint`, so a domain error becomes its status and error body
-(CONTRACT.md), a dependency failure becomes a 503, and anything unexpected becomes a plain
+Every route is wrapped by `endpoint`, so a domain error becomes its status and the error body
+every client relies on, `{"error": {"code": "<snake_case>", "message": "<for people>"}}`
+(docs/api.md), a dependency failure becomes a 503, and anything unexpected becomes a plain
 500 that is logged with the request id but never shows a stack trace.
 """
 import functools
-import json
 import logging
 import re
 
@@ -14,7 +14,6 @@ from chalice import CORSConfig, Response
 from chalicelib.core.config import cors_allow_origin
 from chalicelib.core.errors import (
     Conflict,
-    DomainError,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
@@ -22,7 +21,9 @@ from chalicelib.core.errors import (
     RateLimited,
     TooLarge,
     Unavailable,
+    as_domain_error,
 )
+from chalicelib.core.jsontext import parse_object
 from chalicelib.core.validation import validate
 
 MAX_BODY_BYTES = 64 * 1024
@@ -76,15 +77,6 @@ def error_response(exc):
     return _error(_status_of(exc), exc.code, exc.message, headers)
 
 
-def as_domain_error(exc):
-    """The DomainError an exception stands for, or None for a bug."""
-    if isinstance(exc, DomainError):
-        return exc
-    if _is_dependency_failure(exc):
-        return Unavailable("A service we depend on is not answering; try again shortly.")
-    return None
-
-
 def _status_of(exc):
     for kind in type(exc).__mro__:
         if kind in STATUS_OF:
@@ -100,16 +92,6 @@ def _error(status, code, message, headers=None):
     )
 
 
-def _is_dependency_failure(exc):
-    """MongoDB unreachable, or an AWS service failing or throttling us."""
-    module = type(exc).__module__
-    if module.startswith("pymongo"):
-        from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
-
-        return isinstance(exc, (ConnectionFailure, ExecutionTimeout, WTimeoutError))
-    return module.startswith(("botocore", "boto3", "urllib3"))
-
-
 def json_body(request, schema):
     """The request's JSON object, validated against `schema`; InvalidInput/TooLarge otherwise."""
     raw = request.raw_body or b""
@@ -117,19 +99,7 @@ def json_body(request, schema):
         raise TooLarge(f"The request body is over {MAX_BODY_BYTES} bytes.", "body_too_large")
     if not raw.strip():
         raise InvalidInput("The request needs a JSON body.", "invalid_json")
-    try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-        # JSON may spell lone surrogates ("\ud800"); they are not text and cannot be stored.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The request body is not valid JSON.", "invalid_json") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.", "invalid_json")
-    return validate(schema, body)
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not JSON")
+    return validate(schema, parse_object(raw))
 
 
 def query_params(request, schema):

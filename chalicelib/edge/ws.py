@@ -1,5 +1,5 @@
 """The WebSocket edge: API Gateway's $connect, $default and $disconnect events in, the
-Realtime use cases called, and the answers API Gateway expects out."""
+socket use cases (realtime/sockets.py) called, and the answers API Gateway expects out."""
 import logging
 
 from chalice import Response
@@ -49,5 +49,20 @@ def _access(route, **fields):
 
 
 def callback_endpoint(event):
-    """The @connections endpoint that reaches this API's connections from any Lambda."""
-    return settings().ws_callback_url or f"https://{event.domain_name}/{event.stage}"
+    """The @connections endpoint that reaches this API's connections from any Lambda.
+
+    Deployed, WS_CALLBACK_URL (settings refuse to serve without it: behind a custom domain
+    the event's domain is not the API's). Otherwise derived from the event as API Gateway
+    serves it, `{domainName}/{stage}`, over plain HTTP only for a loopback host (the local
+    gateway)."""
+    configured = settings().ws_callback_url
+    if configured:
+        return configured
+    host = event.domain_name or ""
+    scheme = "http" if _is_loopback(host) else "https"
+    return f"{scheme}://{host}/{event.stage}"
+
+
+def _is_loopback(host):
+    hostname = host.rsplit("]", 1)[0] + "]" if host.startswith("[") else host.split(":")[0]
+    return hostname in ("127.0.0.1", "localhost", "[::1]")

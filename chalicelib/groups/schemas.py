@@ -2,6 +2,7 @@
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import is_id
 from chalicelib.core.validation import CURSOR_SCHEMA, WHITESPACE_CLASS, page_limit_schema
+from chalicelib.core.validation import clean_name as clean_person_or_group_name
 from chalicelib.storage.groups import OPEN, PRIVATE
 
 MAX_NAME_CHARS = 100
@@ -62,8 +63,6 @@ def require_id(value, name):
 
 
 def clean_name(name):
-    """A group name without surrounding whitespace; InvalidInput if nothing is left."""
-    cleaned = name.strip()
-    if not cleaned or any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidInput("name must contain visible characters and no control characters.", "invalid_name")
-    return cleaned
+    """A group name in NFKC form without surrounding whitespace; InvalidInput if it holds
+    control or invisible formatting characters, or nothing visible (core.validation.clean_name)."""
+    return clean_person_or_group_name(name)

@@ -29,7 +29,7 @@ from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
-from chalicelib.core.validation import DEFAULT_PAGE, is_date_time, normalise_email
+from chalicelib.core.validation import DEFAULT_PAGE, is_blank, is_date_time, normalise_email
 from chalicelib.crypto.cipher import Unreadable, message_aad, open_sealed, seal
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.groups.access import GroupAccess
@@ -320,7 +320,7 @@ class Messaging:
 
 
 def _check_text(text, attachments=()):
-    if not text.strip() and not attachments:
+    if is_blank(text) and not attachments:  # whitespace, zero-width and other invisible characters only
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")

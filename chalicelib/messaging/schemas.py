@@ -3,6 +3,7 @@ in the OpenAPI document), and reading the conversation a send names."""
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import (
+    CLIENT_MESSAGE_ID_SCHEMA,
     EMAIL_SCHEMA,
     VISIBLE_PATTERN,
     page_limit_schema,
@@ -16,7 +17,7 @@ MAX_CONVERSATIONS = 100
 # cannot be encoded in a query), and JSON clients count exactly only up to 2**53 - 1.
 MAX_SEQ = 2**53 - 1
 
-_CLIENT_MESSAGE_ID = {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,100}$"}
+_CLIENT_MESSAGE_ID = CLIENT_MESSAGE_ID_SCHEMA
 # No maxLength on text: over MAX_TEXT_CHARS is a 413 (too large), not a 400.
 _TEXT = {
     "type": "string",

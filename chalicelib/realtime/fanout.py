@@ -1,10 +1,22 @@
 """The fan-out consumer: deliver each queued event to every open connection of its audience.
 
 Delivery is at least once. A job whose connections could not all be reached is reported as
-failed and SQS delivers it again (clients de-duplicate by message id); a connection that
-answers Gone is forgotten (it is the recipient's, never the sender's). A conversation with
-more members than one page is split: this job delivers the first page and enqueues a
-continuation for the rest, so no job's work grows with the group.
+failed and SQS delivers it again (clients de-duplicate by message id). How each
+@connections answer is treated (chalicelib/realtime/pusher.py): Gone (410, 403) forgets the
+connection (it is the recipient's, never the sender's); TooLarge (413) drops that frame for
+that connection and does not fail the job; Throttled (429) is retried with backoff, but only
+while the invocation's deadline allows.
+
+Time is bounded. The batch's records are delivered in parallel; every retry waits only if the
+deadline (from Lambda's `get_remaining_time_in_millis`, less a margin to answer) leaves room;
+what is not done by then fails its record, so SQS retries only that record instead of the
+whole batch coming back after a timeout. This layer is the only retry: the @connections
+client makes one attempt per call. Ephemeral events (typing, presence) are never retried: a
+throttled or failed push of one is dropped, and a job older than the event's own lifetime
+is dropped unsent.
+
+A conversation with more members than one page is split: this job delivers the first page
+and enqueues a continuation for the rest, so no job's work grows with the group.
 """
 import concurrent.futures
 import contextvars
@@ -12,83 +24,184 @@ import json
 import logging
 import random
 import time
+from dataclasses import dataclass, field
 
-from chalicelib.realtime.pusher import Gone, Throttled
-from chalicelib.realtime.queue import new_job
+from chalicelib.core.metrics import metrics
+from chalicelib.crypto.cipher import Unreadable
+from chalicelib.crypto.keyring import KeyMissing
+from chalicelib.realtime.pusher import Gone, Throttled, TooLarge
+from chalicelib.realtime.queue import new_job, open_event
 
 log = logging.getLogger("messaging.fanout")
 
 MEMBERS_PER_JOB = 500
 PUSH_WORKERS = 16
-PUSH_ATTEMPTS = 5
+RECORD_WORKERS = 10  # the SQS batch size: every record of a batch at once
+PUSH_ATTEMPTS = 5  # per connection and job, while the deadline allows; the @connections client retries nothing
 BACKOFF_SECONDS = 0.05
+ANSWER_MARGIN_SECONDS = 3.0  # stop pushing this long before Lambda's timeout, to report the failures
+DEFAULT_BUDGET_SECONDS = 25.0  # without a Lambda context (tests, tools)
+EPHEMERAL_TYPES = frozenset({"typing", "presence"})
+EPHEMERAL_LIFETIME_SECONDS = 6
 
 
 class DeliveryIncomplete(Exception):
     """Some connections could not be reached; the job must be retried."""
 
 
+@dataclass
+class Delivery:
+    """What one job did: who it was for, whose sockets took it, and how many connections."""
+
+    recipients: set = field(default_factory=set)
+    reached: set = field(default_factory=set)  # user ids with at least one connection that took it
+    pushed: int = 0
+
+
 class Fanout:
-    def __init__(self, audience, connections, pusher, queue, *, members_per_job=MEMBERS_PER_JOB,
-                 workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep):
+    def __init__(self, audience, connections, pusher, queue, *, keyring=None, members_per_job=MEMBERS_PER_JOB,
+                 workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep, clock=time.monotonic,
+                 wall_clock=time.time):
         self._audience = audience
         self._connections = connections
         self._pusher = pusher
         self._queue = queue
+        self._keyring = keyring  # opens sealed message views (chalicelib.realtime.queue)
         self._members_per_job = members_per_job
         self._attempts = attempts
         self._sleep = sleep
+        self._clock = clock
+        self._wall_clock = wall_clock
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
+        self._records = concurrent.futures.ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="job")
 
-    def handle_batch(self, records):
-        """Deliver each SQS record's job; {"batchItemFailures": [...]} names those to retry."""
+    def handle_batch(self, records, remaining_ms=None):
+        """Deliver each SQS record's job; {"batchItemFailures": [...]} names those to retry.
+
+        `remaining_ms` is the Lambda context's get_remaining_time_in_millis() at the start.
+        """
         records = list(records)
-        failures = []
-        for record in records:
-            try:
-                self.deliver(json.loads(record["body"]))
-            except Exception as exc:  # noqa: BLE001 - one bad record must not fail the others
-                # Never log the job: it carries decrypted message text.
-                log.warning("fan-out job failed: %s", type(exc).__name__)
-                failures.append({"itemIdentifier": record["messageId"]})
+        budget = DEFAULT_BUDGET_SECONDS if remaining_ms is None else remaining_ms / 1000 - ANSWER_MARGIN_SECONDS
+        deadline = self._clock() + max(0.0, budget)
+        contexts = [contextvars.copy_context() for _ in records]
+        outcomes = list(self._records.map(lambda record, context: context.run(self._handle_record, record, deadline),
+                                          records, contexts))
+        failures = [{"itemIdentifier": record["messageId"]} for record, ok in zip(records, outcomes) if not ok]
         log.info("fan-out batch: %d records, %d failed", len(records), len(failures),
                  extra={"fields": {"records": len(records), "failed": len(failures)}})
         return {"batchItemFailures": failures}
 
-    def deliver(self, job):
-        """Push `job["event"]` to its audience's connections; DeliveryIncomplete if some failed."""
+    def _handle_record(self, record, deadline):
+        try:
+            job = json.loads(record["body"])
+            if _is_stale(job, record, self._wall_clock()):
+                return True  # a typing indicator from the past: nobody wants it now
+            self.deliver(job, deadline=deadline)
+            return True
+        except Exception as exc:  # noqa: BLE001 - one bad record must not fail the others
+            # The type only: a job's message is sealed, but names and ids need not be logged.
+            log.warning("fan-out job failed: %s", type(exc).__name__)
+            return False
+
+    def deliver(self, job, deadline=None):
+        """Push `job["event"]` to its audience's connections; the Delivery, or DeliveryIncomplete."""
+        deadline = self._clock() + DEFAULT_BUDGET_SECONDS if deadline is None else deadline
+        event = job["event"]
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
         if conversation_id is not None:
             members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1)
             if len(members) > self._members_per_job:
                 members = members[: self._members_per_job]
-                self._queue.enqueue(new_job(job["event"], conversation_id, (), job.get("exceptUserIds") or (),
+                # The continuation carries the event as it came: still sealed.
+                self._queue.enqueue(new_job(event, conversation_id, (), job.get("exceptUserIds") or (),
                                             after=members[-1]))
             recipients.update(members)
         recipients.difference_update(job.get("exceptUserIds") or ())
+        delivery = Delivery(recipients=recipients)
         targets = self._connections.of_users(recipients)
+        if not targets:
+            return delivery
+        frame = self._opened(event)
+        if frame is None:
+            return delivery
+        ephemeral = event.get("type") in EPHEMERAL_TYPES
         # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
         contexts = [contextvars.copy_context() for _ in targets]
-        outcomes = list(self._pool.map(lambda target, context: context.run(self._push, target, job["event"]),
-                                       targets, contexts))
-        failed = outcomes.count(False)
-        if failed:
+        outcomes = list(self._pool.map(
+            lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
+        delivery.pushed = outcomes.count("sent")
+        _record_deliveries(frame, delivery.pushed)
+        delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
+        failed = outcomes.count("retry")
+        if failed and not ephemeral:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")
-        return len(targets)
+        return delivery
 
-    def _push(self, target, frame):
-        """True once delivered (or the connection is gone for good); False to retry the job."""
-        for attempt in range(self._attempts):
+    def _opened(self, event):
+        """The frame clients get; None when its message can never be opened (its keys were destroyed)."""
+        try:
+            return open_event(event, self._keyring)
+        except (KeyMissing, Unreadable) as exc:
+            log.warning("fan-out event dropped: its message does not open (%s)", type(exc).__name__)
+            return None
+
+    def _push(self, target, frame, deadline, ephemeral):
+        """"sent", "dropped" (gone, too large, or an ephemeral event not worth retrying) or "retry"."""
+        attempts = 1 if ephemeral else self._attempts
+        for attempt in range(attempts):
+            if self._clock() >= deadline:
+                return "dropped" if ephemeral else "retry"
             try:
                 self._pusher.send(target["endpoint"], target["_id"], frame)
-                return True
-            except Gone:
+                metrics.count("ConnectionAnswers", Code="200")
+                return "sent"
+            except Gone as gone:
+                metrics.count("ConnectionAnswers", Code=getattr(gone, "status", "410"))
                 self._connections.remove(target["_id"])
-                return True
+                return "dropped"
+            except TooLarge:
+                metrics.count("ConnectionAnswers", Code="413")
+                log.warning("push refused as too large; dropped for that connection")
+                return "dropped"
             except Throttled:
-                self._sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
+                metrics.count("ConnectionAnswers", Code="429")
+                pause = random.uniform(0, BACKOFF_SECONDS * 2**attempt)
+                if attempt + 1 < attempts and self._clock() + pause < deadline:
+                    self._sleep(pause)
+                    continue
+                break
             except Exception as exc:  # noqa: BLE001 - counted as a failed push, retried via SQS
+                metrics.count("ConnectionAnswers", Code="other")
                 log.warning("push failed: %s", type(exc).__name__)
-                return False
+                break
+        return "dropped" if ephemeral else "retry"
+
+
+def _record_deliveries(frame, pushed):
+    """Deliveries, and for a new message the time from its creation to these posts."""
+    if not pushed:
+        return
+    metrics.count("Deliveries", pushed)
+    message = frame.get("message") if frame.get("type") == "message" else None
+    created = isinstance(message, dict) and message.get("createdAt")
+    if created:
+        from datetime import datetime, timezone
+
+        try:
+            moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
+
+
+def _is_stale(job, record, now):
+    """True for an ephemeral event whose lifetime ran out while it waited in the queue."""
+    event = job.get("event") or {}
+    if event.get("type") not in EPHEMERAL_TYPES:
         return False
+    sent_ms = (record.get("attributes") or {}).get("SentTimestamp")
+    if sent_ms is None:
+        return False
+    lifetime = event.get("expiresInSeconds") or EPHEMERAL_LIFETIME_SECONDS
+    return now - int(sent_ms) / 1000 > lifetime

@@ -4,16 +4,28 @@ A frame is a JSON object with an `action`. Replies to the sender (acks, pongs, e
 straight back to its connection; everything others should see goes through the publisher
 (the fan-out queue), so REST and WebSocket sends take one path to every device. A bad frame
 is answered with an error frame and never drops the connection.
+
+Order of the checks on a frame, cheapest refusal first: the per-connection frame limit
+(before the frame is measured or parsed), the connection's record and its token's expiry,
+the per-user frame limit, then size, JSON (depth-limited, no duplicate keys) and schema.
+Past a frame limit one error frame answers; the rest are dropped unanswered.
 """
-import json
 import logging
 
 from chalicelib.core.clock import iso, utcnow
-from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, TooLarge
-from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
-from chalicelib.core.validation import validate
+from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, RateLimited, TooLarge, as_domain_error
+from chalicelib.core.ids import ID_SCHEMA
+from chalicelib.core.jsontext import parse_object
+from chalicelib.core.limits import (
+    SOCKETS_PER_USER,
+    WS_FRAMES_PER_CONNECTION,
+    WS_FRAMES_PER_USER,
+    WS_TYPING_PER_CONVERSATION,
+)
+from chalicelib.core.validation import CLIENT_MESSAGE_ID_SCHEMA, validate
 from chalicelib.media.schemas import ATTACHMENT_IDS_SCHEMA
-from chalicelib.realtime.pusher import Gone
+from chalicelib.realtime.pusher import Gone, Throttled
+from chalicelib.realtime.pusher import TooLarge as FrameTooLarge
 
 log = logging.getLogger("messaging.realtime")
 
@@ -21,7 +33,8 @@ MAX_FRAME_BYTES = 16 * 1024
 TYPING_EXPIRES_SECONDS = 6
 PRESENCE_MAX_MEMBERS = 200
 
-_CONVERSATION_ID = {"type": "string", "minLength": 1, "maxLength": 128}
+# The very fragments REST validates these fields with.
+_CONVERSATION_ID = ID_SCHEMA
 
 
 def _frame(required, **fields):
@@ -43,7 +56,7 @@ FRAME_SCHEMAS = _with_actions({
         ["conversationId", "text"],
         conversationId=_CONVERSATION_ID,
         text={"type": "string"},
-        clientMessageId={"type": "string", "minLength": 1, "maxLength": 128},
+        clientMessageId=CLIENT_MESSAGE_ID_SCHEMA,
         attachments=ATTACHMENT_IDS_SCHEMA,
     ),
     "typing": _frame(["conversationId", "isTyping"], conversationId=_CONVERSATION_ID, isTyping={"type": "boolean"}),
@@ -65,16 +78,23 @@ class Sockets:
         self._limiter = limiter
 
     def connect(self, connection_id, endpoint, *, token=None, ticket=None):
-        """Record an authenticated connection; NotAuthenticated refuses the upgrade."""
+        """Record an authenticated connection; NotAuthenticated refuses the upgrade.
+
+        A user holds at most SOCKETS_PER_USER connections: a new one closes the oldest beyond
+        that (a phone that lost its network leaves a record until the two-hour limit, which
+        must not lock its owner out)."""
         if ticket:
-            user_id = self._tickets.take(ticket)
+            user_id, token_expires_at = self._tickets.redeem(ticket)
             if user_id is None:
                 raise NotAuthenticated("The ticket is unknown, used or expired.", "invalid_ticket")
         elif token:
             user_id = self._tokens.verify(token)
+            token_expires_at = self._tokens.expires_at(token)
         else:
             raise NotAuthenticated("Connect with ?token=<token> or ?ticket=<ticket>.", "missing_token")
-        self._connections.add(connection_id, user_id, endpoint)
+        for oldest in self._connections.oldest_beyond(user_id, SOCKETS_PER_USER - 1):
+            self._close(oldest["endpoint"], oldest["_id"])
+        self._connections.add(connection_id, user_id, endpoint, token_expires_at=token_expires_at)
         return user_id
 
     def disconnect(self, connection_id):
@@ -82,16 +102,20 @@ class Sockets:
 
     def receive(self, connection_id, endpoint, raw):
         """Handle one frame from a connection; every answer goes back as a frame (and is
-        returned: None when there is none, as for typing)."""
+        returned: None when there is none, as for typing or a frame dropped past a limit)."""
         frame = {}
         try:
-            if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-                raise TooLarge(f"Frames are limited to {MAX_FRAME_BYTES} bytes.", "frame_too_large")
-            frame = _parse(raw)
             self._limiter.take(WS_FRAMES_PER_CONNECTION, connection_id)
             connection = self._connections.get(connection_id)
             if connection is None:
                 raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
+            if _token_expired(connection):
+                self._close(endpoint, connection_id)
+                raise NotAuthenticated("The token of this connection has expired; log in again.", "token_expired")
+            self._limiter.take(WS_FRAMES_PER_USER, connection["userId"])
+            if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+                raise TooLarge(f"Frames are limited to {MAX_FRAME_BYTES} bytes.", "frame_too_large")
+            frame = parse_object(raw, "A frame")
             action = frame.get("action")
             if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
                 raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
@@ -99,11 +123,12 @@ class Sockets:
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
                         "markRead": self._mark_read, "presence": self._presence}
             reply = handlers[action](connection["userId"], frame)
+        except RateLimited as refused:
+            # Past a frame limit: one error frame says so, the rest are not answered at all.
+            reply = _error_frame(refused) if getattr(refused, "over_by", 1) <= 1 else None
         except DomainError as refused:
             reply = _error_frame(refused)
         except Exception as exc:  # noqa: BLE001 - a bad frame must never drop the connection
-            from chalicelib.edge.web import as_domain_error
-
             known = as_domain_error(exc)
             if known is None:
                 log.exception("frame handling failed")
@@ -127,6 +152,10 @@ class Sockets:
 
     def _typing(self, user_id, frame):
         conversation_id = frame["conversationId"]
+        try:
+            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}")
+        except RateLimited:
+            return None  # an indicator is worth nothing late or repeated: dropped, not answered
         self._conversations.authorize(user_id, conversation_id)
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
@@ -149,20 +178,34 @@ class Sockets:
                 "online": {member: member in online for member in members}}
 
     def _reply(self, endpoint, connection_id, frame):
+        """Post a reply; whatever @connections answers, the handler does not fail over it."""
         try:
             self._pusher.send(endpoint, connection_id, frame)
         except Gone:
             self._connections.remove(connection_id)
+        except (FrameTooLarge, Throttled) as refused:
+            log.warning("reply not delivered: %s", type(refused).__name__)
+        except Exception as exc:  # noqa: BLE001 - the frame was handled; only its answer is lost
+            log.warning("reply not delivered: %s", type(exc).__name__)
+
+    def _close(self, endpoint, connection_id):
+        """Close a connection from our side and forget it (its token expired)."""
+        try:
+            self._pusher.disconnect(endpoint, connection_id)
+        except Exception as exc:  # noqa: BLE001 - it is forgotten below either way
+            log.warning("could not close a connection: %s", type(exc).__name__)
+        self._connections.remove(connection_id)
 
 
-def _parse(raw):
-    try:
-        frame = json.loads(raw)
-    except ValueError:
-        raise InvalidInput("Frames must be JSON objects.", "invalid_json") from None
-    if not isinstance(frame, dict):
-        raise InvalidInput("Frames must be JSON objects.", "invalid_json")
-    return frame
+def _token_expired(connection):
+    expires = connection.get("tokenExpiresAt")
+    if expires is None:
+        return False
+    if expires.tzinfo is None:  # a store that hands back naive UTC datetimes
+        from datetime import timezone
+
+        expires = expires.replace(tzinfo=timezone.utc)
+    return expires <= utcnow()
 
 
 def _error_frame(refused):

@@ -1,7 +1,9 @@
 """The `connections` collection: one document per open WebSocket connection.
 
 Document: {_id: connectionId, userId, endpoint (the @connections URL that reaches it),
-connectedAt, expiresAt}. A user's devices are found by the userId index, never by
+connectedAt, expiresAt, tokenExpiresAt?}. `tokenExpiresAt` is when the token that opened it
+expires: from then on the connection neither sends (sockets.py refuses its frames) nor
+receives (`of_users` leaves it out). A user's devices are found by the userId index, never by
 scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
 any record whose $disconnect never arrived.
 """
@@ -26,14 +28,19 @@ class ConnectionStore:
         self._connections.create_index([("userId", 1)], name="user")
         self._connections.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def add(self, connection_id, user_id, endpoint):
+    def add(self, connection_id, user_id, endpoint, token_expires_at=None):
         now = utcnow()
-        self._connections.replace_one(
-            {"_id": connection_id},
-            {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
-             "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)},
-            upsert=True,
-        )
+        document = {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
+                    "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)}
+        if token_expires_at is not None:
+            document["tokenExpiresAt"] = token_expires_at
+        self._connections.replace_one({"_id": connection_id}, document, upsert=True)
+
+    def oldest_beyond(self, user_id, keep):
+        """`user_id`'s connections other than its `keep` newest, oldest first: [{_id, endpoint}]."""
+        found = list(self._connections.find({"userId": user_id}, {"endpoint": 1, "connectedAt": 1}))
+        found.sort(key=lambda doc: doc["connectedAt"])
+        return found[: max(0, len(found) - keep)]
 
     def get(self, connection_id):
         return self._connections.find_one({"_id": connection_id})
@@ -44,11 +51,13 @@ class ConnectionStore:
         return removed["userId"] if removed else None
 
     def of_users(self, user_ids):
-        """Every open connection of `user_ids`: [{_id, userId, endpoint}]."""
+        """Every open connection of `user_ids` whose token has not expired: [{_id, userId, endpoint}]."""
         user_ids = list(user_ids)
         if not user_ids:
             return []
-        return list(self._connections.find({"userId": {"$in": user_ids}}, {"userId": 1, "endpoint": 1}))
+        live = {"userId": {"$in": user_ids},
+                "$or": [{"tokenExpiresAt": {"$exists": False}}, {"tokenExpiresAt": {"$gt": utcnow()}}]}
+        return list(self._connections.find(live, {"userId": 1, "endpoint": 1}))
 
     def online(self, user_ids):
         """The subset of `user_ids` with at least one open connection."""

@@ -53,6 +53,11 @@ class ThrottleStore:
                 return self.hit(key, window_seconds)
         return doc["count"], _seconds_until(doc["windowEnds"], now)
 
+    def unhit(self, key):
+        """Take one hit back from the open window (never below zero)."""
+        self._counters.update_one({"_id": key, "windowEnds": {"$gt": utcnow()}, "count": {"$gt": 0}},
+                                  {"$inc": {"count": -1}})
+
     def clear(self, key):
         self._counters.delete_one({"_id": key})
 

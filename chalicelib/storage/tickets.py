@@ -1,6 +1,7 @@
 """The `ws_tickets` collection: short-lived, single-use WebSocket tickets.
 
-Document: {_id: sha256(ticket), userId, expiresAt}. Only the hash is stored, so a database
+Document: {_id: sha256(ticket), userId, expiresAt, tokenExpiresAt?} (`tokenExpiresAt`: when
+the token the ticket was bought with expires; the connection it opens ends then too). Only the hash is stored, so a database
 reader cannot connect as anyone; taking a ticket deletes it atomically, so it opens at most
 one connection.
 """
@@ -24,18 +25,25 @@ class TicketStore:
     def _create_indexes(self):
         self._tickets.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def issue(self, user_id, ttl_seconds):
+    def issue(self, user_id, ttl_seconds, token_expires_at=None):
         """A new ticket for `user_id`, valid once within `ttl_seconds`."""
         ticket = secrets.token_urlsafe(24)
-        self._tickets.insert_one(
-            {"_id": _digest(ticket), "userId": user_id, "expiresAt": utcnow() + timedelta(seconds=ttl_seconds)}
-        )
+        document = {"_id": _digest(ticket), "userId": user_id, "expiresAt": utcnow() + timedelta(seconds=ttl_seconds)}
+        if token_expires_at is not None:
+            document["tokenExpiresAt"] = token_expires_at
+        self._tickets.insert_one(document)
         return ticket
 
     def take(self, ticket):
         """The user id of a valid unused ticket (using it up), or None."""
+        return self.redeem(ticket)[0]
+
+    def redeem(self, ticket):
+        """(user id, token expiry or None) of a valid unused ticket, using it up; (None, None) otherwise."""
         taken = self._tickets.find_one_and_delete({"_id": _digest(ticket), "expiresAt": {"$gt": utcnow()}})
-        return taken["userId"] if taken else None
+        if taken is None:
+            return None, None
+        return taken["userId"], taken.get("tokenExpiresAt")
 
 
 def _digest(ticket):

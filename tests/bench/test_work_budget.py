@@ -63,4 +63,5 @@ def test_a_fanout_job_costs_one_post_per_connection_and_no_more_reads(measured):
     fanout = measured["fanoutJob"]
 
     assert fanout["awsCalls"] == {"ApiGatewayManagementApi.PostToConnection": work.FANOUT_MEMBERS}
-    assert fanout["mongoCommands"] == {"find": 2}  # the members, then their connections
+    # The members, their connections, and the conversation key that opens the job's sealed message.
+    assert fanout["mongoCommands"] == {"find": 3}

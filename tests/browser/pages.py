@@ -126,3 +126,16 @@ class ChatPage:
         panel = self.page.get_by_role("complementary", name="Group details")
         expect(panel.locator("#group-members li").first).to_be_visible()
         return panel
+
+
+def alice_and_bob(stack, open_client):
+    """Alice and Bob, signed up over REST and each signed in in a browser of their own:
+    (alice's Api, bob's Api, alice's ChatPage, bob's ChatPage)."""
+    from tests.live import Api, unique_email
+
+    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
+    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
+    alice, bob = open_client(), open_client()
+    alice.sign_in(alice_api.email, name="Alice")
+    bob.sign_in(bob_api.email, name="Bob")
+    return alice_api, bob_api, alice, bob

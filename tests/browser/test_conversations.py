@@ -5,6 +5,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.pages import alice_and_bob
 from tests.live import Api, Listener, unique_email
 
 pytestmark = pytest.mark.stack
@@ -37,11 +38,7 @@ def test_two_people_sign_up_meet_in_a_group_and_talk_live(stack, open_client):
 
 
 def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_client):
-    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
-    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
-    alice, bob = open_client(), open_client()
-    alice.sign_in(alice_api.email, name="Alice")
-    bob.sign_in(bob_api.email, name="Bob")
+    alice_api, bob_api, alice, bob = alice_and_bob(stack, open_client)
 
     alice.start_chat(bob_api.email)
     expect(alice.title).to_have_text("Bob")
@@ -111,7 +108,7 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     # The network goes away: new tickets fail, and the gateway closes Bob's connection.
     bob.page.context.route("**/realtime/ticket", lambda route: route.abort())
     for connection_id in _connections_of(stack, bob_api.id):
-        assert requests.delete(f"{_ws_http(stack)}/@connections/{connection_id}", timeout=10).status_code == 204
+        assert requests.delete(f"{_ws_http(stack)}/local/@connections/{connection_id}", timeout=10).status_code == 204
     expect(bob.connection).to_have_text("Reconnecting…")
     listener = Listener(f"{stack['ws']}/?token={alice.token}")
     try:

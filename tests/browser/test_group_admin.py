@@ -3,17 +3,14 @@ and kicking, banning, handing over ownership and leaving."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.pages import alice_and_bob
 from tests.live import Api, unique_email
 
 pytestmark = pytest.mark.stack
 
 
 def test_an_owner_approves_a_join_request_live(stack, open_client):
-    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
-    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
-    alice, bob = open_client(), open_client()
-    alice.sign_in(alice_api.email, name="Alice")
-    bob.sign_in(bob_api.email, name="Bob")
+    alice_api, bob_api, alice, bob = alice_and_bob(stack, open_client)
 
     alice.create_group("Inner circle", "private")
     panel = alice.open_group_panel()

@@ -1,6 +1,6 @@
 """Structured logs: every line of an invocation carries its request id, each REST request
 writes one access line, and neither quotes what a client sent (query values, bodies,
-headers, tokens). The whole-stack scan of a real scenario is tests/test_stack_logs.py."""
+headers, tokens). The whole-stack scan of a real scenario is tests/stack/test_logs.py."""
 import json
 import logging
 

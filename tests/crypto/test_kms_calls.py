@@ -3,14 +3,9 @@
 Counted on the botocore client (every KMS API operation it makes), over moto's KMS and the
 real stores. Target: at most 10 KMS calls per 1,000 messages in a steady stream.
 """
+from chalicelib import services
 from chalicelib.crypto.keyring import KeyCache, Keyring
-from chalicelib.messaging.messages import Messaging
 from chalicelib.storage.conversation_keys import ConversationKeyStore
-from chalicelib.storage.conversations import ConversationStore
-from chalicelib.storage.groups import GroupStore
-from chalicelib.storage.memberships import MembershipStore
-from chalicelib.storage.messages import MessageStore
-from chalicelib.storage.read_markers import ReadMarkerStore
 from chalicelib.storage.users import UserStore
 from tests.fakes import NoLimits, RecordingPublisher
 from tests.helpers import make_group
@@ -21,17 +16,10 @@ BUDGET = 10
 
 def a_process(db, key_service, cache=None):
     """The use cases as one warm Lambda holds them."""
-    return Messaging(
-        conversations=ConversationStore(db),
-        messages=MessageStore(db),
-        read_markers=ReadMarkerStore(db),
-        keyring=Keyring(ConversationKeyStore(db), key_service, cache),
-        memberships=MembershipStore(db),
-        groups=GroupStore(db),
-        users=UserStore(db),
-        publisher=RecordingPublisher(),
-        limiter=NoLimits(),  # 1,000 messages from two people is far past the send limit
-    )
+    # No limits: 1,000 messages from two people is far past the send limit.
+    overrides = {"keyring": Keyring(ConversationKeyStore(db), key_service, cache)} if cache is not None else {}
+    return services.build(db, key_service=key_service, publisher=RecordingPublisher(), limiter=NoLimits(),
+                          **overrides).messaging
 
 
 def test_a_steady_stream_of_1000_messages_stays_within_budget(db, key_service, kms_calls):

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 import pytest
 
 from infra import DeployError
+from infra.after_chalice import SQS_MAXIMUM_CONCURRENCY
 from infra.deploy import package, run_chalice
 from infra.stage import PLACEHOLDER, stage_values
 from tests.deploy.support import (
     FULL_SHAPE_APP,
     REPO,
     cfn_lint,
+    chalice_config,
     function_settings,
     sample_outputs,
 )
@@ -139,6 +141,9 @@ def test_every_function_gets_the_stage_timeout_and_memory(packaged, packaged_ful
             seen[logical_id] = (function["Properties"]["Timeout"], function["Properties"]["MemorySize"])
             assert seen[logical_id] == settings, logical_id
     assert set(seen) == set(CONFIG_NAMES)
+    for logical_id, function in packaged_full.functions().items():
+        reserved = chalice_config()["stages"][STAGE]["lambda_functions"][CONFIG_NAMES[logical_id]]["reserved_concurrency"]
+        assert function["Properties"]["ReservedConcurrentExecutions"] == reserved, logical_id
     timeout, memory = seen["APIHandler"]
     # bcrypt at cost 12 is ~0.3 s on one full vCPU, which Lambda gives at 1769 MB.
     assert memory >= 1769 and timeout <= 29  # 29 s: API Gateway's integration limit
@@ -151,6 +156,7 @@ def test_the_fanout_consumer_batches_and_reports_partial_failures(packaged_full)
     assert source["Properties"]["BatchSize"] == 10
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert source["Properties"]["Queue"]["Fn::Sub"].endswith(":secure-messaging-fanout-prod")
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": SQS_MAXIMUM_CONCURRENCY}
 
 
 def test_every_sqs_consumer_of_the_real_app_reads_the_stacks_queue_and_reports_partial_failures(packaged):
@@ -204,18 +210,22 @@ def test_each_role_is_named_for_the_key_policy_and_grants_only_the_stage_resourc
                 assert resource != "*" and (":123456789012:" in resource or stage_bucket), (logical_id, statement["Sid"])
 
 
-def test_only_the_consumer_receives_from_the_queue_and_only_producers_send(packaged_full):
+def test_only_the_consumer_receives_from_the_queue_and_every_sender_may_use_the_queue_key(packaged_full):
+    """The consumer sends too: a large group's continuation job (issue 13). Sending to a queue
+    encrypted under the stage key needs kms:GenerateDataKey on that key, and receiving needs
+    kms:Decrypt; tests/deploy/test_iam_enforced.py makes the calls under each role."""
     def actions(role):
         return {a for s in _statements(role) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 
     roles = packaged_full.roles()
-    assert "sqs:ReceiveMessage" in actions(roles["FanoutRole"])
-    assert "sqs:SendMessage" not in actions(roles["FanoutRole"])
+    assert {"sqs:ReceiveMessage", "sqs:SendMessage"} <= actions(roles["FanoutRole"])
     for producer in ("ApiHandlerRole", "WebsocketMessageRole"):
         assert "sqs:SendMessage" in actions(roles[producer])
         assert "sqs:ReceiveMessage" not in actions(roles[producer])
     for role in roles.values():
         assert "execute-api:ManageConnections" in actions(role)  # every function may answer a socket
+        if "sqs:SendMessage" in actions(role):
+            assert {"kms:GenerateDataKey", "kms:Decrypt"} <= actions(role)
 
 
 def test_api_gateway_answers_unknown_routes_and_its_own_errors_in_the_contract_shape(packaged):
@@ -240,3 +250,27 @@ def _statements(role):
 def _resources(statement):
     resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
     return [r["Fn::Sub"] if isinstance(r, dict) else r for r in resources]
+
+
+def test_the_package_ships_bytecode_the_lambda_runtime_uses_as_it_is(packaged):
+    """No cold start compiles the app (issue 13, item 4): every module of chalicelib/ and of
+    the dependencies has an unchecked-hash .pyc for the runtime's Python beside it."""
+    import importlib.util
+    import sys
+
+    tag = sys.implementation.cache_tag  # Chalice packages for the Python that runs it
+    with zipfile.ZipFile(packaged.zip_path) as archive:
+        names = set(archive.namelist())
+        modules = [n for n in names if n.endswith(".py") and (n.startswith(("chalicelib/", "pymongo/", "jwt/", "bson/")))]
+        assert modules
+        missing = []
+        for module in modules:
+            folder, file_name = module.rsplit("/", 1)
+            pyc = f"{folder}/__pycache__/{file_name[:-3]}.{tag}.pyc"
+            if pyc not in names:
+                missing.append(module)
+                continue
+            header = archive.read(pyc)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, pyc
+            assert int.from_bytes(header[4:8], "little") == 0b01, pyc  # hash-based, not checked
+        assert missing == []

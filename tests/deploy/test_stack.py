@@ -161,6 +161,7 @@ def test_the_stored_secrets_satisfy_the_apps_deployed_settings(aws, outputs, mon
     monkeypatch.setenv("BCRYPT_ROUNDS", "12")
     monkeypatch.setenv("JWT_SECRET", read["JwtSecret"])
     monkeypatch.setenv("MONGO_URI", read["MongoUri"])
+    monkeypatch.setenv("WS_CALLBACK_URL", "https://abc123.execute-api.us-east-1.amazonaws.com/api")
     config.settings.cache_clear()
     try:
         loaded = config.settings()

@@ -60,3 +60,21 @@ def test_the_deploy_role_cannot_decrypt_with_the_stage_key():
     role = load_template(os.path.join(REPO, "infra", "github-deploy-role.yaml"))["Resources"]["DeployRole"]
     name = role["Properties"]["RoleName"]["Sub"]
     assert not name.startswith("secure-messaging-${Stage}-")
+
+
+def test_a_job_runs_the_whole_suite_against_a_real_mongod_on_every_push():
+    """Item 8 of issue 13: the first run against a real server happens in CI, not in production."""
+    with open(os.path.join(REPO, ".github", "workflows", "tests.yml"), encoding="utf-8") as file:
+        workflow = yaml.safe_load(file)
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert "push" in triggers and "pull_request" in triggers
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    (service,) = job["services"].values()
+    image, _, version = service["image"].partition(":")
+    assert image == "mongo" and version.split(".")[0] in ("7", "8")
+    assert "27017:27017" in service["ports"] and "--health-cmd" in service["options"]
+    assert job["env"]["MONGO_URI"] == "mongodb://127.0.0.1:27017"
+    assert any(step.get("run") == "make test" for step in job["steps"])
+    for step in job["steps"]:
+        assert "${{" not in step.get("run", "")

@@ -23,7 +23,6 @@ from chalicelib.core.limits import (
 from chalicelib.core.validation import MAX_PAGE
 from chalicelib.edge.web import MAX_BODY_BYTES
 from chalicelib.messaging.schemas import MAX_CONVERSATIONS
-from chalicelib.realtime.sockets import Sockets
 from tests.fakes import RecordingPublisher, RecordingPusher
 from tests.helpers import call, make_group, new_user, sign_up
 
@@ -133,9 +132,7 @@ def test_sending_over_websocket_shares_the_limit_with_rest(client, db, alice, bo
     """The limit is taken in the send use case, so it holds whichever edge a message uses."""
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
     pusher = RecordingPusher()
-    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
-                        pusher=pusher, publisher=RecordingPublisher(), conversations=services.messaging(),
-                        audience=services.audience(), limiter=services.limiter())
+    realtime = services.build(db, pusher=pusher, publisher=RecordingPublisher()).sockets
     realtime.connect("conn-alice", "http://gateway.test", token=alice[1])
     for n in range(MESSAGES_SENT_PER_USER.max_hits - 1):
         assert send(client, alice[1], group, f"rest {n}")[0] == 201

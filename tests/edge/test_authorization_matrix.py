@@ -21,7 +21,7 @@ import pytest
 
 from chalicelib import services
 from chalicelib.core.errors import NotAuthenticated
-from chalicelib.realtime.sockets import FRAME_SCHEMAS, Sockets
+from chalicelib.realtime.sockets import FRAME_SCHEMAS
 from tests.fakes import RecordingPublisher, RecordingPusher
 from tests.helpers import call
 
@@ -273,7 +273,7 @@ def scene(test_settings):
 
 
 @pytest.fixture
-def world(scene, db):
+def restored_scene(scene, db):
     """The scene's stored state, restored for one case."""
     built, state = scene
     for name, documents in state.items():
@@ -297,8 +297,8 @@ def test_every_route_and_action_has_a_row():
 
 
 @pytest.mark.parametrize("row, actor, expected", _cases(REST))
-def test_rest(client, db, world, row, actor, expected):
-    scene, before = world
+def test_rest(client, db, restored_scene, row, actor, expected):
+    scene, before = restored_scene
     body = scene.fill(row.body, actor) if row.body is not None else None
 
     status, reply, _ = call(client, row.route.split()[0], scene.fill(row.path, actor), body,
@@ -311,12 +311,10 @@ def test_rest(client, db, world, row, actor, expected):
 
 
 @pytest.mark.parametrize("row, actor, expected", _cases(WS))
-def test_websocket(db, world, row, actor, expected):
-    scene, _ = world
+def test_websocket(db, restored_scene, row, actor, expected):
+    scene, _ = restored_scene
     pusher, publisher = RecordingPusher(), RecordingPublisher()
-    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
-                        pusher=pusher, publisher=publisher, conversations=services.messaging(),
-                        audience=services.audience(), limiter=services.limiter())
+    realtime = services.build(db, pusher=pusher, publisher=publisher).sockets
     try:
         realtime.connect("conn-under-test", ENDPOINT, token=scene.tokens.get(actor))
     except NotAuthenticated:

@@ -5,19 +5,18 @@ servers are never touched), and a fixture restores the settings afterwards.
 
 Covered elsewhere, not repeated here: the fan-out consumer crashing mid-batch is redelivered
 without a lost message, and a client that vanished without $disconnect is pruned on its
-first Gone (tests/test_stack_realtime.py); a poison job ends in the dead-letter queue (same
-file); a KMS key that does not exist (tests/test_messages_routes.py).
+first Gone (tests/stack/test_realtime.py); a poison job ends in the dead-letter queue (same
+file); a KMS key that does not exist (tests/messaging/test_routes.py).
 """
-import boto3
 import pytest
 from chalice.test import Client
 
 from chalicelib import services
 from chalicelib.core import aws
-from chalicelib.core.errors import Unavailable
-from chalicelib.edge.web import as_domain_error
+from chalicelib.core.errors import Unavailable, as_domain_error
 from chalicelib.storage import mongo
 from devstack import processes
+from devstack.harness import drain_queue
 from devstack.provision import provision_kms, provision_queues
 from tests.helpers import call, make_group, new_user
 
@@ -133,28 +132,17 @@ class StopsMongoAfterAppend:
 
 
 def test_mongodb_stopping_in_the_middle_of_a_send_is_completed_by_a_retry(own_mongo):
-    from chalicelib.core.limits import Limiter
-    from chalicelib.messaging.messages import Messaging
-    from chalicelib.storage.conversations import ConversationStore
-    from chalicelib.storage.groups import GroupStore
-    from chalicelib.storage.memberships import MembershipStore
     from chalicelib.storage.messages import MessageStore
-    from chalicelib.storage.read_markers import ReadMarkerStore
-    from chalicelib.storage.throttles import ThrottleStore
-    from chalicelib.storage.users import UserStore
     from tests.fakes import RecordingPublisher
 
     database = mongo.database()
-    users = UserStore(database)
+    users = services.build(database).user_store
     alice = users.create(email="alice@example.com", name="Alice", password_hash="unused")["_id"]
     group = make_group(database, alice)
     publisher = RecordingPublisher()
 
     def messaging(messages):
-        return Messaging(conversations=ConversationStore(database), messages=messages,
-                         read_markers=ReadMarkerStore(database), keyring=services.keyring(),
-                         memberships=MembershipStore(database), groups=GroupStore(database), users=users,
-                         publisher=publisher, limiter=Limiter(ThrottleStore(database)))
+        return services.build(database, message_store=messages, publisher=publisher).messaging
 
     with pytest.raises(Exception) as failed:
         messaging(StopsMongoAfterAppend(MessageStore(database), own_mongo)).send(alice, group, "cut", "mid-1")
@@ -193,11 +181,7 @@ class OwnMoto:
 
     def jobs(self):
         """The fan-out jobs waiting on this server's queue, taken off it."""
-        import json
-
-        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name="us-east-1")
-        received = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
+        return drain_queue(self.endpoint, self.queue_url)
 
 
 @pytest.fixture
@@ -271,12 +255,20 @@ def test_kms_failing_refuses_what_needs_it_and_cached_keys_keep_working(client, 
     assert call(client, "GET", "/health")[0] == 200
 
 
+def _queued_message_ids(sqs):
+    """The ids of the messages queued for fan-out (each job's message is sealed: opened here)."""
+    from chalicelib import services
+    from chalicelib.realtime.queue import open_event
+
+    return [open_event(job["event"], services.keyring())["message"]["id"] for job in sqs.jobs()]
+
+
 def test_sqs_failing_keeps_the_message_and_a_retried_send_enqueues_it(client, db, pair, own_moto):
     sqs = own_moto("sqs")
     group, token = pair["group"], pair["alice_token"]
     first = _send(client, token, group, "queued")
     assert first[0] == 201
-    assert [job["event"]["message"]["id"] for job in sqs.jobs()] == [first[1]["message"]["id"]]
+    assert _queued_message_ids(sqs) == [first[1]["message"]["id"]]
     sqs.stop()
 
     failed = _send(client, token, group, "kept", clientMessageId="q-2")
@@ -288,5 +280,5 @@ def test_sqs_failing_keeps_the_message_and_a_retried_send_enqueues_it(client, db
     sqs.start()  # an empty queue at the same URL
     retried = _send(client, token, group, "kept", clientMessageId="q-2")
     assert retried[0] == 201 and retried[1]["message"] == kept
-    assert [job["event"]["message"]["id"] for job in sqs.jobs()] == [kept["id"]]
+    assert _queued_message_ids(sqs) == [kept["id"]]
     assert db["messages"].count_documents({"conversationId": group}) == 2

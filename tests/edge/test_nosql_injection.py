@@ -9,7 +9,6 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib import services
-from chalicelib.realtime.sockets import Sockets
 from tests.fakes import RecordingPublisher, RecordingPusher
 from tests.helpers import call, make_group, new_user
 
@@ -159,9 +158,7 @@ def test_operators_in_path_ids_are_refused(client, db, scene, method, path):
 ], ids=lambda frame: json.dumps(frame))
 def test_operators_in_websocket_frames_are_refused(db, scene, frame):
     pusher, publisher = RecordingPusher(), RecordingPublisher()
-    realtime = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
-                        pusher=pusher, publisher=publisher, conversations=services.messaging(),
-                        audience=services.audience(), limiter=services.limiter())
+    realtime = services.build(db, pusher=pusher, publisher=publisher).sockets
     realtime.connect("conn-alice", "http://gateway.test", token=scene["token"])
     before = _state(db)
 

@@ -24,8 +24,9 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
-class World:
-    """The group use cases over the test database, plus shortcuts to set scenes up."""
+class WiredGroups:
+    """The group use cases wired over the test database (services.build), plus shortcuts to
+    set scenes up."""
 
     def __init__(self, db, clock, publisher, **overrides):
         self.db = db
@@ -79,8 +80,8 @@ def clock():
 
 
 @pytest.fixture
-def world(db, clock):
-    return World(db, clock, RecordingPublisher())
+def wired_groups(db, clock):
+    return WiredGroups(db, clock, RecordingPublisher())
 
 
 class Cast:

@@ -2,86 +2,56 @@
 import pytest
 
 from chalicelib.core.errors import DomainError
-from tests.groups.conftest import World
+from tests.groups.conftest import WiredGroups
 
 
-def _scene(world, group_type="private"):
-    owner = world.user()
-    group_id = world.group(owner, group_type)
+def _scene(wired_groups, group_type="private"):
+    owner = wired_groups.user()
+    group_id = wired_groups.group(owner, group_type)
     return owner, group_id
 
 
-def _join_open(world):
-    owner, group_id = _scene(world, "open")
-    user = world.user()
-    world.joining.request(group_id, user, user)
-    return group_id, owner, user
+def _requested(group_type):
+    """A scene: a new user asked to join a new group of `group_type` (open: joined)."""
+
+    def scene(wired_groups):
+        owner, group_id = _scene(wired_groups, group_type)
+        user = wired_groups.user()
+        wired_groups.joining.request(group_id, user, user)
+        return group_id, owner, user
+
+    return scene
 
 
-def _ask(world):
-    owner, group_id = _scene(world)
-    user = world.user()
-    world.joining.request(group_id, user, user)
-    return group_id, owner, user
+_join_open = _requested("open")
+_ask = _requested("private")
 
 
-def _withdraw(world):
-    group_id, owner, user = _ask(world)
-    world.joining.withdraw(group_id, user, user)
-    return group_id, owner, user
+def _then(before, act):
+    """A scene: `before`'s scene, then `act(wired_groups, group_id, owner, user)`."""
+
+    def scene(wired_groups):
+        group_id, owner, user = before(wired_groups)
+        act(wired_groups, group_id, owner, user)
+        return group_id, owner, user
+
+    return scene
 
 
-def _approve(world):
-    group_id, owner, user = _ask(world)
-    world.joining.approve(group_id, user, owner)
-    return group_id, owner, user
+_withdraw = _then(_ask, lambda wired, group_id, owner, user: wired.joining.withdraw(group_id, user, user))
+_approve = _then(_ask, lambda wired, group_id, owner, user: wired.joining.approve(group_id, user, owner))
+_reject = _then(_ask, lambda wired, group_id, owner, user: wired.joining.reject(group_id, user, owner))
+_leave = _then(_approve, lambda wired, group_id, owner, user: wired.joining.leave(group_id, user, user))
+_kick = _then(_approve, lambda wired, group_id, owner, user: wired.moderation.kick(group_id, user, owner))
+_ban_member = _then(_approve, lambda wired, group_id, owner, user: wired.moderation.ban(group_id, user, owner))
+_ban_requester = _then(_ask, lambda wired, group_id, owner, user: wired.moderation.ban(group_id, user, owner))
+_unban = _then(_ban_member, lambda wired, group_id, owner, user: wired.moderation.unban(group_id, user, owner))
+_transfer = _then(_approve, lambda wired, group_id, owner, user: wired.ownership.transfer(group_id, owner, user, owner))
 
 
-def _reject(world):
-    group_id, owner, user = _ask(world)
-    world.joining.reject(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _leave(world):
-    group_id, owner, user = _approve(world)
-    world.joining.leave(group_id, user, user)
-    return group_id, owner, user
-
-
-def _kick(world):
-    group_id, owner, user = _approve(world)
-    world.moderation.kick(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _ban_member(world):
-    group_id, owner, user = _approve(world)
-    world.moderation.ban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _ban_requester(world):
-    group_id, owner, user = _ask(world)
-    world.moderation.ban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _unban(world):
-    group_id, owner, user = _ban_member(world)
-    world.moderation.unban(group_id, user, owner)
-    return group_id, owner, user
-
-
-def _transfer(world):
-    group_id, owner, user = _approve(world)
-    world.ownership.transfer(group_id, owner, user, owner)
-    return group_id, owner, user
-
-
-def _rename(world):
-    owner, group_id = _scene(world)
-    world.groups.update(group_id, owner, name="Renamed")
+def _rename(wired_groups):
+    owner, group_id = _scene(wired_groups)
+    wired_groups.groups.update(group_id, owner, name="Renamed")
     return group_id, owner, None
 
 
@@ -103,12 +73,12 @@ CASES = {
 
 
 @pytest.mark.parametrize("action", CASES)
-def test_each_change_announces_its_event_to_its_audience(world, action):
+def test_each_change_announces_its_event_to_its_audience(wired_groups, action):
     act, event_type, to_members, audience, extra = CASES[action]
-    group_id, owner, user = act(world)
+    group_id, owner, user = act(wired_groups)
     names = {"owner": owner, "user": user}
 
-    last = world.publisher.of_type(event_type)[-1]
+    last = wired_groups.publisher.of_type(event_type)[-1]
     event = last["event"]
     assert event["type"] == event_type
     assert event["groupId"] == group_id and event["at"] == "2030-01-01T12:00:00.000Z"
@@ -120,22 +90,22 @@ def test_each_change_announces_its_event_to_its_audience(world, action):
         assert event[field] == names.get(value, value)
 
 
-def test_approval_also_tells_the_members_someone_joined(world):
-    group_id, _, user = _approve(world)
-    joined = world.publisher.of_type("member.joined")
+def test_approval_also_tells_the_members_someone_joined(wired_groups):
+    group_id, _, user = _approve(wired_groups)
+    joined = wired_groups.publisher.of_type("member.joined")
     assert [(entry["event"]["userId"], entry["conversationId"]) for entry in joined] == [(user, group_id)]
 
 
-def test_a_refused_change_announces_nothing(world):
-    group_id, owner, user = _ask(world)
-    before = len(world.publisher.published)
-    for refused in (lambda: world.moderation.kick(group_id, user, owner),
-                    lambda: world.joining.leave(group_id, user, user),
-                    lambda: world.moderation.unban(group_id, user, owner)):
+def test_a_refused_change_announces_nothing(wired_groups):
+    group_id, owner, user = _ask(wired_groups)
+    before = len(wired_groups.publisher.published)
+    for refused in (lambda: wired_groups.moderation.kick(group_id, user, owner),
+                    lambda: wired_groups.joining.leave(group_id, user, user),
+                    lambda: wired_groups.moderation.unban(group_id, user, owner)):
         with pytest.raises(DomainError):
             refused()
-    world.joining.request(group_id, user, user)  # asking again changes nothing
-    assert len(world.publisher.published) == before
+    wired_groups.joining.request(group_id, user, user)  # asking again changes nothing
+    assert len(wired_groups.publisher.published) == before
 
 
 def test_a_failing_publisher_does_not_undo_or_fail_the_change(db, clock):
@@ -143,9 +113,9 @@ def test_a_failing_publisher_does_not_undo_or_fail_the_change(db, clock):
         def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
             raise ConnectionError("queue down")
 
-    world = World(db, clock, Broken())
-    owner, group_id = _scene(world, "open")
-    user = world.user()
+    wired_groups = WiredGroups(db, clock, Broken())
+    owner, group_id = _scene(wired_groups, "open")
+    user = wired_groups.user()
 
-    assert world.joining.request(group_id, user, user)[0] == "membership"
-    assert world.state(group_id, user) == "member"
+    assert wired_groups.joining.request(group_id, user, user)[0] == "membership"
+    assert wired_groups.state(group_id, user) == "member"

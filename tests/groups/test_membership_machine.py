@@ -27,7 +27,7 @@ from chalicelib.core.errors import (
     RateLimited,
 )
 from tests.fakes import RecordingPublisher
-from tests.groups.conftest import FakeClock, World
+from tests.groups.conftest import FakeClock, WiredGroups
 
 USERS = 3  # the first owner and two others
 COOLDOWN = 60  # a cooldown of 0 is the same rules with the cooldown never in force
@@ -90,9 +90,9 @@ class MembershipMachine(RuleBasedStateMachine):
     @initialize(group_type=st.sampled_from(["open", "private"]))
     def create_group(self, group_type):
         self.clock = FakeClock()
-        self.world = World(self.db, self.clock, RecordingPublisher())
-        self.ids = [self.world.user(f"User {n}") for n in range(USERS)]
-        self.group_id = self.world.group(self.ids[0], group_type, COOLDOWN)
+        self.wired_groups = WiredGroups(self.db, self.clock, RecordingPublisher())
+        self.ids = [self.wired_groups.user(f"User {n}") for n in range(USERS)]
+        self.group_id = self.wired_groups.group(self.ids[0], group_type, COOLDOWN)
         self.model = Model(group_type, COOLDOWN, self.ids[0], self.clock)
 
     # Rules --------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Forbidden, "banned")
         elif model.cooling(user):
             expected = (RateLimited, "rejoin_cooldown")
-        self._expect(expected, self.world.joining.request, self.group_id, user, user)
+        self._expect(expected, self.wired_groups.joining.request, self.group_id, user, user)
         if expected is None and state not in ("member", "pending"):
             model.set(user, "member" if model.group_type == "open" else "pending")
 
@@ -119,7 +119,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "banned")
         elif expected is None and state not in ("pending", "member"):
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.joining.approve, self.group_id, user, actor)
+        self._expect(expected, self.wired_groups.joining.approve, self.group_id, user, actor)
         if expected is None:
             model.set(user, "member")
 
@@ -129,7 +129,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and model.state(user) != "pending":
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.joining.reject, self.group_id, user, actor)
+        self._expect(expected, self.wired_groups.joining.reject, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -141,7 +141,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (NotFound, "group_not_found")
         elif model.state(user) != "pending":
             expected = (NotFound, "request_not_found")
-        self._expect(expected, self.world.joining.withdraw, self.group_id, user, user)
+        self._expect(expected, self.wired_groups.joining.withdraw, self.group_id, user, user)
         if expected is None:
             model.set(user, "former")
 
@@ -155,7 +155,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "owner_cannot_leave")
         elif model.state(user) != "member":
             expected = (NotFound, "not_a_member")
-        self._expect(expected, self.world.joining.leave, self.group_id, user, user)
+        self._expect(expected, self.wired_groups.joining.leave, self.group_id, user, user)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -167,7 +167,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "target_is_owner")
         elif expected is None and model.state(user) != "member":
             expected = (NotFound, "member_not_found")
-        self._expect(expected, self.world.moderation.kick, self.group_id, user, actor)
+        self._expect(expected, self.wired_groups.moderation.kick, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former", cooling_from=self.clock())
 
@@ -177,7 +177,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and user == model.owner:
             expected = (Conflict, "target_is_owner")
-        self._expect(expected, self.world.moderation.ban, self.group_id, user, actor, seconds)
+        self._expect(expected, self.wired_groups.moderation.ban, self.group_id, user, actor, seconds)
         if expected is None:
             model.set(user, "banned", until=self.clock() + timedelta(seconds=seconds) if seconds else None)
 
@@ -187,7 +187,7 @@ class MembershipMachine(RuleBasedStateMachine):
         expected = model.refusal_of_owner_action(actor)
         if expected is None and model.users.get(user, {}).get("state") != "banned":  # a ban that ran out too
             expected = (NotFound, "ban_not_found")
-        self._expect(expected, self.world.moderation.unban, self.group_id, user, actor)
+        self._expect(expected, self.wired_groups.moderation.unban, self.group_id, user, actor)
         if expected is None:
             model.set(user, "former")
 
@@ -199,7 +199,7 @@ class MembershipMachine(RuleBasedStateMachine):
             expected = (Conflict, "already_owner")
         elif expected is None and model.state(user) != "member":
             expected = (NotFound, "member_not_found")
-        self._expect(expected, self.world.ownership.transfer, self.group_id, actor, user, actor)
+        self._expect(expected, self.wired_groups.ownership.transfer, self.group_id, actor, user, actor)
         if expected is None:
             model.owner = user
 
@@ -214,30 +214,30 @@ class MembershipMachine(RuleBasedStateMachine):
 
     @invariant()
     def exactly_one_owner_who_is_a_member(self):
-        group = self.world.group_store.get(self.group_id)
+        group = self.wired_groups.group_store.get(self.group_id)
         assert group["ownerId"] == self.model.owner
-        assert self.world.state(self.group_id, group["ownerId"]) == "member"
-        listed = self.world.roster.members(self.group_id, group["ownerId"], limit=USERS + 1)["members"]
+        assert self.wired_groups.state(self.group_id, group["ownerId"]) == "member"
+        listed = self.wired_groups.roster.members(self.group_id, group["ownerId"], limit=USERS + 1)["members"]
         assert [member["userId"] for member in listed if member["role"] == "owner"] == [group["ownerId"]]
 
     @invariant()
     def member_count_is_the_real_count(self):
-        stored = self.world.group_store.get(self.group_id)["memberCount"]
-        assert stored == self.world.membership_store.count_members(self.group_id) == len(self.model.members())
+        stored = self.wired_groups.group_store.get(self.group_id)["memberCount"]
+        assert stored == self.wired_groups.membership_store.count_members(self.group_id) == len(self.model.members())
 
     @invariant()
     def every_state_is_the_one_the_rules_give(self):
         for user in self.ids:
-            assert self.world.state(self.group_id, user) == self.model.state(user), user
+            assert self.wired_groups.state(self.group_id, user) == self.model.state(user), user
 
     @invariant()
     def banned_and_pending_users_are_never_members(self):
-        members = set(self.world.membership_store.member_ids(self.group_id))
+        members = set(self.wired_groups.membership_store.member_ids(self.group_id))
         assert members == self.model.members()
         for user in self.ids:
-            if self.world.state(self.group_id, user) in ("banned", "pending"):
+            if self.wired_groups.state(self.group_id, user) in ("banned", "pending"):
                 assert user not in members
-                assert not self.world.membership_store.is_member(self.group_id, user)
+                assert not self.wired_groups.membership_store.is_member(self.group_id, user)
 
     # ---------------------------------------------------------------------------------------
 

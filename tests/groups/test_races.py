@@ -10,7 +10,7 @@ from chalicelib.core.clock import utcnow
 from chalicelib.core.config import settings
 from chalicelib.core.errors import Conflict, DomainError, NotFound
 from tests.fakes import RecordingPublisher
-from tests.groups.conftest import World
+from tests.groups.conftest import WiredGroups
 
 ROUNDS = 8
 
@@ -20,7 +20,7 @@ def racing(db, mongo_uri):
     """The use cases on a client with a pool large enough that threads really overlap."""
     client = MongoClient(mongo_uri, maxPoolSize=32, tz_aware=True)
     try:
-        yield World(client[settings().mongo_db], utcnow, RecordingPublisher())
+        yield WiredGroups(client[settings().mongo_db], utcnow, RecordingPublisher())
     finally:
         client.close()
 
@@ -40,10 +40,10 @@ def race(*actions):
         return list(pool.map(run, actions))
 
 
-def assert_consistent(world, group_id):
+def assert_consistent(wired_groups, group_id):
     """One owner, who is a member holding the lock; memberCount matches the memberships."""
-    group = world.group_store.get(group_id)
-    store = world.membership_store
+    group = wired_groups.group_store.get(group_id)
+    store = wired_groups.membership_store
     assert store.is_member(group_id, group["ownerId"])
     assert group["memberCount"] == store.count_members(group_id)
     locked = [doc["userId"] for doc in store.in_state(group_id, "member", limit=1000) if doc["role"] == "owner"]
@@ -72,7 +72,7 @@ class CountingRefusals:
 @pytest.mark.parametrize("group_type,state", [("open", "member"), ("private", "pending")])
 def test_parallel_requests_by_one_user_make_one_membership(racing, group_type, state):
     counting = CountingRefusals(racing.membership_store)
-    racing = World(racing.db, utcnow, RecordingPublisher(),
+    racing = WiredGroups(racing.db, utcnow, RecordingPublisher(),
                    membership_store=counting)
     owner = racing.user()
     for _ in range(ROUNDS):

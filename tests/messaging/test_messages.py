@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from chalicelib import services
 from chalicelib.core.errors import (
     Forbidden,
     InvalidInput,
@@ -10,17 +11,8 @@ from chalicelib.core.errors import (
     TooLarge,
     Unavailable,
 )
-from chalicelib.core.limits import Limiter
-from chalicelib.crypto.keyring import Keyring
-from chalicelib.messaging.messages import Messaging
 from chalicelib.messaging.schemas import MAX_TEXT_CHARS
-from chalicelib.storage.conversation_keys import ConversationKeyStore
-from chalicelib.storage.conversations import ConversationStore, direct_conversation_id
-from chalicelib.storage.groups import GroupStore
-from chalicelib.storage.memberships import MembershipStore
-from chalicelib.storage.messages import MessageStore
-from chalicelib.storage.read_markers import ReadMarkerStore
-from chalicelib.storage.throttles import ThrottleStore
+from chalicelib.storage.conversations import direct_conversation_id
 from chalicelib.storage.users import UserStore
 from tests.fakes import RecordingPublisher
 from tests.helpers import make_group, set_membership
@@ -33,25 +25,16 @@ class FailingPublisher(RecordingPublisher):
         super().__init__()
         self.failures = failures
 
-    def publish(self, event, *, conversation_id=None, user_ids=()):
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
         if self.failures:
             self.failures -= 1
             raise ConnectionError("queue unreachable")
-        super().publish(event, conversation_id=conversation_id, user_ids=user_ids)
+        super().publish(event, conversation_id=conversation_id, user_ids=user_ids, except_user_ids=except_user_ids)
 
 
 def build(db, key_service, publisher=None):
-    return Messaging(
-        conversations=ConversationStore(db),
-        messages=MessageStore(db),
-        read_markers=ReadMarkerStore(db),
-        keyring=Keyring(ConversationKeyStore(db), key_service),
-        memberships=MembershipStore(db),
-        groups=GroupStore(db),
-        users=UserStore(db),
-        publisher=publisher if publisher is not None else RecordingPublisher(),
-        limiter=Limiter(ThrottleStore(db)),
-    )
+    return services.build(db, key_service=key_service,
+                          publisher=publisher if publisher is not None else RecordingPublisher()).messaging
 
 
 @pytest.fixture

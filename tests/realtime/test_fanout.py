@@ -28,7 +28,8 @@ def fanout(connections, pusher, audience=None, queue=None, **options):
 def test_delivers_to_every_device_of_every_member_and_no_one_else(connections):
     pusher = RecordingPusher()
     delivered = fanout(connections, pusher).deliver(new_job(EVENT, conversation_id="g1"))
-    assert delivered == 4
+    assert delivered.pushed == 4
+    assert delivered.recipients == delivered.reached == {"alice", "bob", "carol"}
     assert sorted(target for _, target, _ in pusher.sent) == ["a1", "a2", "b1", "c1"]
     assert all(frame == EVENT for _, _, frame in pusher.sent)
 
@@ -79,3 +80,165 @@ def test_large_conversations_are_split_into_continuation_jobs(connections):
     service.deliver(continuation)
     assert [target for _, target, _ in pusher.sent] == ["z1"]
     assert len(queue.jobs) == 1  # the last page enqueues nothing more
+
+
+# --- What API Gateway's answers mean, and the time a batch may take (issue 13) ----------------
+
+def _records(*jobs, sent_ms=None):
+    import time
+
+    sent = str(int((sent_ms if sent_ms is not None else time.time() * 1000)))
+    return [{"messageId": f"r{index}", "body": json.dumps(job), "attributes": {"SentTimestamp": sent}}
+            for index, job in enumerate(jobs)]
+
+
+def test_a_403_connection_is_pruned_like_a_gone_one_and_the_job_succeeds(connections):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.realtime.pusher import ConnectionPusher
+
+    class Client:
+        def post_to_connection(self, ConnectionId, Data):  # noqa: N803 - boto3's names
+            if ConnectionId == "b1":
+                raise ClientError({"Error": {"Code": "ForbiddenException", "Message": "Forbidden"},
+                                   "ResponseMetadata": {"HTTPStatusCode": 403}}, "PostToConnection")
+
+    pusher = ConnectionPusher(lambda endpoint: Client())
+    result = fanout(connections, pusher).handle_batch(_records(new_job(EVENT, conversation_id="g1")))
+    assert result == {"batchItemFailures": []}
+    assert connections.get("b1") is None and connections.get("a1") is not None
+
+
+def test_a_413_is_permanent_it_drops_that_frame_and_does_not_fail_the_job(connections):
+    pusher = RecordingPusher(too_large={"b1"})
+    result = fanout(connections, pusher).handle_batch(_records(new_job(EVENT, conversation_id="g1")))
+    assert result == {"batchItemFailures": []}
+    assert sorted(target for _, target, _ in pusher.sent) == ["a1", "a2", "c1"]
+    assert connections.get("b1") is not None  # too large is no reason to forget it
+    assert pusher.calls == 4  # tried once, never again
+
+
+@pytest.mark.parametrize("code,status", [("LimitExceededException", 429), ("PayloadTooLargeException", 413),
+                                         ("GoneException", 410), ("ForbiddenException", 403)])
+def test_the_pusher_reads_each_connections_answer_as_api_gateway_means_it(code, status):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.realtime.pusher import ConnectionPusher, Gone, Throttled, TooLarge
+
+    class Client:
+        def post_to_connection(self, ConnectionId, Data):  # noqa: N803
+            raise ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Post")
+
+    expected = {429: Throttled, 413: TooLarge, 410: Gone, 403: Gone}[status]
+    with pytest.raises(expected):
+        ConnectionPusher(lambda endpoint: Client()).send("https://x", "c", {})
+
+
+def test_the_management_api_client_makes_one_attempt_per_call(monkeypatch):
+    """botocore's retries are off for @connections: the consumer is the one retry layer."""
+    from chalicelib.core import aws
+
+    aws.reset_for_tests()
+    made = aws.client("apigatewaymanagementapi", endpoint_url="https://example.test/api", attempts=1,
+                      read_timeout=2)
+    assert made.meta.config.retries["total_max_attempts"] == 1
+    from chalicelib.realtime.pusher import ConnectionPusher
+
+    client = ConnectionPusher.from_env()._client_for("https://example.test/api")
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    aws.reset_for_tests()
+
+
+def test_one_throttled_socket_cannot_push_the_batch_past_its_deadline(connections):
+    """Ten jobs, one connection that always answers 429: the batch answers within the time
+    Lambda gives it, and only the jobs for that connection come back."""
+    import time
+
+    pusher = RecordingPusher(throttle_times={"c1": -1}, delay=0.01)
+    service = Fanout(StaticAudience({}), connections, pusher, RecordingQueue())  # real sleep and clock
+    jobs = [new_job(EVENT, user_ids=["carol" if index == 3 else "bob"]) for index in range(10)]
+    started = time.monotonic()
+    result = service.handle_batch(_records(*jobs), remaining_ms=4_000)  # 4 s left, 3 s margin
+    took = time.monotonic() - started
+    assert result == {"batchItemFailures": [{"itemIdentifier": "r3"}]}
+    assert took < 2.5
+    assert pusher.frames_to("b1") == [EVENT] * 9
+
+
+def test_records_are_delivered_in_parallel(connections):
+    import time
+
+    pusher = RecordingPusher(delay=0.3)
+    service = Fanout(StaticAudience({}), connections, pusher, RecordingQueue())
+    started = time.monotonic()
+    result = service.handle_batch(_records(*[new_job(EVENT, user_ids=["bob"]) for _ in range(10)]))
+    assert result == {"batchItemFailures": []}
+    assert time.monotonic() - started < 1.5  # one after another would take 3 s
+
+
+def test_stale_typing_is_dropped_and_throttled_typing_is_never_retried(connections):
+    import time
+
+    typing = {"type": "typing", "conversationId": "g1", "userId": "alice", "isTyping": True, "expiresInSeconds": 6}
+    pusher = RecordingPusher(throttle_times={"b1": -1})
+    service = fanout(connections, pusher)
+    stale = service.handle_batch(_records(new_job(typing, conversation_id="g1"), sent_ms=time.time() * 1000 - 60_000))
+    assert stale == {"batchItemFailures": []} and pusher.calls == 0
+    fresh = service.handle_batch(_records(new_job(typing, conversation_id="g1")))
+    assert fresh == {"batchItemFailures": []}  # b1 throttled: dropped, not retried
+    assert pusher.calls == 4  # one try per connection
+    assert sorted(target for _, target, _ in pusher.sent) == ["a1", "a2", "c1"]
+
+
+def test_deliver_tells_which_users_its_sockets_reached(connections):
+    pusher = RecordingPusher(gone={"b1"})
+    delivered = fanout(connections, pusher).deliver(new_job(EVENT, conversation_id="g1", user_ids=["nobody"]))
+    assert delivered.recipients == {"alice", "bob", "carol", "nobody"}
+    assert delivered.reached == {"alice", "carol"}
+
+
+def test_the_lambda_handler_gives_the_consumer_its_remaining_time(db, monkeypatch):
+    """The deadline comes from Lambda's context (app.py), not from a guess."""
+    import app
+    from chalicelib import services
+
+    seen = {}
+
+    class Spy:
+        def handle_batch(self, records, remaining_ms=None):
+            seen.update(records=list(records), remaining_ms=remaining_ms)
+            return {"batchItemFailures": []}
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 12_345
+
+    monkeypatch.setitem(services.current().__dict__, "fanout", Spy())
+    record = {"messageId": "r1", "receiptHandle": "h", "body": "{}", "attributes": {}, "messageAttributes": {},
+              "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+              "awsRegion": "us-east-1"}
+    assert app.fanout({"Records": [record]}, Context()) == {"batchItemFailures": []}
+    assert seen["remaining_ms"] == 12_345 and seen["records"][0]["messageId"] == "r1"
+
+
+def test_the_consumer_counts_each_connections_answer_and_the_delivery_lag(connections):
+    """The metrics docs/operations.md's alarms watch (ConnectionAnswers by Code, DeliveryLag)."""
+    from chalicelib.core.clock import iso, utcnow
+    from chalicelib.core.metrics import metrics
+
+    lines = []
+    original = metrics._write
+    metrics._write = lines.append
+    try:
+        pusher = RecordingPusher(gone={"b1"}, too_large={"c1"})
+        event = {"type": "message", "message": {"id": "m1", "seq": 1, "createdAt": iso(utcnow())}}
+        fanout(connections, pusher).deliver(new_job(event, conversation_id="g1"))
+        metrics.flush()
+    finally:
+        metrics._write = original
+    found = {}
+    for line in map(json.loads, lines):
+        found[line.get("Code")] = line
+    assert found["200"]["ConnectionAnswers"] == 2 and found["410"]["ConnectionAnswers"] == 1
+    assert found["413"]["ConnectionAnswers"] == 1
+    assert found[None]["Deliveries"] == 2 and found[None]["DeliveryLag"] is not None

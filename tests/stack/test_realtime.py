@@ -176,8 +176,9 @@ def test_the_connections_api_describes_posts_to_and_closes_a_connection(stack):
     listener = Listener(f"{stack['ws']}/?token={user.token}")
     try:
         (connection_id,) = _connection_ids(stack, user.id)
+        # Under the stage, as API Gateway serves it (https://{api}.execute-api.../{stage}).
         management = boto3.client("apigatewaymanagementapi", region_name="us-east-1",
-                                  endpoint_url=stack["ws"].replace("ws://", "http://"))
+                                  endpoint_url=stack["ws"].replace("ws://", "http://") + "/local")
         described = management.get_connection(ConnectionId=connection_id)
         assert described["Identity"]["SourceIp"] == "127.0.0.1" and "ConnectedAt" in described
         management.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "hello"}')
@@ -190,5 +191,41 @@ def test_the_connections_api_describes_posts_to_and_closes_a_connection(stack):
         with pytest.raises(ClientError) as gone:
             management.post_to_connection(ConnectionId=connection_id, Data=b"{}")
         assert gone.value.response["Error"]["Code"] == "GoneException"
+    finally:
+        listener.close()
+
+
+def test_connections_are_reached_under_the_stage_at_the_endpoint_derived_from_the_event(stack):
+    """Item 7 of issue 13: the local gateway serves @connections where API Gateway does,
+    /{stage}/@connections/{id}, and the local stack sets no WS_CALLBACK_URL, so the handlers
+    reach connections by the endpoint they derive from the event, as deployed code could."""
+    from pymongo import MongoClient
+
+    user = Api(stack["http"], unique_email("staged"))
+    listener = Listener(f"{stack['ws']}/?token={user.token}")
+    try:
+        listener.send({"action": "ping", "requestId": "staged"})
+        assert listener.wait_for(lambda frame: frame.get("requestId") == "staged")["type"] == "pong"
+        with MongoClient(stack["mongo_uri"]) as client:
+            (record,) = client[stack["db"]].connections.find({"userId": user.id})
+        ws_http = stack["ws"].replace("ws://", "http://")
+        assert record["endpoint"] == f"{ws_http}/local"
+        unstaged = requests.post(f"{ws_http}/@connections/{record['_id']}", data=b"{}", timeout=10)
+        assert unstaged.status_code == 404
+    finally:
+        listener.close()
+
+
+def test_a_deeply_nested_frame_is_invalid_json_and_the_socket_stays_open(stack):
+    """F3 of issue 13: nesting past the parser's recursion limit (8,000 deep, still under the 16 KiB
+    frame limit) used to drop the local socket: a RecursionError in the gateway."""
+    user = Api(stack["http"], unique_email("deep"))
+    listener = Listener(f"{stack['ws']}/?token={user.token}")
+    try:
+        listener.socket.send("[" * 8_000 + "]" * 8_000)
+        error = listener.wait_for(lambda frame: frame.get("type") == "error")
+        assert error["error"]["code"] == "invalid_json"
+        listener.send({"action": "ping", "requestId": "still-here"})
+        assert listener.wait_for(lambda frame: frame.get("requestId") == "still-here")["type"] == "pong"
     finally:
         listener.close()

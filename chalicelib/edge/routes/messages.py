@@ -23,9 +23,7 @@ routes = Blueprint(__name__)
 @routes.route("/messages/send", methods=["POST"])
 @endpoint
 def send_message():
-    request = routes.current_request
-    caller = caller_id(request)
-    body = json_body(request, SEND_SCHEMA)
+    caller, body = _caller_and_body(SEND_SCHEMA)
     message = services.messaging().send(
         caller, conversation_id_of(body), body["text"], body.get("clientMessageId"),
         attachments=body.get("attachments", ()),
@@ -36,18 +34,14 @@ def send_message():
 @routes.route("/messages/{groupId}", methods=["GET"])
 @endpoint
 def list_messages(groupId):
-    request = routes.current_request
-    caller = caller_id(request)
-    params = query_params(request, HISTORY_QUERY)
+    caller, params = _caller_and_query(HISTORY_QUERY)
     return ok(services.messaging().history(caller, _known_id(groupId), **params))
 
 
 @routes.route("/messages", methods=["PUT"])
 @endpoint
 def send_direct_message():
-    request = routes.current_request
-    caller = caller_id(request)
-    body = json_body(request, DIRECT_SEND_SCHEMA)
+    caller, body = _caller_and_body(DIRECT_SEND_SCHEMA)
     message = body["message"]
     return created(services.messaging().send_direct(
         caller,
@@ -63,28 +57,34 @@ def send_direct_message():
 @routes.route("/messages", methods=["POST"])
 @endpoint
 def read_direct_messages():
-    request = routes.current_request
-    caller = caller_id(request)
-    body = json_body(request, DIRECT_HISTORY_SCHEMA)
+    caller, body = _caller_and_body(DIRECT_HISTORY_SCHEMA)
     return ok(services.messaging().direct_history(caller, **body))
 
 
 @routes.route("/conversations", methods=["GET"])
 @endpoint
 def list_conversations():
-    request = routes.current_request
-    caller = caller_id(request)
-    params = query_params(request, CONVERSATIONS_QUERY)
+    caller, params = _caller_and_query(CONVERSATIONS_QUERY)
     return ok(services.messaging().conversations_of(caller, **params))
 
 
 @routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
 def mark_conversation_read(conversationId):
-    request = routes.current_request
-    caller = caller_id(request)
-    body = json_body(request, MARK_READ_SCHEMA)
+    caller, body = _caller_and_body(MARK_READ_SCHEMA)
     return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
+
+
+def _caller_and_body(schema):
+    """(the caller's id, the JSON body validated against `schema`): 401 comes before 400."""
+    request = routes.current_request
+    return caller_id(request), json_body(request, schema)
+
+
+def _caller_and_query(schema):
+    """(the caller's id, the query string validated against `schema`)."""
+    request = routes.current_request
+    return caller_id(request), query_params(request, schema)
 
 
 def _known_id(conversation_id):

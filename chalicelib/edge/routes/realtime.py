@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib import services
-from chalicelib.edge.caller import caller_id
+from chalicelib.edge.caller import bearer_token, caller_id
 from chalicelib.edge.web import created, endpoint
 
 routes = Blueprint(__name__)
@@ -14,6 +14,9 @@ TICKET_TTL_SECONDS = 30
 @endpoint
 def issue_ticket():
     """A ticket for `wss://...?ticket=`, so long-lived tokens stay out of URLs and logs."""
-    user_id = caller_id(routes.current_request)
-    ticket = services.tickets().issue(user_id, TICKET_TTL_SECONDS)
+    request = routes.current_request
+    user_id = caller_id(request)
+    # The connection the ticket opens ends when the token that bought it does.
+    token_expires_at = services.tokens().expires_at(bearer_token(request.headers.get("authorization")))
+    ticket = services.tickets().issue(user_id, TICKET_TTL_SECONDS, token_expires_at=token_expires_at)
     return created({"ticket": ticket, "expiresIn": TICKET_TTL_SECONDS})
