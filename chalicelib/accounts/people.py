@@ -9,7 +9,7 @@ scanning the whole user base; `nextCursor` is null once nothing more can match.
 """
 from chalicelib.accounts.schemas import user_view
 from chalicelib.core.errors import InvalidInput
-from chalicelib.core.ids import is_id
+from chalicelib.groups.paging import decode_cursor, encode_cursor
 
 BATCH = 100
 MAX_SCANNED = 500
@@ -24,13 +24,12 @@ class People:
     def search(self, caller_id, q, limit=20, cursor=None):
         """{people: [user], nextCursor} of the people sharing a group with the caller whose name, a
         word of it, or email starts with `q` (case-insensitive)."""
-        if cursor is not None and not is_id(cursor):
-            raise InvalidInput("cursor is not one this API gave out.", "invalid_cursor")
+        after = (decode_cursor(cursor, 1) or (None,))[0]  # a user id (any string just pages on from it)
         prefix = " ".join(q.lower().split())
         if not prefix:
             raise InvalidInput("q must contain a letter or digit.", "invalid_query")
         my_groups = self._memberships.group_ids_of(caller_id, limit=MY_GROUPS_LIMIT)
-        found, scanned, after = [], 0, cursor
+        found, scanned = [], 0
         while my_groups and len(found) < limit and scanned < MAX_SCANNED:
             batch = self._users.matching(prefix, after=after, limit=BATCH)
             if not batch:
@@ -45,4 +44,4 @@ class People:
                         break
             if len(batch) < BATCH and after == batch[-1]["_id"]:
                 return {"people": found, "nextCursor": None}
-        return {"people": found, "nextCursor": after if my_groups else None}
+        return {"people": found, "nextCursor": encode_cursor(after) if my_groups and after else None}

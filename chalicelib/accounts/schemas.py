@@ -3,7 +3,7 @@ published in the OpenAPI document)."""
 from chalicelib.accounts.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from chalicelib.core.clock import TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
-from chalicelib.core.validation import EMAIL_SCHEMA, object_schema, page_limit_schema
+from chalicelib.core.validation import CURSOR_SCHEMA, EMAIL_SCHEMA, object_schema, page_limit_schema
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
 _EMAIL = EMAIL_SCHEMA
@@ -84,7 +84,7 @@ PEOPLE_QUERY = {
         "q": {"type": "string", "minLength": 1, "maxLength": 100,
               "description": "A prefix of a name, of a word of it, or of an email (case-insensitive)."},
         "limit": page_limit_schema(maximum=50, default=20),
-        "cursor": {"type": "string", "minLength": 1, "maxLength": 64, "description": "The previous page's nextCursor."},
+        "cursor": CURSOR_SCHEMA,
     },
 }
 EMAIL_LOOKUP_SCHEMA = {

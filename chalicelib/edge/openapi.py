@@ -2,23 +2,26 @@
 validate requests with and the schemas of the views they answer with.
 
 It is built on its first request (`document()`), never at import: every Lambda imports this
-module, and only the ones asked for `/openapi.json` pay for building it.
+module, and only the ones asked for `/openapi.json` pay for building it. What every operation
+shares comes from openapi_parts.py (servers, paging parameters, error bodies), errors_catalog.py
+(every error code) and examples.py (an example from each schema); the rows, one per route, from
+openapi_paths.py: a row added there gets its operationId (from its view function), examples and
+error enums by itself.
 `tests/edge/test_openapi.py` fails when a route is missing from it or it names a route that does
-not exist; `tests/stack/test_api_fuzz.py` checks the running stack's answers against it.
+not exist; `tests/stack/test_api_fuzz.py` runs schemathesis with every check against it.
 """
 import copy
 import functools
+import importlib
 
 from chalicelib.accounts.blocking import BLOCK_SCHEMA
 from chalicelib.accounts.schemas import (
     CHANGE_PASSWORD_SCHEMA,
     DELETE_ACCOUNT_SCHEMA,
-    EMAIL_LOOKUP_SCHEMA,
     EMPLOYEE_SCHEMA,
     FORGOT_PASSWORD_SCHEMA,
     LOGIN_RESPONSE_SCHEMA,
     LOGIN_SCHEMA,
-    PEOPLE_QUERY,
     REFRESH_RESPONSE_SCHEMA,
     REFRESH_SCHEMA,
     REGISTER_SCHEMA,
@@ -28,15 +31,22 @@ from chalicelib.accounts.schemas import (
     USER_SCHEMA,
 )
 from chalicelib.core.ids import ID_SCHEMA
-from chalicelib.core.validation import object_schema
-from chalicelib.edge.openapi_parts import ERROR_SCHEMA, build_operation, envelope, error_responses, op, page, with_refs
+from chalicelib.edge.openapi_parts import (
+    ERROR_SCHEMA,
+    NEXT_CURSOR,
+    SERVERS,
+    build_operation,
+    catalog_schemas,
+    error_responses,
+    paging_parameters,
+    with_refs,
+)
+from chalicelib.edge.openapi_paths import operation_rows
 from chalicelib.groups.invites import INVITE_VIEW_SCHEMA
 from chalicelib.groups.schemas import (
     BAN_SCHEMA,
     CREATE_SCHEMA,
-    DISCOVER_QUERY,
     INVITE_SCHEMA,
-    PAGE_QUERY,
     UPDATE_SCHEMA,
 )
 from chalicelib.groups.views import (
@@ -53,17 +63,16 @@ from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SC
 from chalicelib.messaging.reports import (
     REPORT_REQUEST_SCHEMA,
     REPORT_SCHEMA,
-    REPORTS_QUERY,
     RESOLVE_REQUEST_SCHEMA,
 )
 from chalicelib.messaging.schemas import (
-    CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
     DIRECT_SEND_SCHEMA,
     EDIT_SCHEMA,
-    HISTORY_QUERY,
     MARK_READ_SCHEMA,
     SEND_SCHEMA,
+    SEND_TO_CONVERSATION_SCHEMA,
+    SEND_TO_GROUP_SCHEMA,
 )
 from chalicelib.messaging.views import (
     CONVERSATION_SCHEMA,
@@ -82,14 +91,14 @@ from chalicelib.realtime.schemas import (
 )
 
 API_VERSION = "1.0.0"
+
 # Every schema published under components/schemas, by name. Wherever one of these very
 # objects appears in an operation it becomes a $ref (see _with_refs).
 _COMPONENTS = {
     "Error": ERROR_SCHEMA,
+    "NextCursor": NEXT_CURSOR,
     "User": USER_SCHEMA,
     "Login": LOGIN_RESPONSE_SCHEMA,
-    "TokenPair": REFRESH_RESPONSE_SCHEMA,
-    "Session": SESSION_SCHEMA,
     "Group": GROUP_SCHEMA,
     "MyGroup": MY_GROUP_SCHEMA,
     "GroupPreview": GROUP_PREVIEW_SCHEMA,
@@ -98,7 +107,6 @@ _COMPONENTS = {
     "JoinRequest": REQUEST_SCHEMA,
     "Ban": BAN_VIEW_SCHEMA,
     "Message": MESSAGE_SCHEMA,
-    "Reaction": REACTION_SCHEMA,
     "History": HISTORY_SCHEMA,
     "DirectHistory": DIRECT_HISTORY_RESPONSE_SCHEMA,
     "DirectMessageSent": DIRECT_SENT_SCHEMA,
@@ -107,19 +115,29 @@ _COMPONENTS = {
     "RegisterRequest": REGISTER_SCHEMA,
     "EmployeeRequest": EMPLOYEE_SCHEMA,
     "LoginRequest": LOGIN_SCHEMA,
+    "CreateGroupRequest": CREATE_SCHEMA,
+    "UpdateGroupRequest": UPDATE_SCHEMA,
+    "BanRequest": BAN_SCHEMA,
+    "SendRequest": SEND_SCHEMA,
+    "SendToGroupRequest": SEND_TO_GROUP_SCHEMA,
+    "SendToConversationRequest": SEND_TO_CONVERSATION_SCHEMA,
+    "DirectSendRequest": DIRECT_SEND_SCHEMA,
+    "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
+    "MarkReadRequest": MARK_READ_SCHEMA,
+    "Attachment": ATTACHMENT_SCHEMA,
+    "AttachmentUpload": UPLOAD_SCHEMA,
+    "AttachmentDownload": DOWNLOAD_SCHEMA,
+    "CreateAttachmentRequest": CREATE_ATTACHMENT_SCHEMA,
+    "TokenPair": REFRESH_RESPONSE_SCHEMA,
+    "Session": SESSION_SCHEMA,
     "RefreshRequest": REFRESH_SCHEMA,
     "ChangePasswordRequest": CHANGE_PASSWORD_SCHEMA,
     "ForgotPasswordRequest": FORGOT_PASSWORD_SCHEMA,
     "ResetPasswordRequest": RESET_PASSWORD_SCHEMA,
     "UpdateProfileRequest": UPDATE_PROFILE_SCHEMA,
     "DeleteAccountRequest": DELETE_ACCOUNT_SCHEMA,
-    "CreateGroupRequest": CREATE_SCHEMA,
-    "UpdateGroupRequest": UPDATE_SCHEMA,
-    "BanRequest": BAN_SCHEMA,
-    "SendRequest": SEND_SCHEMA,
-    "DirectSendRequest": DIRECT_SEND_SCHEMA,
-    "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
-    "MarkReadRequest": MARK_READ_SCHEMA,
+    "Reaction": REACTION_SCHEMA,
+    "EditRequest": EDIT_SCHEMA,
     "Device": DEVICE_SCHEMA,
     "MuteState": MUTE_STATE_SCHEMA,
     "RegisterDeviceRequest": REGISTER_DEVICE_SCHEMA,
@@ -130,28 +148,50 @@ _COMPONENTS = {
     "ReportRequest": REPORT_REQUEST_SCHEMA,
     "ResolveReportRequest": RESOLVE_REQUEST_SCHEMA,
     "Block": BLOCK_SCHEMA,
-    "Attachment": ATTACHMENT_SCHEMA,
-    "AttachmentUpload": UPLOAD_SCHEMA,
-    "AttachmentDownload": DOWNLOAD_SCHEMA,
-    "CreateAttachmentRequest": CREATE_ATTACHMENT_SCHEMA,
-    "EditRequest": EDIT_SCHEMA,
+}
+_TAGS = {
+    "accounts": "Sign-up, login, sessions and refresh tokens, passwords, the signed-in user, people search.",
+    "groups": "Open and private groups: joining, bans, ownership.",
+    "moderation": "Moderators, invite links, reports and blocks.",
+    "messages": "Sending, reading, editing, deleting and reacting to messages; conversations and read markers.",
+    "attachments": "Files in conversations: presigned uploads to S3 and downloads.",
+    "push": "Mobile push: devices (APNs, FCM through SNS) and muted conversations.",
+    "realtime": "The WebSocket API's REST helpers (its frames and events: GET /asyncapi.json).",
+    "service": "Health and the API's own documents.",
 }
 
-def document():
-    """The OpenAPI document (a fresh copy; building it once per process is cached)."""
-    return copy.deepcopy(_built())
+
+def document(routes=None):
+    """The OpenAPI document (a fresh copy; built once per process). `routes` is the Chalice
+    app's route table (`app.routes`; by default the app's own, already imported wherever this
+    runs): each operation's operationId is its view function's name in camelCase."""
+    if routes is None:
+        routes = importlib.import_module("app").app.routes
+    views = tuple(sorted((path, method, entry.view_name) for path, methods in routes.items()
+                         for method, entry in methods.items()))
+    return copy.deepcopy(_built(views))
 
 
 def operations():
     """{(path template, method in upper case)} of every documented operation."""
-    return {(path, method.upper()) for path, method, _ in _operations()}
+    return {(path, method.upper()) for path, method, _ in operation_rows()}
 
 
-@functools.lru_cache(maxsize=1)
-def _built():
+def operation_id(view_name):
+    """The operationId of a view function: its name in camelCase (`send_message` -> `sendMessage`)."""
+    first, *rest = view_name.split(".")[-1].split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+@functools.lru_cache(maxsize=2)
+def _built(views):
+    view_of = {(path, method.lower()): view for path, method, view in views}
     paths = {}
-    for path, method, details in _operations():
-        paths.setdefault(path, {})[method] = build_operation(path, **details)
+    for path, method, details in operation_rows():
+        operation = build_operation(path, **details)
+        if (path, method) in view_of:
+            operation = {"operationId": operation_id(view_of[path, method]), **operation}
+        paths.setdefault(path, {})[method] = operation
     names = {id(schema): name for name, schema in _COMPONENTS.items()}
     return {
         "openapi": "3.1.0",
@@ -159,223 +199,26 @@ def _built():
             "title": "Secure messaging API",
             "version": API_VERSION,
             "description": (
-                "JSON in and out. Every error is `{\"error\": {\"code\", \"message\"}}`; a path that "
-                "exists but not with the method sent answers 405, an unknown path 404. "
-                "Times are ISO 8601 UTC; ids match `" + ID_SCHEMA["pattern"] + "`."
+                "JSON in and out. Every error is `{\"error\": {\"code\", \"message\"}}`, its `code` one of the "
+                "catalog's (docs/errors.md; each status's codes are an `enum` here); a path that exists but not "
+                "with the method sent answers 405, an unknown path 404. Times are ISO 8601 UTC; ids match `"
+                + ID_SCHEMA["pattern"] + "`. Lists come a page at a time: `limit` (the `Limit` parameter) and "
+                "`cursor` (`Cursor`: pass back the page's `nextCursor`, null on the last page); message history "
+                "pages by `seq` instead (`before`, `after`). The WebSocket API is described by GET /asyncapi.json."
             ),
         },
+        "servers": SERVERS,
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": name} for name in ("accounts", "groups", "moderation", "messages", "attachments", "realtime", "push",
-                                             "service")],
+        "tags": [{"name": name, "description": text} for name, text in _TAGS.items()],
         "paths": with_refs(paths, names),
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": {name: with_refs(schema, names, top=True) for name, schema in _COMPONENTS.items()},
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "`token` from POST /login, as `Authorization: Bearer <token>`.",
+            }},
+            "schemas": {**{name: with_refs(schema, names, top=True) for name, schema in _COMPONENTS.items()},
+                        **catalog_schemas()},
+            "parameters": paging_parameters(),
             "responses": error_responses(),
         },
     }
-
-
-def _operations():
-    """(path, method, operation) for every route, in the order the document lists them."""
-    user = envelope(user=USER_SCHEMA)
-    group = envelope(group=GROUP_SCHEMA)
-    membership = envelope(membership=MEMBERSHIP_SCHEMA)
-    request = envelope(request=REQUEST_SCHEMA)
-    no_body = None
-    return [
-        # Accounts
-        ("/register", "post", op("accounts", "Sign up.", public=True, body=REGISTER_SCHEMA,
-                                  answers={201: user}, errors=(409,))),
-        ("/employees", "post", op("accounts", "Sign up (the 1:1 chat seed's form).", public=True,
-                                   body=EMPLOYEE_SCHEMA, answers={201: user}, errors=(409,))),
-        ("/login", "post", op("accounts", "Log in: a new session, its access and refresh tokens, and the user.",
-                               public=True, body=LOGIN_SCHEMA, answers={200: LOGIN_RESPONSE_SCHEMA}, errors=(401,))),
-        ("/token/refresh", "post", op(
-            "accounts", "A new token pair for a refresh token, which is used up. A used one presented again ends "
-            "the session (401 `refresh_token_reused`); a wrong or expired one is 401 `invalid_refresh_token`.",
-            public=True, body=REFRESH_SCHEMA, answers={200: REFRESH_RESPONSE_SCHEMA}, errors=(401,))),
-        ("/logout", "post", op("accounts", "End the caller's session: its tokens stop working, its sockets close.",
-                                answers={204: no_body})),
-        ("/logout/all", "post", op("accounts", "End every session of the caller (this one too).",
-                                    answers={204: no_body})),
-        ("/sessions", "get", op("accounts", "The caller's sessions (devices), most recently seen first.",
-                                 answers={200: envelope(sessions={"type": "array", "items": SESSION_SCHEMA})})),
-        ("/sessions/{sessionId}", "delete", op("accounts", "Sign one of your sessions out (404 for any other).",
-                                                answers={204: no_body}, errors=(404,))),
-        ("/me", "get", op("accounts", "The signed-in user.", answers={200: user})),
-        ("/me", "patch", op("accounts", "Edit your profile (the rules of sign-up); `pushPreviews` defaults to false.",
-                             body=UPDATE_PROFILE_SCHEMA, answers={200: user})),
-        ("/me", "delete", op(
-            "accounts", "Delete your account (password required; 409 `owns_groups` while you own a group). "
-            "Your messages stay in others' history as a deleted user's.",
-            body=DELETE_ACCOUNT_SCHEMA, answers={204: no_body}, errors=(403, 409))),
-        ("/me/password", "post", op("accounts", "Change your password (403 `wrong_password`); other sessions end.",
-                                     body=CHANGE_PASSWORD_SCHEMA, answers={204: no_body}, errors=(403,))),
-        ("/password/forgot", "post", op(
-            "accounts", "Email a one-time reset code (valid 15 minutes) if an account has this email; "
-            "the same 202 either way.", public=True, body=FORGOT_PASSWORD_SCHEMA,
-            answers={202: object_schema({"status": {"const": "accepted"}})})),
-        ("/password/reset", "post", op(
-            "accounts", "Set a new password with the emailed code (400 `invalid_code` if wrong, used or expired); "
-            "every session ends.", public=True, body=RESET_PASSWORD_SCHEMA, answers={204: no_body})),
-        ("/users/search", "get", op(
-            "accounts", "People who share a group with you whose name, a word of it, or email starts with `q`.",
-            query=PEOPLE_QUERY, answers={200: page("people", USER_SCHEMA)})),
-        ("/users/by-email", "get", op("accounts", "Find a person by exact email (to start a 1:1 chat).",
-                                       query=EMAIL_LOOKUP_SCHEMA, answers={200: user}, errors=(404,))),
-        # Groups
-        ("/groups/create", "post", op("groups", "Create a group; the caller becomes its owner and first member.",
-                                       body=CREATE_SCHEMA, answers={201: group})),
-        ("/groups", "get", op("groups", "The caller's groups, a page at a time.", query=PAGE_QUERY,
-                               answers={200: page("groups", MY_GROUP_SCHEMA)})),
-        ("/groups/discover", "get", op("groups", "Open groups whose name starts with `q`.", query=DISCOVER_QUERY,
-                                        answers={200: page("groups", GROUP_SCHEMA)})),
-        ("/groups/{groupId}", "get", op(
-            "groups", "A group: in full for members (and anyone, if open); a preview for a pending requester.",
-            answers={200: object_schema({"group": {"anyOf": [GROUP_SCHEMA, GROUP_PREVIEW_SCHEMA]}},
-                                        {"request": REQUEST_SCHEMA})},
-            errors=(403, 404))),
-        ("/groups/{groupId}", "patch", op("groups", "Rename the group, change its rejoin cooldown or history visibility (owner).",
-                                           body=UPDATE_SCHEMA, answers={200: group}, errors=(403, 404))),
-        ("/groups/{groupId}/members", "get", op("groups", "A page of members (members only).", query=PAGE_QUERY,
-                                                 answers={200: page("members", MEMBER_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/requests", "get", op("groups", "A page of pending join requests (owner, moderators).",
-                                                  query=PAGE_QUERY, answers={200: page("requests", REQUEST_SCHEMA)},
-                                                  errors=(403, 404))),
-        ("/groups/{groupId}/bans", "get", op("groups", "A page of the bans in force (owner, moderators).", query=PAGE_QUERY,
-                                              answers={200: page("bans", BAN_VIEW_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/request/{userId}", "post", op(
-            "groups", "Ask to join, for yourself: an open group at once (200), a private one by request (202).",
-            answers={200: membership, 202: request}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/approve/{userId}", "post", op("groups", "Approve a pending request (owner, moderators).",
-                                                           answers={200: membership}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/reject/{userId}", "post", op("groups", "Reject a pending request (owner, moderators).",
-                                                          answers={204: no_body}, errors=(403, 404))),
-        ("/groups/{groupId}/withdraw/{userId}", "post", op("groups", "Withdraw your own pending request.",
-                                                            answers={204: no_body}, errors=(403, 404))),
-        ("/groups/{groupId}/leave/{userId}", "post", op("groups", "Leave, for yourself (not the owner).",
-                                                         answers={204: no_body}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/kick/{userId}", "post", op("groups", "Remove a member without banning them (owner, moderators).",
-                                                        answers={204: no_body}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/ban/{userId}", "post", op(
-            "groups", "Ban a user, for good or for `durationSeconds` (owner, moderators). The body is optional.",
-            body=BAN_SCHEMA, body_required=False, answers={200: envelope(ban=BAN_VIEW_SCHEMA)},
-            errors=(403, 404, 409))),
-        ("/groups/{groupId}/unban/{userId}", "post", op("groups", "Lift a ban (owner, moderators).", answers={204: no_body},
-                                                         errors=(403, 404))),
-        ("/groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "post", op(
-            "groups", "Hand ownership to a current member (`ownerId` is the caller and the owner).",
-            answers={200: group}, errors=(403, 404, 409))),
-        # Moderation and safety
-        ("/groups/{groupId}/moderators/{userId}", "put", op(
-            "moderation", "Make a member a moderator (owner); again is harmless.",
-            answers={200: envelope(member=MEMBER_SCHEMA)}, errors=(403, 404, 409))),
-        ("/groups/{groupId}/moderators/{userId}", "delete", op(
-            "moderation", "Make a moderator a plain member again (owner).", answers={204: no_body},
-            errors=(403, 404, 409))),
-        ("/groups/{groupId}/invites", "post", op(
-            "moderation", "Make an invite link (owner, moderators); the code is shown this once. The body is optional.",
-            body=INVITE_SCHEMA, body_required=False, answers={201: envelope(invite=INVITE_VIEW_SCHEMA)},
-            errors=(403, 404))),
-        ("/groups/{groupId}/invites", "get", op(
-            "moderation", "A page of the group's unexpired invites, without codes (owner, moderators).",
-            query=PAGE_QUERY, answers={200: page("invites", INVITE_VIEW_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/invites/{inviteId}", "delete", op(
-            "moderation", "Revoke an invite, named by its id or its code (owner, moderators).",
-            answers={204: no_body}, errors=(403, 404))),
-        ("/invites/{code}/accept", "post", op(
-            "moderation", "Join the invite's group at once, private groups too. Banned: 403; cooling down: 429; "
-            "unknown, expired or used up: 404.", answers={200: group}, errors=(403, 404))),
-        ("/messages/{conversationId}/{messageId}/report", "post", op(
-            "moderation", "Report a group message to the group's owner and moderators (members; once per message).",
-            body=REPORT_REQUEST_SCHEMA, answers={202: envelope(report=REPORT_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/reports", "get", op(
-            "moderation", "A page of reports, each with its message decrypted (owner, moderators).",
-            query=REPORTS_QUERY, answers={200: page("reports", REPORT_SCHEMA)}, errors=(403, 404))),
-        ("/groups/{groupId}/reports/{reportId}/resolve", "post", op(
-            "moderation", "Resolve a report, with an optional note (owner, moderators). The body is optional.",
-            body=RESOLVE_REQUEST_SCHEMA, body_required=False, answers={200: envelope(report=REPORT_SCHEMA)},
-            errors=(403, 404))),
-        ("/users/{userId}/block", "put", op(
-            "moderation", "Block a person: they cannot start or send to a 1:1 chat with you (403 blocked), and "
-            "typing and presence stop between you.", answers={200: envelope(block=BLOCK_SCHEMA)}, errors=(404,))),
-        ("/users/{userId}/block", "delete", op("moderation", "Unblock a person (not blocked: nothing happens).",
-                                                answers={204: no_body})),
-        ("/users/blocked", "get", op("moderation", "A page of the people you blocked.", query=PAGE_QUERY,
-                                      answers={200: page("blocked", BLOCK_SCHEMA)})),
-        # Messages
-        ("/messages/send", "post", op(
-            "messages", "Send to a group (`groupId`) or any conversation (`conversationId`). The same "
-            "`clientMessageId` again returns the first message. Text: 1 to 4,000 characters (over: 413).",
-            body=SEND_SCHEMA, answers={201: envelope(message=MESSAGE_SCHEMA)}, errors=(403, 404))),
-        ("/messages/{conversationId}", "get", op(
-            "messages", "A page of a conversation's messages, oldest first; `before`/`after` page by `seq`. "
-            "With `changedSince` (a `changeCursor` from an earlier answer): the messages edited, deleted or "
-            "reacted to since, in change order, and the next `changeCursor`.",
-            query=HISTORY_QUERY, answers={200: HISTORY_SCHEMA}, errors=(403, 404))),
-        ("/messages/{conversationId}/{messageId}", "patch", op(
-            "messages", "Edit your own message (within 24 hours of sending; not once deleted: 409). The "
-            "members get `message.edited`.", body=EDIT_SCHEMA, answers={200: envelope(message=MESSAGE_SCHEMA)},
-            errors=(403, 404, 409))),
-        ("/messages/{conversationId}/{messageId}", "delete", op(
-            "messages", "Delete a message for everyone (the sender; in a group also its owner or a moderator): "
-            "a tombstone stays in its seq slot, its text and attachments are gone. Again: 204.",
-            answers={204: None}, errors=(403, 404))),
-        ("/messages/{conversationId}/{messageId}/reactions/{emoji}", "put", op(
-            "messages", "React with one emoji (percent-encoded in the path); again changes nothing. At most 20 "
-            "different emoji per message (409 too_many_reactions).",
-            answers={200: envelope(message=MESSAGE_SCHEMA)}, errors=(403, 404, 409))),
-        ("/messages/{conversationId}/{messageId}/reactions/{emoji}", "delete", op(
-            "messages", "Take your reaction back; without one, nothing changes.", answers={204: None},
-            errors=(403, 404, 409))),
-        ("/messages", "put", op("messages", "Send 1:1 (the 1:1 seed); the caller must be `sender`.",
-                                 body=DIRECT_SEND_SCHEMA, answers={201: DIRECT_SENT_SCHEMA}, errors=(403, 404))),
-        ("/messages", "post", op("messages", "Read a 1:1 conversation by its two participants' emails.",
-                                  body=DIRECT_HISTORY_SCHEMA, answers={200: DIRECT_HISTORY_RESPONSE_SCHEMA},
-                                  errors=(404,))),
-        ("/conversations", "get", op("messages", "The caller's conversations, most recent first, with unread counts.",
-                                      query=CONVERSATIONS_QUERY,
-                                      answers={200: envelope(conversations={"type": "array",
-                                                                             "items": CONVERSATION_SCHEMA})})),
-        ("/conversations/{conversationId}/read", "post", op(
-            "messages", "Move the caller's read marker up to `seq` (never back, never past the last message).",
-            body=MARK_READ_SCHEMA, answers={200: READ_STATE_SCHEMA}, errors=(403, 404))),
-        # Attachments
-        ("/attachments", "post", op(
-            "attachments", "Ask to upload a file to a conversation (members): a presigned S3 POST that admits "
-            "exactly `size` bytes of `contentType`; POST its `fields`, then the `file` part, to `url`. Then send "
-            "a message with `attachments: [id]`.",
-            body=CREATE_ATTACHMENT_SCHEMA, answers={201: UPLOAD_SCHEMA}, errors=(403, 404))),
-        ("/attachments/{attachmentId}", "get", op(
-            "attachments", "A presigned GET of a sent file, valid `expiresIn` seconds, for members of its "
-            "conversation (404 for anyone else).",
-            answers={200: DOWNLOAD_SCHEMA}, errors=(404,))),
-        # Real time
-        ("/realtime/ticket", "post", op(
-            "realtime", "A single-use ticket for `wss://…/?ticket=`, valid for `expiresIn` seconds.",
-            answers={201: object_schema({"ticket": {"type": "string"},
-                                         "expiresIn": {"type": "integer", "minimum": 1}})})),
-        # Mobile push
-        ("/devices", "post", op(
-            "push", "Register this phone's APNs or FCM token for pushes: 201 new, 200 the same token again. "
-            "A token signed in to another account moves there. The token is never shown back.",
-            body=REGISTER_DEVICE_SCHEMA, answers={200: envelope(device=DEVICE_SCHEMA),
-                                                  201: envelope(device=DEVICE_SCHEMA)})),
-        ("/devices", "get", op("push", "The caller's devices.",
-                                answers={200: envelope(devices={"type": "array", "items": DEVICE_SCHEMA})})),
-        ("/devices/{deviceId}", "delete", op("push", "Stop pushing to one of the caller's devices.",
-                                              answers={204: no_body}, errors=(404,))),
-        ("/conversations/{conversationId}/mute", "put", op(
-            "push", "Mute a conversation's pushes (members), until `until` or until unmuted; mentions still push. "
-            "The body is optional.", body=MUTE_SCHEMA, body_required=False, answers={200: MUTE_STATE_SCHEMA},
-            errors=(403, 404))),
-        ("/conversations/{conversationId}/mute", "delete", op("push", "Unmute (members).", answers={204: no_body},
-                                                               errors=(403, 404))),
-        # Service
-        ("/health", "get", op("service", "200 once the database, queue and key service answer.", public=True,
-                               answers={200: object_schema({"status": {"const": "ok"}})})),
-        ("/openapi.json", "get", op("service", "This document.", public=True,
-                                     answers={200: {"type": "object", "required": ["openapi", "info", "paths"]}})),
-    ]
-

@@ -1,8 +1,8 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import is_id
+from chalicelib.core.validation import CURSOR_SCHEMA, WHITESPACE_CLASS, page_limit_schema
 from chalicelib.core.validation import clean_name as clean_person_or_group_name
-from chalicelib.core.validation import page_limit_schema
 from chalicelib.storage.groups import JOINED_HISTORY, OPEN, PRIVATE, SHARED_HISTORY
 
 MAX_NAME_CHARS = 100
@@ -13,7 +13,10 @@ MAX_INVITE_SECONDS = 30 * 24 * 3600
 MAX_INVITE_USES = 10_000
 
 _NAME = {
-    "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": "^[^\\u0000-\\u001f]*$",
+    "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS,
+    # No control characters anywhere, and at least one character that is not whitespace.
+    "pattern": f"^[^\\u0000-\\u001f]*[^\\u0000-\\u001f{WHITESPACE_CLASS}][^\\u0000-\\u001f]*$",
+    "x-error-codes": {"pattern": "invalid_name"},
     "description": "No control characters; trimmed, and must hold a visible character (400 invalid_name).",
 }
 _COOLDOWN = {"type": "integer", "minimum": 0, "maximum": MAX_COOLDOWN_SECONDS}
@@ -22,10 +25,7 @@ _HISTORY = {
     "description": "shared (the default): members read all history; joined: only what was sent after they joined.",
 }
 _LIMIT = page_limit_schema()
-_CURSOR = {
-    "type": "string", "minLength": 1, "maxLength": 512,
-    "description": "The nextCursor of the previous page (400 invalid_cursor for anything else).",
-}
+_CURSOR = CURSOR_SCHEMA
 
 CREATE_SCHEMA = {
     "type": "object",
@@ -42,6 +42,8 @@ CREATE_SCHEMA = {
 UPDATE_SCHEMA = {
     "type": "object",
     "description": "At least one field (400 nothing_to_change).",
+    "minProperties": 1,
+    "x-error-codes": {"minProperties": "nothing_to_change"},
     "additionalProperties": False,
     "properties": {"name": _NAME, "rejoinCooldownSeconds": _COOLDOWN, "historyVisibility": _HISTORY},
 }

@@ -32,7 +32,7 @@ from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
-from chalicelib.core.validation import DEFAULT_PAGE, is_blank, normalise_email
+from chalicelib.core.validation import DEFAULT_PAGE, is_blank, is_date_time, normalise_email
 from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.groups.access import GroupAccess
 from chalicelib.media.sealing import message_fields
@@ -176,13 +176,11 @@ class Messaging:
 
     def history(self, caller_id, conversation_id, limit=DEFAULT_PAGE, before=None, after=None):
         """A page of a conversation's messages, oldest first, for a member or participant."""
-        _check_cursor(before, after)
         floor = self.reading_floor(caller_id, conversation_id)
         return {"conversationId": conversation_id, **self._page(caller_id, conversation_id, limit, before, after, floor)}
 
     def direct_history(self, caller_id, participants, limit=DEFAULT_PAGE, before=None, after=None):
         """The 1:1 seed's read: the conversation of two people by email, for either of them."""
-        _check_cursor(before, after)
         caller = self._caller(caller_id)
         emails = _pair(participants)
         if caller["email"] not in emails:
@@ -362,11 +360,6 @@ def _check_text(text, attachments=()):
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")
 
 
-def _check_cursor(before, after):
-    if before is not None and after is not None:
-        raise InvalidInput("Use before or after, not both.", "conflicting_cursors")
-
-
 def _pair(participants):
     emails = [normalise_email(email) for email in participants]
     if emails[0] == emails[1]:
@@ -375,13 +368,18 @@ def _pair(participants):
 
 
 def _client_timestamp(claimed):
-    """The client's claimed send time as ISO 8601 UTC (kept as a claim; the server's time rules)."""
+    """The client's claimed send time as ISO 8601 UTC (kept as a claim; the server's time rules).
+
+    The schema admits RFC 3339 date-times only; one Python cannot represent (year 0, a leap
+    second) is kept as sent."""
     if claimed is None:
         return None
+    if not is_date_time(claimed):
+        raise InvalidInput("message.timestamp must be an RFC 3339 date-time.", "invalid_timestamp")
     try:
-        moment = datetime.fromisoformat(claimed)
+        moment = datetime.fromisoformat(claimed.upper())
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return iso(moment)
     except (ValueError, OverflowError):
-        raise InvalidInput("message.timestamp must be an ISO 8601 time.", "invalid_timestamp") from None
+        return claimed

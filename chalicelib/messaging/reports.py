@@ -10,7 +10,7 @@ from chalicelib.core.clock import TIME_SCHEMA, iso, utcnow
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.ids import ID_SCHEMA, new_id
 from chalicelib.core.limits import REPORTS_PER_USER
-from chalicelib.core.validation import DEFAULT_PAGE, object_schema, page_limit_schema
+from chalicelib.core.validation import CURSOR_SCHEMA, DEFAULT_PAGE, object_schema, page_limit_schema
 from chalicelib.groups.access import GroupAccess
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.paging import fetch_page
@@ -39,7 +39,7 @@ REPORTS_QUERY = {
     "properties": {
         "state": {"type": "string", "enum": [OPEN, RESOLVED], "description": "Default open."},
         "limit": page_limit_schema(),
-        "cursor": {"type": "string", "minLength": 1, "maxLength": 512},
+        "cursor": CURSOR_SCHEMA,
     },
 }
 REPORT_SCHEMA = object_schema(

@@ -54,7 +54,14 @@ def _frame(required, **fields):
             "properties": properties}
 
 
-FRAME_SCHEMAS = {
+def _with_actions(schemas):
+    """Each frame's schema with `action` held to its own name (GET /asyncapi.json publishes them)."""
+    for action, schema in schemas.items():
+        schema["properties"]["action"] = {"const": action}
+    return schemas
+
+
+FRAME_SCHEMAS = _with_actions({
     "sendMessage": _frame(
         ["conversationId", "text"],
         conversationId=_CONVERSATION_ID,
@@ -68,7 +75,7 @@ FRAME_SCHEMAS = {
     "markRead": _frame(["conversationId", "seq"], conversationId=_CONVERSATION_ID, seq={"type": "integer", "minimum": 0}),
     "presence": _frame(["conversationId"], conversationId=_CONVERSATION_ID),
     "ping": _frame([]),
-}
+})
 
 
 class Sockets:

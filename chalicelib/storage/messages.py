@@ -82,13 +82,14 @@ class MessageStore:
     def page(self, conversation_id, *, limit, before=None, after=None, since=None):
         """(messages oldest first, more exist beyond the page?).
 
-        With `after`: the oldest messages with seq > after. Otherwise the newest with
-        seq < before (or the newest of all). With `since`, only messages created at or
-        after it (a group's "joined" history visibility).
+        With `after`: the oldest messages with seq > after (and < before, if given: the
+        messages between the two). Otherwise the newest with seq < before (or the newest of all).
+        With `since`, only messages created at or after it (a group's "joined" history visibility).
         """
         floor = {} if since is None else {"createdAt": {"$gte": since}}
         if after is not None:
-            query = {"conversationId": conversation_id, "seq": {"$gt": after}, **floor}
+            seq = {"$gt": after} if before is None else {"$gt": after, "$lt": before}
+            query = {"conversationId": conversation_id, "seq": seq, **floor}
             found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
             return found[:limit], len(found) > limit
         query = {"conversationId": conversation_id, **floor}

@@ -82,6 +82,7 @@ REST = [
     Rest("POST /login", "/login", everyone(200), {"email": "{owner_email}", "password": PASSWORD}),
     Rest("GET /health", "/health", everyone(200)),
     Rest("GET /openapi.json", "/openapi.json", everyone(200)),
+    Rest("GET /asyncapi.json", "/asyncapi.json", everyone(200)),
     Rest("GET /me", "/me", signed_in(200)),
     Rest("PATCH /me", "/me", signed_in(200), {"name": "Renamed", "pushPreviews": True}),
     Rest("DELETE /me", "/me", by_relation(409, 204, 204, 204, 204), {"password": PASSWORD}),

@@ -109,7 +109,7 @@ def test_typing_and_presence_stop_between_the_two(scene, db):
     scene.wired.blocking.block(scene["bob"], scene["alice"])
     pusher = RecordingPusher()
     wired = scene.wired
-    sockets = Sockets(tokens=wired.tokens, tickets=wired.ticket_store, connections=wired.connection_store,
+    sockets = Sockets(sessions=wired.sessions, tickets=wired.ticket_store, connections=wired.connection_store,
                       pusher=pusher, publisher=scene.publisher, conversations=wired.messaging,
                       audience=wired.audience, limiter=wired.limiter, blocks=wired.block_store)
     for name in ("alice", "bob", "carol"):

@@ -2,7 +2,10 @@
 
 For every operation in GET /openapi.json, schemathesis generates valid and invalid requests
 and checks each answer: never a 5xx, and its status, Content-Type, headers and body are
-ones the document gives for that operation; invalid input is refused with a 4xx.
+ones the document gives for that operation; invalid input is refused with a 4xx, and valid
+input is never refused as invalid (the document says exactly what the server accepts).
+`test_schemathesis_run_with_every_check_finds_nothing` also runs the `schemathesis` command
+itself with `--checks all` (its examples, coverage, fuzzing and stateful phases).
 
 Generated ids and emails rarely name anything, so part of the valid requests are aimed at
 real things (a signed-in user, another user, their groups, a 1:1 conversation); the rest,
@@ -10,6 +13,9 @@ and some requests without a token, probe the refusals.
 """
 import copy
 import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -21,7 +27,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
     negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -39,6 +47,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
     negative_data_rejection,
+    positive_data_acceptance,  # a request the document calls valid is never refused with a 400
+    missing_required_header,
 ]
 # Per operation, valid and invalid each: under a minute for the whole API. FUZZ_EXAMPLES=500
 # digs deeper by hand.
@@ -148,6 +158,21 @@ def test_every_answer_is_one_the_document_gives(stack, api_schema, scene, sessio
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     fuzz()
+
+
+def test_schemathesis_run_with_every_check_finds_nothing(stack, scene, tmp_path):
+    command = [
+        str(pathlib.Path(sys.executable).with_name("schemathesis")), "run", f"{stack['http']}/openapi.json",
+        "--checks", "all", "--header", f"Authorization: {scene.auth['Authorization']}",
+        "--max-examples", os.environ.get("FUZZ_CLI_EXAMPLES", "15"), "--workers", "2",
+        "--seed", os.environ.get("FUZZ_SEED", "20261201"), "--suppress-health-check", "all",
+        "--report", "junit", "--report-dir", str(tmp_path), "--no-color",
+    ]
+    answer = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                            env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
+    summary = answer.stdout[-6000:]
+    assert answer.returncode == 0, summary
+    assert " passed" in summary and "failures" not in summary.rsplit("SUMMARY", 1)[-1].lower(), summary
 
 
 @pytest.mark.parametrize("path,status,code", [

@@ -29,7 +29,7 @@ routes = Blueprint(__name__)
 
 @routes.route("/register", methods=["POST"])
 @endpoint
-def register():
+def register_user():
     body = json_body(routes.current_request, REGISTER_SCHEMA)
     return created({"user": services.accounts().register(**body)})
 
@@ -43,7 +43,7 @@ def sign_up_employee():
 
 @routes.route("/login", methods=["POST"])
 @endpoint
-def login():
+def log_in():
     request = routes.current_request
     body = json_body(request, LOGIN_SCHEMA)
     return ok(services.accounts().login(**body, source_address=source_address(request),
@@ -52,7 +52,7 @@ def login():
 
 @routes.route("/me", methods=["GET"])
 @endpoint
-def me():
+def get_me():
     return ok({"user": services.accounts().me(caller_id(routes.current_request))})
 
 
@@ -93,5 +93,5 @@ def find_user_by_email():
 
 @routes.route("/health", methods=["GET"])
 @endpoint
-def health():
+def get_health():
     return ok(services.health().check())

@@ -36,7 +36,7 @@ def send_message():
 # variable name per path segment, shared with /messages/{conversationId}/{messageId} (lifecycle).
 @routes.route("/messages/{conversationId}", methods=["GET"])
 @endpoint
-def message_history(conversationId):
+def list_messages(conversationId):
     caller, params = _caller_and_query(HISTORY_QUERY)
     if "changedSince" in params:  # catch-up on edits, deletions and reactions (docs/messaging.md)
         return ok(services.message_lifecycle().changes(caller, _known_id(conversationId), **_changes_params(params)))
@@ -63,21 +63,21 @@ def send_direct_message():
 
 @routes.route("/messages", methods=["POST"])
 @endpoint
-def direct_history():
+def read_direct_messages():
     caller, body = _caller_and_body(DIRECT_HISTORY_SCHEMA)
     return ok(services.messaging().direct_history(caller, **body))
 
 
 @routes.route("/conversations", methods=["GET"])
 @endpoint
-def my_conversations():
+def list_conversations():
     caller, params = _caller_and_query(CONVERSATIONS_QUERY)
     return ok(services.messaging().conversations_of(caller, **params))
 
 
 @routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
-def mark_read(conversationId):
+def mark_conversation_read(conversationId):
     caller, body = _caller_and_body(MARK_READ_SCHEMA)
     return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
 

@@ -19,14 +19,14 @@ routes = Blueprint(__name__)
 
 @routes.route("/groups/{groupId}/moderators/{userId}", methods=["PUT"])
 @endpoint
-def promote(groupId, userId):
+def add_moderator(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
     return ok({"member": services.group_roles().promote(groupId, userId, caller)})
 
 
 @routes.route("/groups/{groupId}/moderators/{userId}", methods=["DELETE"])
 @endpoint
-def demote(groupId, userId):
+def remove_moderator(groupId, userId):
     caller = _authorised(groupId=groupId, userId=userId)
     services.group_roles().demote(groupId, userId, caller)
     return no_content()
@@ -114,7 +114,7 @@ def unblock_user(userId):
 
 @routes.route("/users/blocked", methods=["GET"])
 @endpoint
-def blocked_users():
+def list_blocked_users():
     caller = _authorised()
     return ok(services.blocking().blocked(caller, **_page(PAGE_QUERY)))
 

@@ -28,7 +28,7 @@ def refresh_token():
 
 @routes.route("/logout", methods=["POST"])
 @endpoint
-def logout():
+def log_out():
     access = caller(routes.current_request)
     services.sessions().end(access.user_id, access.session_id)
     return no_content()
@@ -36,7 +36,7 @@ def logout():
 
 @routes.route("/logout/all", methods=["POST"])
 @endpoint
-def logout_everywhere():
+def log_out_everywhere():
     services.sessions().end_all(caller(routes.current_request).user_id)
     return no_content()
 
@@ -70,7 +70,7 @@ def change_password():
 
 @routes.route("/password/forgot", methods=["POST"])
 @endpoint
-def forgot_password():
+def request_password_reset():
     request = routes.current_request
     body = json_body(request, FORGOT_PASSWORD_SCHEMA)
     services.recovery().forgot(body["email"], source_address(request))
