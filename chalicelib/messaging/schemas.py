@@ -83,6 +83,9 @@ HISTORY_QUERY = {
     "type": "object",
     "additionalProperties": False,
     "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER, "changedSince": CURSOR_SCHEMA},
+    # changedSince goes alone: a change cursor pages by change time, before/after by seq.
+    "not": {"anyOf": [{"required": ["changedSince", "before"]}, {"required": ["changedSince", "after"]}]},
+    "x-error-codes": {"not": "conflicting_cursors"},
 }
 EMOJI_PATH_SCHEMA = {
     "type": "string", "minLength": 1, "maxLength": 256,

@@ -103,6 +103,6 @@ def test_changed_since_over_http(client, group, alice, bob):
     call(client, "PATCH", _path(group, message["id"]), {"text": "one!"}, token=bob[1])
     status, body, _ = call(client, "GET", f"/messages/{group}?changedSince=0&limit=10", token=alice[1])
     assert [m["text"] for m in body["messages"]] == ["one!"]
-    for query, code in (("changedSince=0&after=1", "conflicting_cursors"), ("changedSince=yesterday", "invalid_input")):
+    for query, code in (("changedSince=0&after=1", "conflicting_cursors"), ("changedSince=yesterday", "invalid_cursor")):
         status, body, _ = call(client, "GET", f"/messages/{group}?{query}", token=alice[1])
         assert (status, body["error"]["code"]) == (400, code)
