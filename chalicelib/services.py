@@ -98,7 +98,7 @@ class Services(Stores, AccountServices, PushServices):
     def audience(self):
         from chalicelib.realtime.audience import ConversationAudience
 
-        return ConversationAudience(self.membership_store, self.conversation_store)
+        return ConversationAudience(self.membership_store, self.conversation_store, self.group_store)
 
     # Use cases -----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ through `changedSince`. Events carry the full message view with its `version`.
 import logging
 from datetime import timedelta, timezone
 
-from chalicelib.core.clock import utcnow
+from chalicelib.core.clock import parse_iso, utcnow
 from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from chalicelib.core.limits import MESSAGE_CHANGES_PER_USER
 from chalicelib.core.validation import DEFAULT_PAGE, is_blank
@@ -148,12 +148,14 @@ def message_in(messages, conversation_id, message_id):
 
 
 def publish_change(publisher, event_type, conversation_id, conversation, view, actor_id, **extra):
-    """Tell the conversation's members; the change is already stored, so a failure is only logged."""
+    """Tell the conversation's members who can read the message (in a "joined"-history group,
+    not those who joined after it was sent: the audience reads `sent_at`); the change is already
+    stored, so a failure is only logged."""
     event = {"type": event_type, "conversationId": conversation_id, "message": view, "actorId": actor_id, **extra}
     if is_direct_id(conversation_id):
         audience = {"user_ids": list((conversation or {}).get("participants", ()))}
     else:
-        audience = {"conversation_id": conversation_id}
+        audience = {"conversation_id": conversation_id, "sent_at": parse_iso(view["createdAt"])}
     try:
         publisher.publish(event, **audience)
     except Exception as exc:  # noqa: BLE001 - stored; members catch up through changedSince

@@ -101,13 +101,17 @@ class MembershipStore:
         ids = [membership_id(group_id, user_id) for user_id in user_ids]
         return {doc["userId"] for doc in self._memberships.find({"_id": {"$in": ids}, "state": MEMBER}, {"userId": 1})}
 
-    def member_ids(self, group_id, after=None, limit=500):
-        """Up to `limit` member ids of `group_id` in id order, starting after `after`."""
-        return [doc["userId"] for doc in self.in_state(group_id, MEMBER, after, limit)]
+    def member_ids(self, group_id, after=None, limit=500, joined_by=None):
+        """Up to `limit` member ids of `group_id` in id order, starting after `after` (with
+        `joined_by`, only members whose latest join is at or before it)."""
+        return [doc["userId"] for doc in self.in_state(group_id, MEMBER, after, limit, joined_by)]
 
-    def in_state(self, group_id, state, after=None, limit=50):
+    def in_state(self, group_id, state, after=None, limit=50, joined_by=None):
         """Up to `limit` documents of `group_id` in `state`, in user id order after `after`."""
         query = {"groupId": group_id, "state": state}
+        if joined_by is not None:  # joined_at(doc): joinedAt, or `since` for a document without it
+            query["$or"] = [{"joinedAt": {"$lte": joined_by}},
+                            {"joinedAt": {"$exists": False}, "since": {"$lte": joined_by}}]
         if after is not None:
             query["userId"] = {"$gt": after}
         return list(self._memberships.find(query).sort("userId", 1).limit(limit))

@@ -184,6 +184,19 @@ def test_joined_visibility_holds_for_the_changed_since_catch_up(scene):
     assert changed("alice") == ["before bob, edited", "after bob, edited"]
 
 
+def test_lifecycle_events_name_when_the_message_was_sent_so_the_audience_can_filter(scene):
+    from chalicelib.core.clock import parse_iso
+
+    group_id = scene.group("alice", "joined")
+    before = scene.say("alice", group_id, "before bob")
+    scene.join(group_id, "bob")
+    scene.wired.message_lifecycle.edit(scene["alice"], group_id, before["id"], "edited")
+    (edited,) = scene.publisher.of_type("message.edited")
+    assert edited["conversationId"] == group_id and edited["sentAt"] == parse_iso(before["createdAt"])
+    # ...and the production audience leaves Bob out of it (he joined after), not Alice.
+    assert scene.wired.audience.member_ids(group_id, sent_at=edited["sentAt"]) == [scene["alice"]]
+
+
 def test_the_conversation_list_hides_what_came_before_the_join(scene):
     group_id = scene.group("alice", "joined")
     scene.say("alice", group_id, "before bob")
