@@ -37,7 +37,7 @@ CATALOG = {
     "invalid_mentions": (400, "`mentions` names someone who is not a member of the conversation."),
     "too_many_mentions": (400, "A message mentions more people than allowed."),
     "invalid_emoji": (400, "A reaction that is not a single emoji."),
-    "invalid_until": (400, "A mute's `until` that is not an ISO 8601 time in the next ten years."),
+    "invalid_until": (400, "A mute's `until` that is not an RFC 3339 date-time."),
     "empty_reason": (400, "A report's reason that is empty after trimming."),
     "not_a_group": (400, "Reports go to a group's moderators; a 1:1 chat has none (block the person instead)."),
     "self_block": (400, "You cannot block yourself."),
