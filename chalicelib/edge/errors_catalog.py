@@ -32,7 +32,6 @@ CATALOG = {
     "attachment_expired": (400, "The attachment's upload window passed."),
     "attachment_already_sent": (400, "The attachment is already on another message."),
     "attachments_unavailable": (400, "Attachments are not available here."),
-    "conflicting_cursors": (400, "`changedSince` goes alone, without `before` or `after`."),
     "invalid_reply_to": (400, "`replyTo` names no message of this conversation, or one that was deleted."),
     "invalid_mentions": (400, "`mentions` names someone who is not a member of the conversation."),
     "too_many_mentions": (400, "A message mentions more people than allowed."),

@@ -107,13 +107,15 @@ class Lifecycle:
                        message_view(stored, None), caller_id)
         return None
 
-    def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE):
+    def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE, before=None, after=None):
         """The conversation's messages changed after the cursor, in change order, for a member
-        (in a "joined"-history group, only messages sent since the caller's latest join)."""
+        (in a "joined"-history group, only messages sent since the caller's latest join; with
+        `after`/`before`, only messages of that seq window: the ones a client has on screen)."""
         since = parse_cursor(changed_since)
         floor = self._conversations.reading_floor(caller_id, conversation_id)  # authorizes too
         now = self._clock()
-        found, has_more = self._messages.changed_since(conversation_id, since, limit, created_since=floor)
+        found, has_more = self._messages.changed_since(conversation_id, since, limit, created_since=floor,
+                                                       seq_after=after, seq_before=before)
         keys, mine = {}, reactions_of(self._reactions, caller_id, found)
         views = [open_view(self._keyring, message, keys, mine.get(message["_id"], frozenset())) for message in found]
         # The next cursor: after the last change answered while there are more, else "now" less the margin

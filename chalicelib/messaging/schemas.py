@@ -82,10 +82,8 @@ SEND_SCHEMA = {
 HISTORY_QUERY = {
     "type": "object",
     "additionalProperties": False,
+    # With changedSince, before/after narrow the changes to the messages of that seq window.
     "properties": {"limit": _LIMIT, "before": _BEFORE, "after": _AFTER, "changedSince": CURSOR_SCHEMA},
-    # changedSince goes alone: a change cursor pages by change time, before/after by seq.
-    "not": {"anyOf": [{"required": ["changedSince", "before"]}, {"required": ["changedSince", "after"]}]},
-    "x-error-codes": {"not": "conflicting_cursors"},
 }
 EMOJI_PATH_SCHEMA = {
     "type": "string", "minLength": 1, "maxLength": 256,

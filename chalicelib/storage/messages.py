@@ -149,14 +149,19 @@ class MessageStore:
                 return found
         return None
 
-    def changed_since(self, conversation_id, since, limit, created_since=None):
+    def changed_since(self, conversation_id, since, limit, created_since=None, seq_after=None, seq_before=None):
         """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?);
-        with `created_since`, only messages created at or after it."""
+        with `created_since`, only messages created at or after it; with `seq_after`/`seq_before`,
+        only messages whose seq is above/below them."""
         at, after_id = since
         query = {"conversationId": conversation_id,
                  "$or": [{"updatedAt": {"$gt": at}}, {"updatedAt": at, "_id": {"$gt": after_id}}]}
         if created_since is not None:
             query["createdAt"] = {"$gte": created_since}
+        seq = {**({"$gt": seq_after} if seq_after is not None else {}),
+               **({"$lt": seq_before} if seq_before is not None else {})}
+        if seq:
+            query["seq"] = seq
         found = list(self._messages.find(query).sort([("updatedAt", 1), ("_id", 1)]).limit(limit + 1))
         return found[:limit], len(found) > limit
 

@@ -16,6 +16,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -64,6 +65,27 @@ FUZZ_SETTINGS = settings(
 # Operations that end the session of the token they are sent with: fuzzed with a new session
 # of a user of their own each time, so the rest keep a live token.
 SESSION_ENDING = {"/logout", "/logout/all", "/sessions/{sessionId}"}
+# Access tokens live 15 minutes and this module runs longer: the scene logs in again this often.
+TOKEN_REFRESH_SECONDS = 5 * 60
+# What the schema cannot judge, so a schema-valid request may still be refused with these 400
+# codes (docs/api.md, "What the document cannot say"): the contract's 400s for a reset code or
+# an attachment that is not the sender's, and values that name other things (a message replied
+# to, members mentioned, oneself) or whose rule is Unicode's (an emoji, a name's characters).
+JUDGED_BY_THE_SERVER = {
+    ("POST", "/password/reset"): {"invalid_code"},
+    **{(method, path): {"unknown_attachment", "attachment_mismatch", "attachment_not_uploaded", "attachment_expired",
+                        "attachment_already_sent", "invalid_reply_to", "invalid_mentions"}
+       for method, path in (("POST", "/messages/send"), ("PUT", "/messages"))},
+    ("PUT", "/messages/{conversationId}/{messageId}/reactions/{emoji}"): {"invalid_emoji"},
+    ("DELETE", "/messages/{conversationId}/{messageId}/reactions/{emoji}"): {"invalid_emoji"},
+    ("POST", "/messages/{conversationId}/{messageId}/report"): {"not_a_group"},
+    ("PUT", "/users/{userId}/block"): {"self_block"},
+    **{(method, path): {"invalid_name"} for method, path in (
+        ("POST", "/register"), ("POST", "/employees"), ("POST", "/groups/create"), ("PATCH", "/groups/{groupId}"),
+        ("PATCH", "/me"))},
+}
+# schemathesis' own list for positive_data_acceptance, to which the CLI run adds 400 for these.
+ACCEPTED_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
 
 class Scene:
@@ -76,11 +98,12 @@ class Scene:
         private_group = self._group(other, "private")
         self._expect(other.call("POST", f"/groups/{open_group}/request/{other.id}"), 200)
         self._expect(me.call("POST", f"/groups/{private_group}/request/{me.id}"), 202)
+        self._me, self._signed_in_at = me, time.monotonic()
         pair = [me.email, other.email]
         direct = self._expect(me.call("PUT", "/messages", {
             "participants": pair, "message": {"sender": me.email, "text": "hello"},
         }), 201)["conversationId"]
-        self.auth = {"Authorization": f"Bearer {me.token}"}
+        self._auth = {"Authorization": f"Bearer {me.token}"}
         self._leaver = Api(base, unique_email("fuzz-leaver"), name="Leaver")
         people = {"participants": pair, "sender": me.email, "email": other.email}
         # Each request draws one: the values it names are swapped for these wherever they occur
@@ -94,6 +117,16 @@ class Scene:
             {"groupId": open_group, "conversationId": direct, "userId": me.id, "ownerId": me.id,
              "newOwnerId": me.id, **people},  # my open group, acting on myself
         ]
+
+    @property
+    def auth(self):
+        """The signed-in user's header, with a token young enough to outlive the next request."""
+        if time.monotonic() - self._signed_in_at > TOKEN_REFRESH_SECONDS:
+            login = requests.post(f"{self._me.base}/login", json={"email": self._me.email,
+                                                                 "password": "a long password"}, timeout=10)
+            self._auth = {"Authorization": f"Bearer {self._expect(login, 200)['token']}"}
+            self._signed_in_at = time.monotonic()
+        return self._auth
 
     def aim(self, case, aim):
         """Swap the generated values `aim` names for its real ones."""
@@ -155,15 +188,28 @@ def test_every_answer_is_one_the_document_gives(stack, api_schema, scene, sessio
         if headers and path in SESSION_ENDING:
             headers = scene.throwaway_auth()
         response = case.call(base_url=stack["http"], session=session, headers=headers, timeout=REQUEST_TIMEOUT)
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        checks = CHECKS
+        if response.status_code == 400 and _code(response) in JUDGED_BY_THE_SERVER.get((method.upper(), path), ()):
+            checks = [check for check in CHECKS if check is not positive_data_acceptance]
+        case.validate_response(response, checks=checks, headers=headers)
 
     fuzz()
 
 
 def test_schemathesis_run_with_every_check_finds_nothing(stack, scene, tmp_path):
+    # A user of its own, so what the run does (log out, block, leave) touches nobody else, and
+    # without the operations that end its own session (the per-operation test covers those).
+    runner = Api(stack["http"], unique_email("fuzz-cli"), name="Runner")
+    config = tmp_path / "schemathesis.toml"
+    config.write_text("".join(
+        f'[[operations]]\ninclude-method = "{method}"\ninclude-path = "{path}"\n'
+        f'checks.positive_data_acceptance.expected-statuses = {[*ACCEPTED_STATUSES, "400"]!r}\n\n'.replace("'", '"')
+        for method, path in JUDGED_BY_THE_SERVER))
     command = [
-        str(pathlib.Path(sys.executable).with_name("schemathesis")), "run", f"{stack['http']}/openapi.json",
-        "--checks", "all", "--header", f"Authorization: {scene.auth['Authorization']}",
+        str(pathlib.Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
+        f"{stack['http']}/openapi.json",
+        "--checks", "all", "--header", f"Authorization: Bearer {runner.token}",
+        *[option for path in sorted(SESSION_ENDING) for option in ("--exclude-path", path)],
         "--max-examples", os.environ.get("FUZZ_CLI_EXAMPLES", "15"), "--workers", "2",
         "--seed", os.environ.get("FUZZ_SEED", "20261201"), "--suppress-health-check", "all",
         "--report", "junit", "--report-dir", str(tmp_path), "--no-color",
@@ -185,6 +231,13 @@ def test_an_encoded_newline_in_a_path_gets_a_json_answer(stack, scene, path, sta
     answer = requests.get(f"{stack['http']}{path}", headers=scene.auth, timeout=REQUEST_TIMEOUT)
     assert answer.status_code == status and answer.headers["Content-Type"].startswith("application/json")
     assert answer.json()["error"]["code"] == code
+
+
+def _code(response):
+    try:
+        return response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _forget_throttles(stack):

@@ -83,8 +83,9 @@ def mark_conversation_read(conversationId):
 
 
 def _changes_params(params):
-    """HISTORY_QUERY refused changedSince with before or after (400 conflicting_cursors)."""
-    return {"changed_since": params["changedSince"], **({"limit": params["limit"]} if "limit" in params else {})}
+    """changedSince, and the seq window (before, after) and page size that may come with it."""
+    return {"changed_since": params["changedSince"],
+            **{name: params[name] for name in ("limit", "before", "after") if name in params}}
 
 
 def _caller_and_body(schema):
