@@ -1,4 +1,5 @@
-"""Every route of the REST API as a row of the OpenAPI document: its tag, summary, what it
+"""Every route of the REST API as a row of the OpenAPI document, and the schemas it publishes
+under components/schemas (COMPONENTS). A row gives each route its tag, summary, what it
 takes (body, query) and answers, and the error statuses beyond those that follow from what it
 takes (openapi_parts.build_operation). openapi.py assembles the document from these rows;
 `tests/edge/test_openapi.py` fails when a route is missing here or a row names no route.
@@ -22,7 +23,13 @@ from chalicelib.accounts.schemas import (
     USER_SCHEMA,
 )
 from chalicelib.core.validation import object_schema
-from chalicelib.edge.openapi_parts import envelope, op, page
+from chalicelib.edge.openapi_parts import (
+    ERROR_SCHEMA,
+    NEXT_CURSOR,
+    envelope,
+    op,
+    page,
+)
 from chalicelib.groups.invites import INVITE_VIEW_SCHEMA
 from chalicelib.groups.schemas import (
     BAN_SCHEMA,
@@ -42,7 +49,7 @@ from chalicelib.groups.views import (
     REQUEST_SCHEMA,
 )
 from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
-from chalicelib.media.views import DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
+from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
 from chalicelib.messaging.reports import (
     REPORT_REQUEST_SCHEMA,
     REPORT_SCHEMA,
@@ -57,6 +64,8 @@ from chalicelib.messaging.schemas import (
     HISTORY_QUERY,
     MARK_READ_SCHEMA,
     SEND_SCHEMA,
+    SEND_TO_CONVERSATION_SCHEMA,
+    SEND_TO_GROUP_SCHEMA,
 )
 from chalicelib.messaging.views import (
     CONVERSATION_SCHEMA,
@@ -64,9 +73,68 @@ from chalicelib.messaging.views import (
     DIRECT_SENT_SCHEMA,
     HISTORY_SCHEMA,
     MESSAGE_SCHEMA,
+    REACTION_SCHEMA,
     READ_STATE_SCHEMA,
 )
 from chalicelib.realtime.schemas import DEVICE_SCHEMA, MUTE_SCHEMA, MUTE_STATE_SCHEMA, REGISTER_DEVICE_SCHEMA
+
+# Every schema published under components/schemas, by name. Wherever one of these very
+# objects appears in an operation it becomes a $ref (see openapi_parts.with_refs).
+COMPONENTS = {
+    "Error": ERROR_SCHEMA,
+    "NextCursor": NEXT_CURSOR,
+    "User": USER_SCHEMA,
+    "Login": LOGIN_RESPONSE_SCHEMA,
+    "Group": GROUP_SCHEMA,
+    "MyGroup": MY_GROUP_SCHEMA,
+    "GroupPreview": GROUP_PREVIEW_SCHEMA,
+    "Membership": MEMBERSHIP_SCHEMA,
+    "Member": MEMBER_SCHEMA,
+    "JoinRequest": REQUEST_SCHEMA,
+    "Ban": BAN_VIEW_SCHEMA,
+    "Message": MESSAGE_SCHEMA,
+    "History": HISTORY_SCHEMA,
+    "DirectHistory": DIRECT_HISTORY_RESPONSE_SCHEMA,
+    "DirectMessageSent": DIRECT_SENT_SCHEMA,
+    "Conversation": CONVERSATION_SCHEMA,
+    "ReadState": READ_STATE_SCHEMA,
+    "RegisterRequest": REGISTER_SCHEMA,
+    "EmployeeRequest": EMPLOYEE_SCHEMA,
+    "LoginRequest": LOGIN_SCHEMA,
+    "CreateGroupRequest": CREATE_SCHEMA,
+    "UpdateGroupRequest": UPDATE_SCHEMA,
+    "BanRequest": BAN_SCHEMA,
+    "SendRequest": SEND_SCHEMA,
+    "SendToGroupRequest": SEND_TO_GROUP_SCHEMA,
+    "SendToConversationRequest": SEND_TO_CONVERSATION_SCHEMA,
+    "DirectSendRequest": DIRECT_SEND_SCHEMA,
+    "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
+    "MarkReadRequest": MARK_READ_SCHEMA,
+    "Attachment": ATTACHMENT_SCHEMA,
+    "AttachmentUpload": UPLOAD_SCHEMA,
+    "AttachmentDownload": DOWNLOAD_SCHEMA,
+    "CreateAttachmentRequest": CREATE_ATTACHMENT_SCHEMA,
+    "TokenPair": REFRESH_RESPONSE_SCHEMA,
+    "Session": SESSION_SCHEMA,
+    "RefreshRequest": REFRESH_SCHEMA,
+    "ChangePasswordRequest": CHANGE_PASSWORD_SCHEMA,
+    "ForgotPasswordRequest": FORGOT_PASSWORD_SCHEMA,
+    "ResetPasswordRequest": RESET_PASSWORD_SCHEMA,
+    "UpdateProfileRequest": UPDATE_PROFILE_SCHEMA,
+    "DeleteAccountRequest": DELETE_ACCOUNT_SCHEMA,
+    "Reaction": REACTION_SCHEMA,
+    "EditRequest": EDIT_SCHEMA,
+    "Device": DEVICE_SCHEMA,
+    "MuteState": MUTE_STATE_SCHEMA,
+    "RegisterDeviceRequest": REGISTER_DEVICE_SCHEMA,
+    "MuteRequest": MUTE_SCHEMA,
+    "Invite": INVITE_VIEW_SCHEMA,
+    "InviteRequest": INVITE_SCHEMA,
+    "Report": REPORT_SCHEMA,
+    "ReportRequest": REPORT_REQUEST_SCHEMA,
+    "ResolveReportRequest": RESOLVE_REQUEST_SCHEMA,
+    "Block": BLOCK_SCHEMA,
+}
 
 
 def operation_rows():

@@ -12,7 +12,7 @@ import schemathesis
 from app import app
 from chalicelib.accounts.schemas import REGISTER_SCHEMA
 from chalicelib.core.validation import KEYWORDS
-from chalicelib.edge import errors_catalog, openapi
+from chalicelib.edge import errors_catalog, openapi, openapi_parts
 from chalicelib.groups.schemas import CREATE_SCHEMA, PAGE_QUERY
 from chalicelib.messaging.schemas import HISTORY_QUERY, SEND_SCHEMA
 from tests.helpers import call
@@ -148,7 +148,7 @@ def _keywords(schema):
 def test_the_frameworks_own_refusals_have_the_documented_error_body(client, method, path, headers, status):
     answer = client.http.request(method, path, headers=headers, body=b"x")
     assert answer.status_code == status
-    assert jsonschema_rs.validator_for(openapi.ERROR_SCHEMA).is_valid(json.loads(answer.body))
+    assert jsonschema_rs.validator_for(openapi_parts.ERROR_SCHEMA).is_valid(json.loads(answer.body))
 
 
 # Verbs an operationId may start with (its view function's name: verb_noun). A new route whose
