@@ -1,6 +1,6 @@
 """The `messages` collection: one document per message, its text only as ciphertext.
 
-Document: {_id, conversationId, seq, senderId, senderEmail, createdAt, keyVersion,
+Document: {_id, conversationId, seq, senderId, senderEmail, senderName?, createdAt, keyVersion,
 nonce (12 bytes), ciphertext (AES-GCM output with tag), clientMessageId?, clientTimestamp?,
 replyTo?, mentions?} and, once it changed (chalicelib/messaging/lifecycle.py): editedAt?,
 updatedAt, changes (how many times it changed; the view's `version` is 1 + changes),
