@@ -35,6 +35,8 @@ def test_a_photo_shows_inline_and_a_pdf_downloads_with_the_same_bytes(stack, ope
     pending = alice.page.locator("#attachments-pending li")
     expect(pending).to_contain_text("logo.png")
     expect(pending.locator("progress")).to_be_visible()
+    thumbnail = pending.locator("img.attachment-thumb")  # a preview of the picked photo while it uploads
+    alice.page.wait_for_function("img => img.complete && img.naturalWidth === 4", arg=thumbnail.element_handle())
     expect(pending).to_have_class("attachment-pending uploaded")
     alice.composer.fill("Our logo")
     alice.composer.press("Enter")

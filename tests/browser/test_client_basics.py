@@ -32,6 +32,7 @@ def test_errors_are_shown_in_the_api_s_own_words(stack, open_client):
     expect(page.alert).to_have_text(unknown)
 
 
+@pytest.mark.viewports("desktop")  # a keyboard, and the desktop's focus order (sidebar beside the chat)
 def test_keyboard_only_sign_in_open_a_chat_and_send(stack, open_client):
     user = Api(stack["http"], unique_email("keys"), "Kim")
     user.call("POST", "/groups/create", {"name": "Keyboard club", "type": "open"})
@@ -98,6 +99,7 @@ def test_the_session_survives_a_reload_and_ends_on_sign_out(stack, open_client):
     assert page.page.evaluate("() => Object.keys(sessionStorage)") == []
 
 
+@pytest.mark.viewports("desktop")  # nothing viewport-specific in CORS
 def test_the_client_works_from_another_origin_through_cors(stack, open_client):
     """Served from the one allowed origin (CORS_ALLOW_ORIGIN) while the API is elsewhere,
     as when pointing the client at a deployed stage."""

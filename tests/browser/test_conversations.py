@@ -66,7 +66,7 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     # A message elsewhere counts as unread in its own chat only.
     group = bob_api.call("POST", "/groups/create", {"name": "Side room", "type": "open"}).json()["group"]
     alice_api.call("POST", f"/groups/{group['id']}/request/{alice_api.id}")
-    expect(alice.chat_button("Side room")).to_be_visible()
+    expect(alice.chat_button("Side room")).to_have_count(1)
     bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "over here"})
     expect(alice.chat_button("Side room")).to_contain_text("1 unread message")
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")
@@ -81,7 +81,7 @@ def test_history_pages_back_in_time(stack, open_client):
     page.sign_in(owner.email, name="Owner")
     page.open_chat("Archive")
 
-    items = page.messages.locator("li")
+    items = page.messages.locator("li.message")
     expect(items).to_have_count(30)  # the newest page
     expect(items.first).to_contain_text("note 06")
     expect(items.last).to_contain_text("note 35")
@@ -125,7 +125,7 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     expect(bob.message("while you were away")).to_be_visible()
     alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "after the outage"})
     expect(bob.message("after the outage")).to_be_visible()
-    texts = [text.split("\n")[-1] for text in bob.messages.locator("li").all_inner_texts()]
+    texts = [text.split("\n")[-1] for text in bob.messages.locator("li.message").all_inner_texts()]
     assert texts == ["before the outage", "while you were away", "after the outage"]
 
 

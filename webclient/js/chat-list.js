@@ -16,7 +16,7 @@ export class ChatList {
     if (userId === this.me.id) return "You";
     const chat = this.list.get(chatId);
     if (chat && chat.kind === "direct" && chat.peer.id === userId) return chat.peer.name;
-    return this.members.get(chatId)?.get(userId)?.name || null;
+    return this.members.get(chatId)?.get(userId)?.name || this.knownNames.get(userId) || null;
   }
 
   /** (Re)load my groups and conversations; server unread counts replace the local ones. */

@@ -4,19 +4,33 @@
 // answers; the composer completes @mentions (state in message-lifecycle.js).
 
 import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
-import { $, busy, formatTime, h, showError } from "./dom.js";
+import { $, busy, h, showError } from "./dom.js";
 import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
+import { ReadReceipts } from "./receipts.js";
+import { clockTime, dayLabel, dayOf, fullTime } from "./time.js";
 
 export function mountConversation(chats) {
   const list = $("messages");
   const elements = new Map(); // message id -> <li>
   const lifecycle = new MessageLifecycle(chats).install();
+  const receipts = new ReadReceipts(chats).install();
+  const outbox = $("outbox"); // my messages on their way (Sending…, or Not sent)
   const compose = { replyTo: null, mentions: new Map() }; // mention name -> user id
 
   const render = () => {
     const chat = chats.active;
     $("conversation-title").textContent = chat ? chat.name : "Pick a chat";
     $("composer").hidden = !chat;
+    $("conversation-empty").hidden = Boolean(chat);
+    $("messages").hidden = !chat;
+    if (!chat) {
+      // Nothing of a chat left behind (after a ban, a kick or leaving, the chat is gone).
+      list.replaceChildren();
+      elements.clear();
+      outbox.replaceChildren();
+      $("older").hidden = true;
+      $("messages-empty").hidden = true;
+    }
     $("group-panel-toggle").hidden = !chat || chat.kind !== "group";
     if (!chat) {
       $("group-panel").hidden = true;
@@ -52,7 +66,8 @@ export function mountConversation(chats) {
 
   const messageElement = (message) => {
     const mine = message.senderId === chats.me.id;
-    const sender = chats.nameOf(message.senderId) || message.sender;
+    const sender = chats.nameOf(message.senderId) || message.senderName || message.sender;
+    const status = receipts.statusOf(message);
     let text;
     if (message.deleted) text = h("p", { class: "text deleted" }, "This message was deleted.");
     else if (message.undecryptable || message.text === null) {
@@ -64,8 +79,9 @@ export function mountConversation(chats) {
       message.deleted ? null : messageMenu(message),
       h("p", { class: "meta" },
         h("span", { class: "sender" }, sender), " ",
-        h("time", { datetime: message.createdAt }, formatTime(message.createdAt)),
-        message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null),
+        h("time", { datetime: message.createdAt, title: fullTime(message.createdAt) }, clockTime(message.createdAt)),
+        message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null,
+        status ? h("span", { class: "status", dataset: { status: status === "Sent" ? "sent" : "read" } }, ` · ${status}`) : null),
       replyPreview(message),
       message.text === "" && message.attachments?.length ? null : text,
       message.deleted ? null : attachmentsElement(message, chats.api),
@@ -76,7 +92,7 @@ export function mountConversation(chats) {
     if (!message.replyTo) return null;
     const original = lifecycle.repliedTo(message);
     const quoted = !original ? "an earlier message" : original.deleted ? "a deleted message"
-      : `${chats.nameOf(original.senderId) || original.sender}: ${(original.text || "").slice(0, 80)}`;
+      : `${chats.nameOf(original.senderId) || original.senderName || original.sender}: ${(original.text || "").slice(0, 80)}`;
     return h("p", { class: "reply-preview" }, "↪ Replying to ", quoted);
   };
 
@@ -103,7 +119,14 @@ export function mountConversation(chats) {
           if (!(held.reactions || []).some((r) => r.emoji === emoji && r.me)) await lifecycle.toggleReaction(held, emoji);
         }),
       }, emoji)));
-    return h("div", { class: "message-menu" },
+    // On a narrow screen the items hide behind one "⋯" button (CSS shows them all when wide).
+    const toggle = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-label": "Message actions",
+      onclick: (event) => {
+        const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
+        event.currentTarget.setAttribute("aria-expanded", String(open));
+        event.currentTarget.parentElement.classList.toggle("open", open);
+      } }, "⋯");
+    return h("div", { class: "message-menu" }, toggle, h("div", { class: "menu-items" },
       h("button", { type: "button", class: "reply", onclick: () => startReply(current(message)) }, "Reply"),
       h("button", { type: "button", class: "react", "aria-expanded": "false",
         onclick: (event) => {
@@ -117,7 +140,7 @@ export function mountConversation(chats) {
         ? h("button", { type: "button", class: "delete danger", onclick: (event) => confirmDelete(current(message), event.currentTarget) },
           "Delete")
         : null,
-      palette);
+      palette));
   };
 
   const startEdit = (message, button) => {
@@ -130,7 +153,7 @@ export function mountConversation(chats) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!field.value.trim()) {
-        showError("A message cannot be empty; delete it instead.");
+        showError("A message cannot be empty; delete it instead.", form);
         return;
       }
       busy(form.querySelector("button[type=submit]"), () => lifecycle.edit(current(message), field.value));
@@ -165,7 +188,7 @@ export function mountConversation(chats) {
     // Names arrive after the first page: put them on the messages already shown.
     for (const [id, element] of elements) {
       const message = chats.timelines.get(chatId)?.byId.get(id);
-      if (message) element.querySelector(".sender").textContent = chats.nameOf(message.senderId) || message.sender;
+      if (message) element.querySelector(".sender").textContent = chats.nameOf(message.senderId) || message.senderName || message.sender;
     }
     renderTyping();
   });
@@ -187,6 +210,7 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     if (reset) list.removeAttribute("aria-busy");
+    markDays();
     showOlderButton();
     renderTyping();
     if (stick) list.scrollTop = list.scrollHeight;
@@ -196,7 +220,7 @@ export function mountConversation(chats) {
     if (chatId !== chats.activeId) return;
     const fromBottom = list.scrollHeight - list.scrollTop;
     list.setAttribute("aria-busy", "true");
-    const first = list.firstElementChild;
+    const first = list.querySelector(":scope > .message");
     for (const message of messages) {
       if (elements.has(message.id)) continue;
       const element = messageElement(message);
@@ -204,10 +228,24 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     list.removeAttribute("aria-busy");
+    markDays();
     list.scrollTop = list.scrollHeight - fromBottom; // keep what the reader was looking at in place
     const hadFocus = document.activeElement === $("older");
     showOlderButton();
     if (hadFocus && $("older").hidden) list.focus(); // the button went away: keep focus nearby
+  });
+
+  chats.on("receipts", (chatId) => {
+    if (chatId !== chats.activeId) return;
+    for (const [id, element] of elements) {
+      const message = chats.timelines.get(chatId)?.byId.get(id);
+      const status = message && receipts.statusOf(message);
+      const shown = element.querySelector(".meta .status");
+      if (status && shown) {
+        shown.textContent = ` · ${status}`;
+        shown.dataset.status = status === "Sent" ? "sent" : "read";
+      }
+    }
   });
 
   chats.on("changed", (chatId, message) => {
@@ -215,6 +253,7 @@ export function mountConversation(chats) {
     const element = messageElement(message);
     elements.get(message.id).replaceWith(element);
     elements.set(message.id, element);
+    markDays();
     // Replies quoting it show its new text too.
     for (const [id, other] of elements) {
       const held = chats.timelines.get(chatId)?.byId.get(id);
@@ -239,7 +278,7 @@ export function mountConversation(chats) {
 
   const startReply = (message) => {
     compose.replyTo = message.id;
-    const who = chats.nameOf(message.senderId) || message.sender;
+    const who = chats.nameOf(message.senderId) || message.senderName || message.sender;
     replyBar.replaceChildren(`↪ Replying to ${who}: ${(message.text || "").slice(0, 80)} `,
       h("button", { type: "button", class: "cancel-reply", onclick: endReply }, "Cancel reply"));
     replyBar.hidden = false;
@@ -283,14 +322,21 @@ export function mountConversation(chats) {
     event.preventDefault();
     const text = input.value;
     if (!text.trim() && !files.pending()) {
-      showError("Type a message first.");
+      showError("Type a message first.", composer);
       return;
     }
+    const waiting = showSending(text);
     busy(composer.querySelector("button[type=submit]"), async () => {
       const mentions = mentionsIn(text);
-      if (files.pending()) await files.send(text); // files go as they are (no reply or mentions from here)
-      else if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
-      else await chats.send(text);
+      try {
+        if (files.pending()) await files.send(text); // files go as they are (no reply or mentions from here)
+        else if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
+        else await chats.send(text);
+      } catch (error) {
+        waiting.fail(error.message);
+        throw error;
+      }
+      waiting.remove();
       if (input.value === text) input.value = ""; // kept on failure, so sending again retries it
       endReply();
       compose.mentions.clear();
@@ -318,6 +364,40 @@ export function mountConversation(chats) {
     chats.typed();
     showMentions();
   });
+
+  // A message on its way shows below the log as "Sending…" (not in the log: the log holds what
+  // the server stored), then "Not sent" with the reason if the API refused it.
+  const showSending = (text) => {
+    outbox.replaceChildren(); // an earlier failure is retried by this send, or abandoned
+    const state = h("span", { class: "status", dataset: { status: "sending" } }, "Sending…");
+    const item = h("li", { class: "message mine pending" },
+      h("p", { class: "meta" }, h("span", { class: "sender" }, "You"), " ", state),
+      text ? h("p", { class: "text" }, text) : null);
+    outbox.append(item);
+    if (nearBottom()) list.scrollTop = list.scrollHeight;
+    return {
+      remove: () => item.remove(),
+      fail: (reason) => {
+        state.dataset.status = "failed";
+        state.textContent = `Not sent: ${reason} Press Send to try again.`;
+      },
+    };
+  };
+
+  // A day separator ("Today", "Yesterday", a date) before the first message of each day.
+  const markDays = () => {
+    for (const old of list.querySelectorAll(":scope > .day-separator")) old.remove();
+    let previous = null;
+    for (const element of [...list.children]) {
+      const stamp = element.querySelector(".meta time")?.getAttribute("datetime");
+      if (!stamp) continue;
+      const day = dayOf(stamp);
+      if (day !== previous) element.before(h("li", { class: "day-separator", role: "separator", "aria-label": dayLabel(stamp) },
+        h("span", { "aria-hidden": "true" }, dayLabel(stamp))));
+      previous = day;
+    }
+    $("messages-empty").hidden = elements.size > 0 || !chats.active;
+  };
 
   $("group-panel-toggle").addEventListener("click", (event) => {
     const open = event.currentTarget.getAttribute("aria-expanded") !== "true";

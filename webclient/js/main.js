@@ -7,6 +7,7 @@ import { Chats } from "./chats.js";
 import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
+import { mountLayout } from "./layout.js";
 import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
 import { mountSidebar } from "./sidebar-view.js";
 import { RealtimeSocket } from "./socket.js";
@@ -66,7 +67,8 @@ function startWorkspace(session) {
   api.token = session.token;
   $("auth").hidden = true;
   $("workspace").hidden = false;
-  $("whoami").textContent = `${session.user.name} (${session.user.email})`;
+  $("whoami-name").textContent = session.user.name;
+  $("whoami-email").textContent = `(${session.user.email})`;
   $("whoami").hidden = false;
   $("connection").hidden = false;
   $("sign-out").hidden = false;
@@ -87,6 +89,7 @@ function startWorkspace(session) {
   mountSidebar(chats);
   mountConversation(chats);
   mountGroupPanel(chats);
+  mountLayout(chats);
 
   $("sign-out").addEventListener("click", () => {
     chats.stop();

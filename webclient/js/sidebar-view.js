@@ -2,6 +2,9 @@
 // chat, creating, finding and joining groups.
 
 import { $, announce, busy, h, onSubmit, replaceChildrenKeepingFocus } from "./dom.js";
+import { fullTime, listTime } from "./time.js";
+
+const REFRESH_TIMES_MS = 60000; // "5 min" becomes "6 min"
 
 export function mountSidebar(chats) {
   const renderList = () => {
@@ -18,11 +21,16 @@ export function mountSidebar(chats) {
           onclick: (event) => busy(event.currentTarget, () => chats.open(chat.id)),
         },
         h("span", { class: "chat-name" }, chat.name),
-        h("span", { class: "chat-kind" }, kind),
-        preview && h("span", { class: "chat-preview" }, preview),
-        chat.unread > 0 && h("span", { class: "badge" }, String(chat.unread),
-          h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
-        requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)));
+        chat.lastMessage
+          ? h("time", { class: "chat-time", datetime: chat.lastMessage.createdAt, title: fullTime(chat.lastMessage.createdAt) },
+            h("span", { class: "visually-hidden" }, ", last message "), listTime(chat.lastMessage.createdAt))
+          : null,
+        h("span", { class: preview ? "chat-preview" : "chat-preview empty" }, preview || "No messages yet"),
+        h("span", { class: "badges" },
+          chat.unread > 0 && h("span", { class: "badge" }, String(chat.unread),
+            h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
+          requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)),
+        h("span", { class: "chat-kind" }, kind)));
     });
     replaceChildrenKeepingFocus($("chat-list"), items);
     $("chat-list-empty").hidden = items.length > 0;
@@ -44,6 +52,7 @@ export function mountSidebar(chats) {
   };
 
   chats.on("list", renderList);
+  setInterval(renderList, REFRESH_TIMES_MS);
   chats.on("active", renderList);
   chats.on("pending", renderPending);
 
@@ -108,7 +117,8 @@ async function joinAndSay(chats, groupId, name) {
 
 function previewOf(chat, chats) {
   const message = chat.lastMessage;
-  const who = message.senderId === chats.me.id ? "You" : (chats.nameOf(message.senderId, chat.id) || message.sender);
+  const who = message.senderId === chats.me.id ? "You"
+    : (chats.nameOf(message.senderId, chat.id) || message.senderName || message.sender);
   const files = message.attachments?.length ? `📎 ${message.attachments.map((a) => a.name ?? "file").join(", ")}` : "";
   const text = message.deleted ? "(message deleted)"
     : message.text === null ? "(cannot be decrypted)" : (message.text || files);
