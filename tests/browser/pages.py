@@ -107,7 +107,7 @@ class ChatPage:
 
     def start_chat(self, email):
         box = self.section("Start a chat")
-        box.get_by_label("Their email").fill(email)
+        box.get_by_label("Name or email").fill(email)
         box.get_by_role("button", name="Start chat").click()
 
     def chat_button(self, name):

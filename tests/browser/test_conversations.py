@@ -26,6 +26,7 @@ def test_two_people_sign_up_meet_in_a_group_and_talk_live(stack, open_client):
 
     alice.send("Welcome, Bob!")
     expect(bob.message("Welcome, Bob!")).to_contain_text("Alice")
+    expect(alice.message("Welcome, Bob!")).to_contain_text("Read by 1")  # Bob has the chat open
 
     bob.composer.press_sequentially("Thanks")
     expect(alice.typing).to_have_text("Bob is typing…")
@@ -61,6 +62,7 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     expect(alice.typing).to_have_text("Bob is typing…")
     bob.composer.press("Enter")
     expect(alice.message("Sure")).to_contain_text("Bob")
+    expect(bob.message("Sure")).to_contain_text("Read")  # Alice has it open: her client said so
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")  # the open chat stays read
 
     # A message elsewhere counts as unread in its own chat only.
@@ -129,6 +131,7 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     assert texts == ["before the outage", "while you were away", "after the outage"]
 
 
+@pytest.mark.viewports("desktop")  # a module's logic, no layout
 def test_the_timeline_drops_duplicates_and_orders_by_seq(open_client):
     page = open_client().page
     result = page.evaluate("""async () => {

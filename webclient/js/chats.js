@@ -3,7 +3,7 @@
 // nothing here touches the DOM. Chats is assembled from one module per concern:
 // chat-list.js (the chat list), typing-presence.js, group-admin.js (groups and their panel).
 
-import { ChatList, chatOfDirect } from "./chat-list.js";
+import { ChatList, chatOfDirect, isMuted } from "./chat-list.js";
 import { GroupAdministration, groupAdminState } from "./group-admin.js";
 import { Timeline } from "./timeline.js";
 import { PRESENCE_EVERY_MS, TypingAndPresence, typingState } from "./typing-presence.js";
@@ -147,7 +147,8 @@ export class Chats {
       else {
         chat.unread += fromOthers.length;
         const last = fromOthers[fromOthers.length - 1];
-        this.emit("notice", `New message in ${chat.name} from ${this.nameOf(last.senderId, chatId) || last.senderName || last.sender}.`);
+        const mentioned = fromOthers.some((message) => (message.mentions || []).includes(this.me.id));
+        if (!isMuted(chat) || mentioned) this.emit("notice", `New message in ${chat.name} from ${this.nameOf(last.senderId, chatId) || last.senderName || last.sender}.`);
       }
     }
     this.emit("list");

@@ -61,6 +61,7 @@ export function mountLayout(chats) {
   $("back-to-list").addEventListener("click", back);
   $("back-to-conversation").addEventListener("click", back);
   window.addEventListener("popstate", (event) => {
+    if (!event.state && window.location.hash) return; // an in-page link (#…), not a pane we pushed
     const wanted = event.state?.pane || "list";
     let pane = workspace.dataset.pane;
     while (DEPTH[pane] > DEPTH[wanted]) {

@@ -8,6 +8,7 @@ import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
 import { mountLayout } from "./layout.js";
+import { mountPeopleSearch } from "./people-view.js";
 import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
 import { mountSidebar } from "./sidebar-view.js";
 import { RealtimeSocket } from "./socket.js";
@@ -28,6 +29,14 @@ function endSession(notice) {
 
 async function boot() {
   $("alert-close").addEventListener("click", clearError);
+  // The skip link moves focus without navigating (a fragment would add a history entry).
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    const target = $("composer-text");
+    if (target && target.offsetParent !== null) {
+      event.preventDefault();
+      target.focus();
+    }
+  });
   const notice = takeNotice();
   if (notice) showError(notice);
   mountAuth();
@@ -90,6 +99,7 @@ function startWorkspace(session) {
   mountConversation(chats);
   mountGroupPanel(chats);
   mountLayout(chats);
+  mountPeopleSearch(chats);
 
   $("sign-out").addEventListener("click", () => {
     chats.stop();

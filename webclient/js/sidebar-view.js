@@ -1,6 +1,7 @@
 // The sidebar: chats with unread counts, requests waiting for approval, starting a 1:1
 // chat, creating, finding and joining groups.
 
+import { isMuted } from "./chat-list.js";
 import { $, announce, busy, h, onSubmit, replaceChildrenKeepingFocus } from "./dom.js";
 import { fullTime, listTime } from "./time.js";
 
@@ -20,14 +21,15 @@ export function mountSidebar(chats) {
           dataset: { key: `chat:${chat.id}`, chatId: chat.id },
           onclick: (event) => busy(event.currentTarget, () => chats.open(chat.id)),
         },
-        h("span", { class: "chat-name" }, chat.name),
+        h("span", { class: "chat-name" }, chat.name,
+          isMuted(chat) ? h("span", { class: "muted-mark", title: "Muted" }, " 🔕", h("span", { class: "visually-hidden" }, " (muted)")) : null),
         chat.lastMessage
           ? h("time", { class: "chat-time", datetime: chat.lastMessage.createdAt, title: fullTime(chat.lastMessage.createdAt) },
             h("span", { class: "visually-hidden" }, ", last message "), listTime(chat.lastMessage.createdAt))
           : null,
         h("span", { class: preview ? "chat-preview" : "chat-preview empty" }, preview || "No messages yet"),
         h("span", { class: "badges" },
-          chat.unread > 0 && h("span", { class: "badge" }, String(chat.unread),
+          chat.unread > 0 && h("span", { class: isMuted(chat) ? "badge muted" : "badge" }, String(chat.unread),
             h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
           requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)),
         h("span", { class: "chat-kind" }, kind)));
@@ -55,11 +57,6 @@ export function mountSidebar(chats) {
   setInterval(renderList, REFRESH_TIMES_MS);
   chats.on("active", renderList);
   chats.on("pending", renderPending);
-
-  onSubmit("start-chat-form", async (form) => {
-    await chats.startDirect(form.email.value);
-    form.reset();
-  });
 
   onSubmit("create-group-form", async (form) => {
     const cooldown = Number(form.cooldown.value || 0);
