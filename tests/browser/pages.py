@@ -47,6 +47,7 @@ class ChatPage:
 
     def message_action(self, message, name):
         """Click `name` (Reply, React, Edit, Delete) in a message's menu (folded behind "⋯" on a phone)."""
+        expect(message).to_be_visible()
         toggle = message.get_by_role("button", name="Message actions")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
