@@ -61,6 +61,7 @@ def test_a_photo_shows_inline_and_a_pdf_downloads_with_the_same_bytes(stack, ope
         assert file.read() == pdf
 
 
+@pytest.mark.viewports("desktop")  # checked before any upload: no layout involved
 def test_a_file_of_a_type_that_cannot_be_sent_is_refused_before_upload(stack, open_client):
     alice = open_client()
     alice.sign_up("Alice", unique_email("alice"))
@@ -71,6 +72,7 @@ def test_a_file_of_a_type_that_cannot_be_sent_is_refused_before_upload(stack, op
     expect(alice.page.locator("#attachments-pending li")).to_have_count(0)
 
 
+@pytest.mark.viewports("desktop")  # dropping files is a desktop gesture
 def test_a_file_dropped_on_the_composer_is_uploaded(stack, open_client):
     alice = open_client()
     alice.sign_up("Alice", unique_email("alice"))

@@ -86,6 +86,7 @@ def test_every_field_has_a_label(stack, open_client):
     assert page.messages.get_attribute("aria-live") == "polite"
 
 
+@pytest.mark.viewports("desktop")  # session storage, the same at any size
 def test_the_session_survives_a_reload_and_ends_on_sign_out(stack, open_client):
     user = Api(stack["http"], unique_email("reload"), "Rae")
     page = open_client()
@@ -111,6 +112,7 @@ def test_the_client_works_from_another_origin_through_cors(stack, open_client):
     page.send("hello from another origin")
 
 
+@pytest.mark.viewports("desktop")  # the outbox logic; the phone journeys send too
 def test_a_send_shows_sending_then_not_sent_and_is_sent_again(stack, open_client):
     user = Api(stack["http"], unique_email("sender"), "Sam")
     user.call("POST", "/groups/create", {"name": "Flaky line", "type": "open"})

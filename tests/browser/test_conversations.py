@@ -74,6 +74,7 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")
 
 
+@pytest.mark.viewports("desktop")  # paging logic; the phone journeys read history too
 def test_history_pages_back_in_time(stack, open_client):
     owner = Api(stack["http"], unique_email("owner"), "Owner")
     group = owner.call("POST", "/groups/create", {"name": "Archive", "type": "open"}).json()["group"]
@@ -159,3 +160,26 @@ def _connections_of(stack, user_id):
 
 def _ws_http(stack):
     return stack["ws"].replace("ws://", "http://", 1)
+
+
+@pytest.mark.viewports("desktop")  # a module's logic, no layout
+def test_times_read_as_days_and_relative_times(open_client):
+    page = open_client().page
+    result = page.evaluate("""async () => {
+        const { dayLabel, listTime } = await import("./js/time.js");
+        const now = new Date(2026, 11, 1, 15, 0).getTime();  // Tuesday 1 December 2026, 15:00 local
+        const at = (days, hours = 12, minutes = 0) => new Date(2026, 11, 1 - days, hours, minutes).toISOString();
+        return {
+            today: dayLabel(at(0), now), yesterday: dayLabel(at(1), now), weekday: dayLabel(at(3), now),
+            older: dayLabel(at(30), now),
+            now: listTime(new Date(now - 20000).toISOString(), now),
+            minutes: listTime(new Date(now - 5 * 60000).toISOString(), now),
+            earlier: listTime(at(0, 9, 5), now), listYesterday: listTime(at(1), now),
+            listWeekday: listTime(at(3), now), listOlder: listTime(at(30), now),
+        };
+    }""")
+    assert (result["today"], result["yesterday"]) == ("Today", "Yesterday")
+    assert result["weekday"] == "Saturday" and "2026" in result["older"]
+    assert (result["now"], result["minutes"], result["listYesterday"]) == ("now", "5 min", "Yesterday")
+    assert "09" in result["earlier"] and "05" in result["earlier"]
+    assert result["listWeekday"] == "Sat" and "Nov" in result["listOlder"]

@@ -34,6 +34,7 @@ def test_an_owner_approves_a_join_request_live(stack, open_client):
     expect(alice.message("Thanks for letting me in")).to_contain_text("Bob")
 
 
+@pytest.mark.viewports("desktop")  # the approval journey runs at both sizes
 def test_a_requester_can_withdraw_and_an_owner_can_reject(stack, open_client):
     owner = Api(stack["http"], unique_email("owner"), "Olive")
     group = owner.call("POST", "/groups/create", {"name": "Quiet room", "type": "private"}).json()["group"]
