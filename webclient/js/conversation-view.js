@@ -7,7 +7,8 @@ import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
 import { $, busy, h, showError } from "./dom.js";
 import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
 import { ReadReceipts } from "./receipts.js";
-import { clockTime, dayLabel, dayOf, fullTime } from "./time.js";
+import { markDays, showSending } from "./message-log.js";
+import { clockTime, fullTime } from "./time.js";
 
 export function mountConversation(chats) {
   const list = $("messages");
@@ -23,11 +24,11 @@ export function mountConversation(chats) {
     $("composer").hidden = !chat;
     $("conversation-empty").hidden = Boolean(chat);
     $("messages").hidden = !chat;
+    outbox.replaceChildren(); // a send still on its way belongs to the chat it was sent in
     if (!chat) {
       // Nothing of a chat left behind (after a ban, a kick or leaving, the chat is gone).
       list.replaceChildren();
       elements.clear();
-      outbox.replaceChildren();
       $("older").hidden = true;
       $("messages-empty").hidden = true;
     }
@@ -210,7 +211,7 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     if (reset) list.removeAttribute("aria-busy");
-    markDays();
+    markDays(list, chats);
     showOlderButton();
     renderTyping();
     if (stick) list.scrollTop = list.scrollHeight;
@@ -228,7 +229,7 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     list.removeAttribute("aria-busy");
-    markDays();
+    markDays(list, chats);
     list.scrollTop = list.scrollHeight - fromBottom; // keep what the reader was looking at in place
     const hadFocus = document.activeElement === $("older");
     showOlderButton();
@@ -253,7 +254,7 @@ export function mountConversation(chats) {
     const element = messageElement(message);
     elements.get(message.id).replaceWith(element);
     elements.set(message.id, element);
-    markDays();
+    markDays(list, chats);
     // Replies quoting it show its new text too.
     for (const [id, other] of elements) {
       const held = chats.timelines.get(chatId)?.byId.get(id);
@@ -325,7 +326,7 @@ export function mountConversation(chats) {
       showError("Type a message first.", composer);
       return;
     }
-    const waiting = showSending(text);
+    const waiting = showSending(outbox, text, () => { if (nearBottom()) list.scrollTop = list.scrollHeight; });
     busy(composer.querySelector("button[type=submit]"), async () => {
       const mentions = mentionsIn(text);
       try {
@@ -364,40 +365,6 @@ export function mountConversation(chats) {
     chats.typed();
     showMentions();
   });
-
-  // A message on its way shows below the log as "Sending…" (not in the log: the log holds what
-  // the server stored), then "Not sent" with the reason if the API refused it.
-  const showSending = (text) => {
-    outbox.replaceChildren(); // an earlier failure is retried by this send, or abandoned
-    const state = h("span", { class: "status", dataset: { status: "sending" } }, "Sending…");
-    const item = h("li", { class: "message mine pending" },
-      h("p", { class: "meta" }, h("span", { class: "sender" }, "You"), " ", state),
-      text ? h("p", { class: "text" }, text) : null);
-    outbox.append(item);
-    if (nearBottom()) list.scrollTop = list.scrollHeight;
-    return {
-      remove: () => item.remove(),
-      fail: (reason) => {
-        state.dataset.status = "failed";
-        state.textContent = `Not sent: ${reason} Press Send to try again.`;
-      },
-    };
-  };
-
-  // A day separator ("Today", "Yesterday", a date) before the first message of each day.
-  const markDays = () => {
-    for (const old of list.querySelectorAll(":scope > .day-separator")) old.remove();
-    let previous = null;
-    for (const element of [...list.children]) {
-      const stamp = element.querySelector(".meta time")?.getAttribute("datetime");
-      if (!stamp) continue;
-      const day = dayOf(stamp);
-      if (day !== previous) element.before(h("li", { class: "day-separator", role: "separator", "aria-label": dayLabel(stamp) },
-        h("span", { "aria-hidden": "true" }, dayLabel(stamp))));
-      previous = day;
-    }
-    $("messages-empty").hidden = elements.size > 0 || !chats.active;
-  };
 
   $("group-panel-toggle").addEventListener("click", (event) => {
     const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
