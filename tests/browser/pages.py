@@ -103,8 +103,8 @@ class ChatPage:
 
     def ask_to_join(self, group_id):
         box = self.section("Find groups")
-        box.get_by_label("Join or ask to join by group id").fill(group_id)
-        box.get_by_role("button", name="Ask to join").click()
+        box.get_by_label("Invite link or group id").fill(group_id)
+        box.get_by_role("button", name="Join", exact=True).click()
 
     def start_chat(self, email):
         box = self.section("Start a chat")

@@ -95,9 +95,15 @@ export function mountSidebar(chats) {
   }));
 
   onSubmit("join-by-id-form", async (form) => {
-    const groupId = form.groupId.value.trim();
-    if (!groupId) throw new Error("Paste the id of the group you want to join.");
-    await joinAndSay(chats, groupId, null);
+    const value = form.groupId.value.trim();
+    if (!value) throw new Error("Paste the invite link you were sent, or the group's id.");
+    const code = inviteCodeIn(value);
+    if (code) {
+      const { group } = await chats.api.request("POST", `/invites/${encodeURIComponent(code)}/accept`);
+      await chats.loadList();
+      if (chats.list.has(group.id)) await chats.open(group.id);
+      announce(`You joined ${group.name}.`);
+    } else await joinAndSay(chats, value, null);
     form.reset();
   });
 
@@ -110,6 +116,12 @@ async function joinAndSay(chats, groupId, name) {
   const group = name || chats.list.get(groupId)?.name || chats.pending.get(groupId)?.name || "the group";
   if (outcome === "joined") announce(`You joined ${group}.`);
   if (outcome === "requested") announce(`Request sent: the owner of ${group} will decide.`);
+}
+
+/** The code of an invite link (…/app/#invite=<code>), or null for anything else (a group id). */
+export function inviteCodeIn(text) {
+  const match = /#invite=([A-Za-z0-9_-]{16,128})$/.exec(text);
+  return match ? match[1] : null;
 }
 
 function previewOf(chat, chats) {
