@@ -68,6 +68,11 @@ export function mountLayout(chats) {
       goBack(pane);
       pane = workspace.dataset.pane;
     }
-    if (DEPTH[wanted] > DEPTH[pane]) show(wanted, { fromHistory: true }); // forward again
+    // Forward again (or an entry from before a reload): only to what can be shown.
+    if (wanted === "conversation" && pane === "list" && chats.active) show(wanted, { fromHistory: true });
+    if (wanted === "details" && chats.active?.kind === "group") {
+      if (!panelOpen()) panelToggle.click();
+      show(wanted, { fromHistory: true });
+    }
   });
 }
