@@ -16,7 +16,7 @@ help:
 	@echo "make run    start MongoDB (embedded), moto (SQS+KMS) and the local API Gateway"
 	@echo "make test   run every test (installs Debian's chromium for the browser tests)"
 	@echo "make bench  run the benchmarks and write bench/results"
-	@echo "make deploy STAGE=prod     deploy to AWS (docs/deploy.md); also: mongo-uri, package, destroy"
+	@echo "make deploy STAGE=prod     deploy to AWS (docs/deploy.md); also: mongo-uri, push-apps, package, destroy"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,12 +51,15 @@ clean:
 # Deploying to your AWS account (docs/deploy.md). Each needs STAGE (prod or staging) and AWS
 # credentials; `deploy` runs: the stack in infra/stack.yaml, the secrets, `chalice deploy`,
 # then the settings Chalice leaves undone (python -m infra --help).
-.PHONY: deploy mongo-uri package destroy stage-given
+.PHONY: deploy mongo-uri push-apps package destroy stage-given
 deploy: stage-given $(INSTALLED)
 	$(PY) -m infra deploy $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))
 
 mongo-uri: stage-given $(INSTALLED)
 	$(PY) -m infra mongo-uri $(STAGE)
+
+push-apps: stage-given $(INSTALLED)
+	$(PY) -m infra push-apps $(STAGE) $(if $(APNS_SANDBOX),--sandbox)
 
 package: stage-given $(INSTALLED)
 	$(PY) -m infra package $(STAGE) build/$(STAGE)-cloudformation

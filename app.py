@@ -10,7 +10,7 @@ from chalicelib import services
 from chalicelib.core.logs import bind_request_id, configure_logging, log_access
 from chalicelib.core.metrics import flush_metrics
 from chalicelib.edge import web, ws
-from chalicelib.edge.routes import accounts, attachments, docs, groups, lifecycle, messages, realtime
+from chalicelib.edge.routes import accounts, attachments, docs, groups, lifecycle, messages, push, realtime
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
@@ -29,6 +29,7 @@ app.register_blueprint(messages.routes)
 app.register_blueprint(lifecycle.routes)
 app.register_blueprint(realtime.routes)
 app.register_blueprint(attachments.routes)
+app.register_blueprint(push.routes)
 app.register_blueprint(docs.routes)
 
 

@@ -16,6 +16,7 @@ from bench.invoke import Handlers
 BUDGET_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "budget.json")
 PASSWORD = "bench password"
 FANOUT_MEMBERS = 3  # members (one connection each) of the group in the fan-out job measured
+PUSHED_MEMBERS = 2  # of a group of 3, the members offline with one phone each (the sender is online)
 
 # What each operation is, in the order of the report.
 OPERATIONS = {
@@ -37,6 +38,11 @@ OPERATIONS = {
     "disconnect": "WebSocket $disconnect",
     "fanoutJob": f"fan-out job: group message to {FANOUT_MEMBERS} members, 1 connection each",
     "fanoutDirectJob": "fan-out job: 1:1 message to 2 participants, 1 connection each",
+    "registerDevice": "POST /devices (a new token: one SNS platform endpoint)",
+    "registerDeviceAgain": "POST /devices (the same token again, as an app does at each start)",
+    "mute": "PUT /conversations/{id}/mute",
+    "fanoutPushJob": f"fan-out job: group message, sender online, {PUSHED_MEMBERS} members offline with a phone each",
+    "fanoutDirectPushJob": "fan-out job: 1:1 message, the other participant offline with one phone",
 }
 
 
@@ -184,6 +190,39 @@ class Scenario:
         jobs = _drain_jobs()
         return lambda: self._deliver(jobs)
 
+    # Mobile push -----------------------------------------------------------------------------
+
+    def registerDevice(self):  # noqa: N802
+        return lambda: self.do.device(self.member)
+
+    def registerDeviceAgain(self):  # noqa: N802
+        push_token = self.do.device(self.member)
+        return lambda: self.do.device(self.member, push_token)
+
+    def mute(self):
+        return lambda: self.do.mute(self.member, self.group)
+
+    def fanoutPushJob(self):  # noqa: N802
+        people = [self.do.user() for _ in range(PUSHED_MEMBERS + 1)]
+        group = self.do.group(people[0])
+        for person in people[1:]:
+            self.do.join(person, group)
+            self.do.device(person)
+        self.do.connect(people[0])
+        _drain_jobs()
+        self.do.send(people[0], group)
+        jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
+
+    def fanoutDirectPushJob(self):  # noqa: N802
+        one, other = self.do.user(), self.do.user()
+        self.do.connect(one)
+        self.do.device(other)
+        _drain_jobs()
+        self.do.direct(one, other)
+        jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
+
     def _deliver(self, jobs):
         answer = self.h.fanout(jobs)
         assert answer == {"batchItemFailures": []}, answer
@@ -256,6 +295,17 @@ class Actions:
         answer = self.h.ws_connect(connection_id, user["token"])
         assert answer["statusCode"] == 200, answer
         return connection_id
+
+    def device(self, user, push_token=None):
+        """Register a phone (a new token unless given) for `user`; the token."""
+        push_token = push_token or uuid.uuid4().hex * 2
+        status, body = self.h.rest("POST", "/devices", {"platform": "apns", "token": push_token}, token=user["token"])
+        assert status in (200, 201), body
+        return push_token
+
+    def mute(self, user, conversation_id):
+        status, body = self.h.rest("PUT", f"/conversations/{conversation_id}/mute", {}, token=user["token"])
+        assert status == 200, body
 
     def group_fanout_jobs(self, members):
         """The fan-out job bodies of one message to a new group of `members` new users, each

@@ -8,8 +8,11 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.push_services import PushServices
+from chalicelib.storage.stores import Stores
 
-class Services:
+
+class Services(Stores, PushServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -48,79 +51,7 @@ class Services:
 
         return utcnow
 
-    # Stores (one per collection) ---------------------------------------------------------------
-
-    @functools.cached_property
-    def user_store(self):
-        from chalicelib.storage.users import UserStore
-
-        return UserStore(self.db)
-
-    @functools.cached_property
-    def throttle_store(self):
-        from chalicelib.storage.throttles import ThrottleStore
-
-        return ThrottleStore(self.db)
-
-    @functools.cached_property
-    def group_store(self):
-        from chalicelib.storage.groups import GroupStore
-
-        return GroupStore(self.db)
-
-    @functools.cached_property
-    def membership_store(self):
-        from chalicelib.storage.memberships import MembershipStore
-
-        return MembershipStore(self.db)
-
-    @functools.cached_property
-    def conversation_store(self):
-        from chalicelib.storage.conversations import ConversationStore
-
-        return ConversationStore(self.db)
-
-    @functools.cached_property
-    def message_store(self):
-        from chalicelib.storage.messages import MessageStore
-
-        return MessageStore(self.db)
-
-    @functools.cached_property
-    def reaction_store(self):
-        from chalicelib.storage.reactions import ReactionStore
-
-        return ReactionStore(self.db)
-
-    @functools.cached_property
-    def read_marker_store(self):
-        from chalicelib.storage.read_markers import ReadMarkerStore
-
-        return ReadMarkerStore(self.db)
-
-    @functools.cached_property
-    def key_store(self):
-        from chalicelib.storage.conversation_keys import ConversationKeyStore
-
-        return ConversationKeyStore(self.db)
-
-    @functools.cached_property
-    def connection_store(self):
-        from chalicelib.storage.connections import ConnectionStore
-
-        return ConnectionStore(self.db)
-
-    @functools.cached_property
-    def attachment_store(self):
-        from chalicelib.storage.attachments import AttachmentStore
-
-        return AttachmentStore(self.db)
-
-    @functools.cached_property
-    def ticket_store(self):
-        from chalicelib.storage.tickets import TicketStore
-
-        return TicketStore(self.db)
+    # Stores (one per collection): the Stores mixin, chalicelib/storage/stores.py
 
     # Adapters to AWS -----------------------------------------------------------------------------
 
@@ -227,7 +158,7 @@ class Services:
         return Messaging(conversations=self.conversation_store, messages=self.message_store,
                          read_markers=self.read_marker_store, keyring=self.keyring, memberships=self.membership_store,
                          groups=self.group_store, users=self.user_store, publisher=self.publisher, limiter=self.limiter,
-                         attachments=self.attachments, reactions=self.reaction_store)
+                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store)
 
     @functools.cached_property
     def attachments(self):
@@ -272,7 +203,10 @@ class Services:
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
+        return Fanout(
+            self.audience, self.connection_store, self.pusher, self.publisher,
+            keyring=self.keyring, notifier=self.notifier,
+        )
 
     @functools.cached_property
     def health(self):
@@ -378,6 +312,14 @@ def sockets():
 
 def fanout():
     return current().fanout
+
+
+def devices():
+    return current().devices
+
+
+def mutes():
+    return current().mutes
 
 
 def groups():

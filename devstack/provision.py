@@ -65,3 +65,27 @@ def provision_bucket(endpoint, bucket, origins):
         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600,
     }]})
     return bucket
+
+
+LOCAL_PUSH_APPLICATIONS = {"apns": ("secure-messaging-local-apns", "APNS_SANDBOX"),
+                           "fcm": ("secure-messaging-local-fcm", "GCM")}
+
+
+def provision_push(endpoint, region):
+    """The two SNS platform applications mobile push uses (APNs sandbox and FCM), created in
+    moto with stand-in credentials (a deployed stage's come from docs/push.md); returns
+    {"apns": arn, "fcm": arn}. Reuses applications already there."""
+    sns = boto3.client("sns", endpoint_url=endpoint, region_name=region)
+    existing = {app["PlatformApplicationArn"].rsplit("/", 1)[-1]: app["PlatformApplicationArn"]
+                for app in sns.list_platform_applications().get("PlatformApplications", [])}
+    arns = {}
+    for platform, (name, sns_platform) in LOCAL_PUSH_APPLICATIONS.items():
+        if name in existing:
+            arns[platform] = existing[name]
+            continue
+        credential = {"PlatformCredential": "local-stand-in", "PlatformPrincipal": "local-stand-in"}
+        if sns_platform == "GCM":
+            credential = {"PlatformCredential": "local-stand-in"}
+        arns[platform] = sns.create_platform_application(
+            Name=name, Platform=sns_platform, Attributes=credential)["PlatformApplicationArn"]
+    return arns

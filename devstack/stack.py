@@ -11,7 +11,8 @@ from aiohttp import web
 from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
-from devstack.provision import provision_bucket, provision_kms, provision_queues
+from devstack.outbox import outbox_route
+from devstack.provision import provision_bucket, provision_kms, provision_push, provision_queues
 from devstack.rest import answer_parse_errors_in_the_contract, preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
@@ -54,6 +55,7 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
         "AWS_ENDPOINT_URL_S3": aws_endpoint,
         "ATTACHMENTS_BUCKET": os.environ.get("ATTACHMENTS_BUCKET", "secure-messaging-attachments-dev"),
+        "AWS_ENDPOINT_URL_SNS": aws_endpoint,
         # No WS_CALLBACK_URL: the handlers derive the @connections endpoint from the event
         # ({domainName}/{stage}), so that path runs locally; a deployed stage must set it.
         "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
@@ -89,6 +91,7 @@ async def serve(ports, pool, queue, aws_endpoint):
     answer_parse_errors_in_the_contract()
     websocket = WebSocketGateway(pool).application()
     websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
+    websocket.router.add_route("GET", "/__devstack/outbox", outbox_route(aws_endpoint))
     runners = []
     for application, port, label, scheme in (
         (rest_app(pool, list(app.routes), static_dirs=static,
@@ -152,6 +155,9 @@ def main():
         print(f"KMS key    {provision_kms(aws_endpoint, settings().kms_key_id)}", flush=True)
         print(f"S3 bucket  {provision_bucket(aws_endpoint, settings().attachments_bucket, web_origins(ports))}",
               flush=True)
+        push = provision_push(aws_endpoint, os.environ["AWS_DEFAULT_REGION"])
+        os.environ["PUSH_APNS_APPLICATION_ARN"], os.environ["PUSH_FCM_APPLICATION_ARN"] = push["apns"], push["fcm"]
+        print(f"Push apps  {push['apns']}, {push['fcm']} (SNS, moto)", flush=True)
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
         asyncio.run(serve(ports, pool, queue, aws_endpoint))

@@ -19,6 +19,9 @@ def main(argv=None):
     package.add_argument("out_dir")
     mongo = commands.add_parser("mongo-uri", help="store the MongoDB connection string (asked for, not echoed)")
     mongo.add_argument("stage", choices=STAGES)
+    push_apps = commands.add_parser("push-apps", help="SNS platform applications from the push credentials in SSM")
+    push_apps.add_argument("stage", choices=STAGES)
+    push_apps.add_argument("--sandbox", action="store_true", help="APNs sandbox (development builds)")
     destroy = commands.add_parser("destroy", help="delete the stage (the KMS key and state bucket are kept)")
     destroy.add_argument("stage", choices=STAGES)
     destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -37,6 +40,8 @@ def main(argv=None):
             print(deployer.package(args.stage, args.out_dir))
         elif args.command == "mongo-uri":
             deployer.put_mongo_uri(args.stage, getpass.getpass("MongoDB connection string: "))
+        elif args.command == "push-apps":
+            deployer.push_apps(args.stage, args.sandbox)
         elif args.command == "destroy":
             if not args.yes and input(f"Type {args.stage} to delete it: ").strip() != args.stage:
                 print("Nothing deleted.")

@@ -121,7 +121,7 @@ def aws(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
-                 "AWS_ENDPOINT_URL_S3"):
+                 "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SNS"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

@@ -198,3 +198,60 @@ class FakeBucket:
 
     def delete_prefix(self, prefix):
         return self.delete([key for key in self.objects if key.startswith(prefix)])
+
+
+class RecordingMobilePush:
+    """A MobilePush (chalicelib.core.ports) that keeps endpoints and notifications in memory;
+    some endpoints can be disabled, throttle a few times, or fail."""
+
+    def __init__(self, throttle_times=None):
+        self.endpoints = {}  # arn -> {"platform", "token", "userData", "enabled"}
+        self.published = []  # (platform, arn, notification)
+        self.deleted = []
+        self.broken = set()
+        self._throttles_left = dict(throttle_times or {})
+
+    def create_endpoint(self, platform, token, user_data=""):
+        for arn, endpoint in self.endpoints.items():
+            if endpoint["token"] == token:
+                endpoint.update(userData=user_data, enabled=True)
+                return arn
+        arn = f"arn:aws:sns:us-east-1:123456789012:endpoint/{platform}/app/{len(self.endpoints) + 1}"
+        self.endpoints[arn] = {"platform": platform, "token": token, "userData": user_data, "enabled": True}
+        return arn
+
+    def ensure_enabled(self, endpoint_arn, token):
+        endpoint = self.endpoints.get(endpoint_arn)
+        if endpoint is None:
+            return False
+        endpoint.update(token=token, enabled=True)
+        return True
+
+    def set_user_data(self, endpoint_arn, user_data):
+        self.endpoints[endpoint_arn]["userData"] = user_data
+
+    def delete_endpoint(self, endpoint_arn):
+        self.deleted.append(endpoint_arn)
+        self.endpoints.pop(endpoint_arn, None)
+
+    def publish(self, platform, endpoint_arn, notification):
+        from chalicelib.realtime.sns import EndpointDisabled, PushThrottled
+
+        endpoint = self.endpoints.get(endpoint_arn)
+        if endpoint is None or not endpoint["enabled"]:
+            raise EndpointDisabled(endpoint_arn)
+        if self._throttles_left.get(endpoint_arn, 0) > 0:
+            self._throttles_left[endpoint_arn] -= 1
+            raise PushThrottled(endpoint_arn)
+        if endpoint_arn in self.broken:
+            raise RuntimeError("SNS unreachable")
+        self.published.append((platform, endpoint_arn, notification))
+        return f"msg-{len(self.published)}"
+
+    def disable(self, endpoint_arn):
+        self.endpoints[endpoint_arn]["enabled"] = False
+
+    def to_token(self, token):
+        """The notifications sent to the endpoint of `token`."""
+        return [notification for _, arn, notification in self.published
+                if self.endpoints.get(arn, {}).get("token") == token]

@@ -37,6 +37,9 @@ class Settings:
     fanout_queue_url: str
     ws_callback_url: str  # empty (local only): derive {domainName}/{stage} from the event
     log_level: str
+    # SNS platform applications for mobile push; empty: that platform cannot register devices.
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
     on_lambda: bool = False
     mongo_max_pool_size: int = 2
     mongo_server_selection_timeout_ms: int = 5000
@@ -69,6 +72,8 @@ def settings():
         fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
+        push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
         on_lambda=on_lambda(env),
         # MongoDB (chalicelib/storage/mongo.py; the arithmetic is in docs/benchmarks.md).
         mongo_max_pool_size=int(env.get("MONGO_MAX_POOL_SIZE", "2")),

@@ -60,6 +60,10 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "You have started too many new conversations in the last hour; try again later.",
 )
 
+# A new device (or one moved from another account) counts; the same token again does not.
+DEVICES_REGISTERED_PER_USER = Limit(
+    "devices-registered", 20, 60 * 60, "You have registered too many devices in the last hour; try again later."
+)
 # Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
 ATTACHMENTS_UPLOADED_PER_USER = Limit(
     "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."

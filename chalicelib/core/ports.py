@@ -71,6 +71,31 @@ class Conversations(Protocol):
     def mark_read(self, caller_id: str, conversation_id: str, seq: int) -> dict: ...
 
 
+class MobilePush(Protocol):
+    """Mobile push endpoints and notifications (production: chalicelib.realtime.sns.MobilePush).
+
+    `publish` raises chalicelib.realtime.sns.EndpointDisabled when the endpoint is dead (the
+    app was uninstalled) and PushThrottled when SNS asks us to slow down. A notification is
+    {title, body, badge, data, collapseKey}.
+    """
+
+    def create_endpoint(self, platform: str, token: str, user_data: str = "") -> str: ...
+
+    def ensure_enabled(self, endpoint_arn: str, token: str) -> bool: ...
+
+    def set_user_data(self, endpoint_arn: str, user_data: str) -> None: ...
+
+    def delete_endpoint(self, endpoint_arn: str) -> None: ...
+
+    def publish(self, platform: str, endpoint_arn: str, notification: dict) -> str: ...
+
+
+class Notifier(Protocol):
+    """Pushes a `message` event to the phones of users no open connection reached."""
+
+    def notify(self, event: dict, user_ids: Iterable[str], deadline: float | None = None) -> int: ...
+
+
 class AttachmentObjects(Protocol):
     """Where attachments' bytes live (production: chalicelib.media.bucket.AttachmentBucket on S3).
 

@@ -58,6 +58,12 @@ from chalicelib.messaging.views import (
     REACTION_SCHEMA,
     READ_STATE_SCHEMA,
 )
+from chalicelib.realtime.schemas import (
+    DEVICE_SCHEMA,
+    MUTE_SCHEMA,
+    MUTE_STATE_SCHEMA,
+    REGISTER_DEVICE_SCHEMA,
+)
 
 API_VERSION = "1.0.0"
 JSON = "application/json"
@@ -100,6 +106,10 @@ _COMPONENTS = {
     "DirectSendRequest": DIRECT_SEND_SCHEMA,
     "DirectHistoryRequest": DIRECT_HISTORY_SCHEMA,
     "MarkReadRequest": MARK_READ_SCHEMA,
+    "Device": DEVICE_SCHEMA,
+    "MuteState": MUTE_STATE_SCHEMA,
+    "RegisterDeviceRequest": REGISTER_DEVICE_SCHEMA,
+    "MuteRequest": MUTE_SCHEMA,
     "Attachment": ATTACHMENT_SCHEMA,
     "AttachmentUpload": UPLOAD_SCHEMA,
     "AttachmentDownload": DOWNLOAD_SCHEMA,
@@ -150,7 +160,8 @@ def _built():
             ),
         },
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "attachments", "realtime", "service")],
+        "tags": [{"name": name} for name in ("accounts", "groups", "messages", "attachments", "realtime", "push",
+                                             "service")],
         "paths": _with_refs(paths, names),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -273,6 +284,22 @@ def _operations():
             "realtime", "A single-use ticket for `wss://…/?ticket=`, valid for `expiresIn` seconds.",
             answers={201: object_schema({"ticket": {"type": "string"},
                                          "expiresIn": {"type": "integer", "minimum": 1}})})),
+        # Mobile push
+        ("/devices", "post", _op(
+            "push", "Register this phone's APNs or FCM token for pushes: 201 new, 200 the same token again. "
+            "A token signed in to another account moves there. The token is never shown back.",
+            body=REGISTER_DEVICE_SCHEMA, answers={200: _envelope(device=DEVICE_SCHEMA),
+                                                  201: _envelope(device=DEVICE_SCHEMA)})),
+        ("/devices", "get", _op("push", "The caller's devices.",
+                                answers={200: _envelope(devices={"type": "array", "items": DEVICE_SCHEMA})})),
+        ("/devices/{deviceId}", "delete", _op("push", "Stop pushing to one of the caller's devices.",
+                                              answers={204: no_body}, errors=(404,))),
+        ("/conversations/{conversationId}/mute", "put", _op(
+            "push", "Mute a conversation's pushes (members), until `until` or until unmuted; mentions still push. "
+            "The body is optional.", body=MUTE_SCHEMA, body_required=False, answers={200: MUTE_STATE_SCHEMA},
+            errors=(403, 404))),
+        ("/conversations/{conversationId}/mute", "delete", _op("push", "Unmute (members).", answers={204: no_body},
+                                                               errors=(403, 404))),
         # Service
         ("/health", "get", _op("service", "200 once the database, queue and key service answer.", public=True,
                                answers={200: object_schema({"status": {"const": "ok"}})})),

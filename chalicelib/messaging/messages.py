@@ -49,7 +49,7 @@ log = logging.getLogger("messaging.messages")
 
 class Messaging:
     def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher,
-                 limiter, attachments=None, reactions=None):
+                 limiter, attachments=None, reactions=None, mutes=None):
         self._conversations = conversations
         self._messages = messages
         self._markers = read_markers
@@ -61,6 +61,7 @@ class Messaging:
         self._limiter = limiter
         self._attachments = attachments  # chalicelib.media.attachments.Attachments: claim, release, delete
         self._reactions = reactions  # for the viewer's own reactions (`me`); None: never marked
+        self._mutes = mutes  # storage.mutes.MuteStore: GET /conversations shows mutedUntil
         self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class Messaging:
         mine = reactions_of(self._reactions, caller_id, last_messages.values())
         read_seqs = self._markers.read_seqs(caller_id, ids)
         others = self._users.by_ids({p for c in found for p in c.get("participants", ()) if p != caller_id})
+        muted = self._mutes.muted_until(caller_id, ids, utcnow()) if self._mutes is not None else {}
         views = []
         for conversation in found:
             read_seq = min(read_seqs.get(conversation["_id"], 0), conversation["lastSeq"])
@@ -206,6 +208,8 @@ class Messaging:
                 "lastSeq": conversation["lastSeq"],
                 "readSeq": read_seq,
                 "unreadCount": conversation["lastSeq"] - read_seq,
+                "muted": conversation["_id"] in muted,
+                "mutedUntil": iso(muted.get(conversation["_id"])),
             }
             if conversation["kind"] == GROUP:
                 group = self._groups.get(conversation["_id"]) or {}

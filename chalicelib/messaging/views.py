@@ -68,6 +68,9 @@ CONVERSATION_SCHEMA = object_schema(
         "kind": {"type": "string", "enum": ["group", "direct"]},
         "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
         **_COUNTS,
+        "muted": {"type": "boolean", "description": "Pushes silenced (PUT /conversations/{id}/mute); mentions still push."},
+        "mutedUntil": {"type": ["string", "null"], "format": "date-time",
+                       "description": "When the mute ends; null if not muted or muted until unmuted."},
     },
     {
         "name": {"type": ["string", "null"], "description": "A group's name."},

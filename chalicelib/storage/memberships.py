@@ -115,6 +115,15 @@ class MembershipStore:
         """Up to `limit` ids of the groups `user_id` is a current member of, in id order."""
         return [doc["groupId"] for doc in self.groups_of(user_id, limit=limit)]
 
+    def group_ids_of_users(self, user_ids):
+        """{userId: [groupId, ...]} of the groups each of `user_ids` is a current member of, in one query."""
+        found = {user_id: [] for user_id in user_ids}
+        if found:
+            query = {"userId": {"$in": list(found)}, "state": MEMBER}
+            for doc in self._memberships.find(query, {"groupId": 1, "userId": 1, "_id": 0}):
+                found[doc["userId"]].append(doc["groupId"])
+        return found
+
     def count_members(self, group_id):
         """Members counted from the memberships themselves (to check or repair memberCount)."""
         return self._memberships.count_documents({"groupId": group_id, "state": MEMBER})

@@ -58,5 +58,13 @@ class ReadMarkerStore:
         ids = [marker_id(conversation_id, user_id) for conversation_id in conversation_ids]
         return {found["conversationId"]: found["readSeq"] for found in self._markers.find({"_id": {"$in": ids}})}
 
+    def read_seqs_of_pairs(self, pairs):
+        """{(conversationId, userId): readSeq} for the markers among `pairs`, in one query."""
+        ids = [marker_id(conversation_id, user_id) for conversation_id, user_id in pairs]
+        if not ids:
+            return {}
+        found = self._markers.find({"_id": {"$in": ids}}, {"conversationId": 1, "userId": 1, "readSeq": 1})
+        return {(marker["conversationId"], marker["userId"]): marker["readSeq"] for marker in found}
+
     def delete_conversation(self, conversation_id):
         self._markers.delete_many({"conversationId": conversation_id})

@@ -49,6 +49,10 @@ def sample_outputs(stage="prod"):
         "DeployStateBucketName": f"secure-messaging-{stage}-deploystatebucket-abc123",
         "AttachmentsBucketName": f"secure-messaging-attachments-{stage}-{ACCOUNT}",
         "AttachmentsBucketArn": f"arn:aws:s3:::secure-messaging-attachments-{stage}-{ACCOUNT}",
+        "ApnsPlatformApplicationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:app/APNS/secure-messaging-{stage}-apns",
+        "ApnsEndpointsArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/APNS/secure-messaging-{stage}-apns/*",
+        "FcmPlatformApplicationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:app/GCM/secure-messaging-{stage}-fcm",
+        "FcmEndpointsArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/GCM/secure-messaging-{stage}-fcm/*",
     }
 
 

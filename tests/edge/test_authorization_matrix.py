@@ -163,6 +163,18 @@ REST = [
          variant="the group's"),
     Rest("GET /attachments/{attachmentId}", "/attachments/{dm_file}", by_relation(200, 200, 404, 404, 404),
          variant="the 1:1's"),
+    # Mobile push: a device is its owner's alone; muting needs the same access as reading.
+    Rest("POST /devices", "/devices", signed_in(201), {"platform": "apns", "token": "{fresh_token}"}),
+    Rest("GET /devices", "/devices", signed_in(200)),
+    Rest("DELETE /devices/{deviceId}", "/devices/{device}", by_relation(204, 404, 404, 404, 404)),
+    Rest("PUT /conversations/{conversationId}/mute", "/conversations/{group}/mute",
+         by_relation(200, 200, 403, 403, 404), {}, variant="the group's"),
+    Rest("PUT /conversations/{conversationId}/mute", "/conversations/{dm}/mute",
+         by_relation(200, 200, 404, 404, 404), {}, variant="the 1:1's"),
+    Rest("DELETE /conversations/{conversationId}/mute", "/conversations/{group}/mute",
+         by_relation(204, 204, 403, 403, 404), variant="the group's"),
+    Rest("DELETE /conversations/{conversationId}/mute", "/conversations/{dm}/mute",
+         by_relation(204, 204, 404, 404, 404), variant="the 1:1's"),
 ]
 
 _NOT_IN_GROUP = ("not_a_member", "banned", "group_not_found")
@@ -216,6 +228,8 @@ class Scene:
         self.dm, self.dm_message = direct["conversationId"], direct["message"]["id"]
         self.group_file = self._sent_file(client, self.group)
         self.dm_file = self._sent_file(client, self.dm)
+        self.device = self._ok(call(client, "POST", "/devices", {"platform": "fcm", "token": uuid.uuid4().hex * 2},
+                                    token=owner))["device"]["id"]
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
             self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
@@ -248,6 +262,7 @@ class Scene:
     def values(self, actor):
         me = self.own(actor)
         return {"group": self.group, "dm": self.dm, "group_file": self.group_file, "dm_file": self.dm_file,
+                "device": self.device, "fresh_token": uuid.uuid4().hex * 2,
                 "self": self.users[me], "self_email": self.emails[me],
                 "group_message": self.group_message, "dm_message": self.dm_message,
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",

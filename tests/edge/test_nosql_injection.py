@@ -52,6 +52,9 @@ BODIES = {
     "read 1:1": ("POST", "/messages", {"participants": ["alice@example.com", "bob@example.com"], "limit": 5},
                  ["participants", "participants.1", "limit"]),
     "mark read": ("POST", "/conversations/{group}/read", {"seq": 1}, ["seq"]),
+    "register device": ("POST", "/devices", {"platform": "apns", "token": "ab" * 32, "name": "Phone"},
+                        ["platform", "token", "name"]),
+    "mute": ("PUT", "/conversations/{group}/mute", {"until": "2030-01-01T00:00:00Z"}, ["until"]),
 }
 
 
