@@ -8,6 +8,7 @@ import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
 import { mountLayout } from "./layout.js";
+import { mountMute } from "./mute-view.js";
 import { mountPeopleSearch } from "./people-view.js";
 import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
 import { mountSidebar } from "./sidebar-view.js";
@@ -98,6 +99,7 @@ function startWorkspace(session) {
   mountSidebar(chats);
   mountConversation(chats);
   mountGroupPanel(chats);
+  mountMute(chats);
   mountLayout(chats);
   mountPeopleSearch(chats);
 

@@ -21,8 +21,7 @@ export function mountSidebar(chats) {
           dataset: { key: `chat:${chat.id}`, chatId: chat.id },
           onclick: (event) => busy(event.currentTarget, () => chats.open(chat.id)),
         },
-        h("span", { class: "chat-name" }, chat.name,
-          isMuted(chat) ? h("span", { class: "muted-mark", title: "Muted" }, " 🔕", h("span", { class: "visually-hidden" }, " (muted)")) : null),
+        h("span", { class: "chat-name" }, chat.name),
         chat.lastMessage
           ? h("time", { class: "chat-time", datetime: chat.lastMessage.createdAt, title: fullTime(chat.lastMessage.createdAt) },
             h("span", { class: "visually-hidden" }, ", last message "), listTime(chat.lastMessage.createdAt))
@@ -32,7 +31,8 @@ export function mountSidebar(chats) {
           chat.unread > 0 && h("span", { class: isMuted(chat) ? "badge muted" : "badge" }, String(chat.unread),
             h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
           requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)),
-        h("span", { class: "chat-kind" }, kind)));
+        h("span", { class: "chat-kind" }, kind,
+          isMuted(chat) ? h("span", { class: "muted-mark" }, " · 🔕", h("span", { class: "visually-hidden" }, " (muted)")) : null)));
     });
     replaceChildrenKeepingFocus($("chat-list"), items);
     $("chat-list-empty").hidden = items.length > 0;
