@@ -121,7 +121,7 @@ export function mountConversation(chats) {
         }),
       }, emoji)));
     // On a narrow screen the items hide behind one "⋯" button (CSS shows them all when wide).
-    const toggle = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-label": "Message actions",
+    const toggle = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-label": `Message actions: ${chats.nameOf(message.senderId) || message.senderName || message.sender}, ${clockTime(message.createdAt)}`,
       onclick: (event) => {
         const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
         event.currentTarget.setAttribute("aria-expanded", String(open));
