@@ -175,6 +175,11 @@ export function mountConversation(chats) {
   };
 
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  // When the log gets shorter (a phone's keyboard opens, the phone turns) the newest messages
+  // stay in sight if they were.
+  let pinned = true;
+  list.addEventListener("scroll", () => { pinned = nearBottom(); }, { passive: true });
+  new ResizeObserver(() => { if (pinned) list.scrollTop = list.scrollHeight; }).observe(list);
 
   const showOlderButton = () => {
     const timeline = chats.timelines.get(chats.activeId);
