@@ -55,6 +55,9 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     expect(chat).to_contain_text("2 unread messages")
     bob.open_chat("Alice")
     expect(bob.message("Hi Bob, got a minute?")).to_be_visible()
+    new = bob.messages.get_by_role("separator", name="New messages")  # where the two unread ones start
+    expect(new).to_have_count(1)
+    assert new.evaluate("line => line.nextElementSibling.textContent").endswith("Hi Bob, got a minute?")
     expect(chat).not_to_contain_text("unread")
     expect(bob.presence).to_have_text("Alice is online")
     # Marked read on the server (over the socket, so a moment later than on screen).

@@ -7,7 +7,7 @@ import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
 import { $, busy, h, showError } from "./dom.js";
 import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
 import { ReadReceipts } from "./receipts.js";
-import { markDays, showSending } from "./message-log.js";
+import { markDays, markUnread, showSending } from "./message-log.js";
 import { clockTime, fullTime } from "./time.js";
 
 export function mountConversation(chats) {
@@ -186,6 +186,12 @@ export function mountConversation(chats) {
     $("older").hidden = !timeline || !timeline.hasOlder;
   };
 
+  // Where the unread messages of the chat just opened start: a "New messages" line goes there.
+  let unreadFrom = null;
+  chats.on("active", () => {
+    const chat = chats.active;
+    unreadFrom = chat && chat.unread > 0 ? chat.lastSeq - chat.unread + 1 : null;
+  });
   chats.on("active", render);
   chats.on("presence", (chatId) => { if (chatId === chats.activeId) renderPresence(); });
   chats.on("typing", (chatId) => { if (chatId === chats.activeId) renderTyping(); });
@@ -217,6 +223,7 @@ export function mountConversation(chats) {
     }
     if (reset) list.removeAttribute("aria-busy");
     markDays(list, chats);
+    markUnread(list, unreadFrom);
     showOlderButton();
     renderTyping();
     if (stick) list.scrollTop = list.scrollHeight;

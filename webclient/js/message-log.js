@@ -1,5 +1,5 @@
-// Two things the conversation's message log shows besides the messages: a day separator
-// before the first message of each day, and my messages still on their way ("Sending…",
+// What the conversation's message log shows besides the messages: a day separator before
+// the first message of each day, a "New messages" line where the unread ones start, and my messages still on their way ("Sending…",
 // then "Not sent" with the reason), kept below the log because the log holds only what the
 // server stored.
 
@@ -17,12 +17,22 @@ export function markDays(list, chats) {
     messages += 1;
     const day = dayOf(stamp);
     if (day !== previous) {
-      element.before(h("li", { class: "day-separator", role: "separator", "aria-label": dayLabel(stamp) },
+      const before = element.previousElementSibling?.classList.contains("unread-separator") ? element.previousElementSibling : element;
+      before.before(h("li", { class: "day-separator", role: "separator", "aria-label": dayLabel(stamp) },
         h("span", { "aria-hidden": "true" }, dayLabel(stamp))));
     }
     previous = day;
   }
   $("messages-empty").hidden = messages > 0 || !chats.active;
+}
+
+/** A "New messages" line before the first message with seq >= `fromSeq` (none when null). */
+export function markUnread(list, fromSeq) {
+  list.querySelector(":scope > .unread-separator")?.remove();
+  if (fromSeq === null) return;
+  const first = [...list.querySelectorAll(":scope > .message")].find((element) => Number(element.dataset.seq) >= fromSeq);
+  if (first) first.before(h("li", { class: "unread-separator", role: "separator", "aria-label": "New messages" },
+    h("span", { "aria-hidden": "true" }, "New messages")));
 }
 
 /** Show `text` as being sent in `outbox`; answers {remove(), fail(reason)}. */
