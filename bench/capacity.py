@@ -16,7 +16,8 @@ PROFILE = {
     "historyPagesPerHour": 6,
     "typingFramesPerSend": 2,  # started and stopped typing, before each message
     "connectsPerHour": 1,  # reconnects (API Gateway also ends every connection within 2 h)
-    "loginsPerHour": 1,  # tokens live an hour (TOKEN_TTL_SECONDS) and there is no refresh token
+    "loginsPerHour": 1 / 24,  # a session lasts weeks (REFRESH_TOKEN_DAYS); say one login a day
+    "refreshesPerHour": 4,  # access tokens live 15 minutes (ACCESS_TOKEN_MINUTES)
     "groupSize": 20,
     "connectedShare": 0.5,  # of a group's members, connected when a message goes out
     "connectionsPerUser": 1.2,  # devices connected at once
@@ -87,10 +88,11 @@ def _rates_per_user(work, profile):
         typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
     rates = {
         "restRequests": (group_sends + direct_sends + profile["historyPagesPerHour"] / hour
-                         + profile["loginsPerHour"] / hour),
+                         + profile["loginsPerHour"] / hour + profile["refreshesPerHour"] / hour),
         "webSocketFrames": typing,
         "connects": profile["connectsPerHour"] / hour,
         "logins": profile["loginsPerHour"] / hour,
+        "refreshes": profile["refreshesPerHour"] / hour,
         "sends": group_sends + direct_sends,
         "historyPages": profile["historyPagesPerHour"] / hour,
         "fanoutJobs": group_sends + direct_sends + typing,
@@ -109,6 +111,7 @@ def _rates_per_user(work, profile):
         + typing * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
         + rates["connects"] * (work["connect"]["mongo"] + work["disconnect"]["mongo"])
         + rates["logins"] * work["login"]["mongo"]
+        + rates["refreshes"] * work["refresh"]["mongo"]
     )
     rates["sqsMessages"] = rates["fanoutJobs"]
     # KMS: at most one Decrypt per request that touches a key (every key-cache miss), at
@@ -143,6 +146,7 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
         "send": io("send") + cpu("api_handler", deployed["handlerCpuMs"]),
         "historyPage": io("historyPage") + cpu("api_handler", deployed["handlerCpuMs"]),
         "login": io("login") + cpu("api_handler", deployed["bcryptMs"]),
+        "refresh": io("refresh") + cpu("api_handler", deployed["handlerCpuMs"]),
         "typing": io("typing") + cpu("websocket_message", deployed["handlerCpuMs"]),
         "connect": io("connect") + cpu("websocket_connect", deployed["handlerCpuMs"]),
         "disconnect": io("disconnect") + cpu("websocket_disconnect", deployed["handlerCpuMs"]),
@@ -157,7 +161,7 @@ def _concurrency(per_user, durations, users):
     rate = {name: value * users for name, value in per_user.items()}
     return {
         "api_handler": (rate["sends"] * durations["send"] + rate["historyPages"] * durations["historyPage"]
-                        + rate["logins"] * durations["login"]) / 1000,
+                        + rate["logins"] * durations["login"] + rate["refreshes"] * durations["refresh"]) / 1000,
         "websocket_message": rate["webSocketFrames"] * durations["typing"] / 1000,
         "websocket_connect": rate["connects"] * durations["connect"] / 1000,
         "websocket_disconnect": rate["connects"] * durations["disconnect"] / 1000,

@@ -5,6 +5,10 @@ MongoDB wire protocol and moto, warm (as in a Lambda that already served one suc
 index creation, client set-up and key-cache misses are paid in a warm-up step first. The
 counts are exact and deterministic, so `bench/budget.json` holds them and
 tests/bench/test_work_budget.py fails when an operation gets more expensive.
+
+Each authenticated operation is counted with the session cache empty (a Lambda that has not
+checked this session in the last SESSION_CACHE_SECONDS), so its figure includes the session
+check's one read by _id; `sessionCheck` is that read alone.
 """
 import json
 import os
@@ -21,7 +25,9 @@ PUSHED_MEMBERS = 2  # of a group of 3, the members offline with one phone each (
 # What each operation is, in the order of the report.
 OPERATIONS = {
     "register": "POST /register",
-    "login": "POST /login",
+    "login": "POST /login (opens a session)",
+    "refresh": "POST /token/refresh (rotates the refresh token)",
+    "sessionCheck": "the session check of an authenticated request, session cache empty (0 within its lifetime)",
     "createGroup": "POST /groups/create",
     "join": "POST /groups/{id}/request/{userId} (open group)",
     "send": "POST /messages/send (group, warm key)",
@@ -57,6 +63,7 @@ def measure():
         prepare = getattr(scenario, name)
         prepare()()  # warm-up: the same operation once, uncounted
         operation = prepare()  # set-up (new users, connections, ...) is not counted
+        services.current().sessions.forget_cache()  # the worst case: this Lambda has not checked the session
         with counting.counting() as work:
             operation()
         results[name] = work.as_dict()
@@ -106,6 +113,18 @@ class Scenario:
         email = self.do.email()
         self.do.register(email)
         return lambda: self.do.token(email)
+
+    def refresh(self):
+        email = self.do.email()
+        self.do.register(email)
+        refresh_token = self.do.login(email)["refreshToken"]
+        return lambda: self.do.refresh(refresh_token)
+
+    def sessionCheck(self):  # noqa: N802
+        from chalicelib import services
+
+        token = self.member["token"]
+        return lambda: services.current().sessions.authenticate(token)
 
     # Groups ---------------------------------------------------------------------------------
 
@@ -248,9 +267,17 @@ class Actions:
         return {"id": self.register(email)["id"], "email": email, "token": self.token(email)}
 
     def token(self, email):
+        return self.login(email)["token"]
+
+    def login(self, email):
         status, body = self.h.rest("POST", "/login", {"email": email, "password": PASSWORD})
         assert status == 200, body
-        return body["token"]
+        return body
+
+    def refresh(self, refresh_token):
+        status, body = self.h.rest("POST", "/token/refresh", {"refreshToken": refresh_token})
+        assert status == 200, body
+        return body
 
     def group(self, owner):
         status, body = self.h.rest("POST", "/groups/create", {"name": "Bench", "type": "open"}, token=owner["token"])

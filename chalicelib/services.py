@@ -8,11 +8,12 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.account_services import AccountServices
 from chalicelib.push_services import PushServices
 from chalicelib.storage.stores import Stores
 
 
-class Services(Stores, PushServices):
+class Services(Stores, AccountServices, PushServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -82,19 +83,6 @@ class Services(Stores, PushServices):
     # Shared collaborators ------------------------------------------------------------------------
 
     @functools.cached_property
-    def tokens(self):
-        from chalicelib.accounts.tokens import Tokens
-
-        config = self.settings
-        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
-
-    @functools.cached_property
-    def passwords(self):
-        from chalicelib.accounts.passwords import Passwords
-
-        return Passwords(self.settings.bcrypt_rounds)
-
-    @functools.cached_property
     def limiter(self):
         from chalicelib.core.limits import Limiter
 
@@ -110,15 +98,9 @@ class Services(Stores, PushServices):
     def audience(self):
         from chalicelib.realtime.audience import ConversationAudience
 
-        return ConversationAudience(self.membership_store, self.conversation_store)
+        return ConversationAudience(self.membership_store, self.conversation_store, self.group_store)
 
     # Use cases -----------------------------------------------------------------------------------
-
-    @functools.cached_property
-    def accounts(self):
-        from chalicelib.accounts.accounts import Accounts
-
-        return Accounts(self.user_store, self.passwords, self.tokens, self.limiter)
 
     @functools.cached_property
     def groups(self):
@@ -152,13 +134,41 @@ class Services(Stores, PushServices):
         return Ownership(self.group_store, self.membership_store, self.publisher, self.clock)
 
     @functools.cached_property
+    def group_roles(self):
+        from chalicelib.groups.roles import Roles
+
+        return Roles(self.group_store, self.membership_store, self.publisher, self.clock)
+
+    @functools.cached_property
+    def group_invites(self):
+        from chalicelib.groups.invites import Invites
+
+        return Invites(self.group_store, self.membership_store, self.invite_store, self.publisher, self.limiter,
+                       self.clock)
+
+    @functools.cached_property
+    def blocking(self):
+        from chalicelib.accounts.blocking import Blocking
+
+        return Blocking(self.block_store, self.user_store, self.limiter, self.clock)
+
+    @functools.cached_property
+    def reports(self):
+        from chalicelib.messaging.reports import Reports
+
+        return Reports(reports=self.report_store, messages=self.message_store, messaging=self.messaging,
+                       memberships=self.membership_store, groups=self.group_store, users=self.user_store,
+                       publisher=self.publisher, limiter=self.limiter, clock=self.clock)
+
+    @functools.cached_property
     def messaging(self):
         from chalicelib.messaging.messages import Messaging
 
         return Messaging(conversations=self.conversation_store, messages=self.message_store,
                          read_markers=self.read_marker_store, keyring=self.keyring, memberships=self.membership_store,
                          groups=self.group_store, users=self.user_store, publisher=self.publisher, limiter=self.limiter,
-                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store)
+                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store,
+                         blocks=self.block_store)
 
     @functools.cached_property
     def attachments(self):
@@ -195,9 +205,9 @@ class Services(Stores, PushServices):
     def sockets(self):
         from chalicelib.realtime.sockets import Sockets
 
-        return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
+        return Sockets(sessions=self.sessions, tickets=self.ticket_store, connections=self.connection_store,
                        pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
-                       audience=self.audience, limiter=self.limiter)
+                       audience=self.audience, limiter=self.limiter, blocks=self.block_store)
 
     @functools.cached_property
     def fanout(self):
@@ -248,6 +258,22 @@ def accounts():
 
 def tokens():
     return current().tokens
+
+
+def sessions():
+    return current().sessions
+
+
+def recovery():
+    return current().recovery
+
+
+def profiles():
+    return current().profiles
+
+
+def people():
+    return current().people
 
 
 def limiter():
@@ -340,3 +366,19 @@ def group_roster():
 
 def group_ownership():
     return current().group_ownership
+
+
+def group_roles():
+    return current().group_roles
+
+
+def group_invites():
+    return current().group_invites
+
+
+def blocking():
+    return current().blocking
+
+
+def reports():
+    return current().reports

@@ -4,7 +4,8 @@ on the local gateway (CONTRACT.md, "Running it"), oldest first:
     {"emails": [{"to", "subject", "text"}], "pushes": [{"userId", "deviceId", "platform",
      "title", "body", "data", "badge"}]}
 
-Pushes are read from moto, where the app published them: moto's server lists its models at
+Both are read from moto, where the app sent them, so the outbox shows exactly what reached
+the AWS APIs: emails from SES's sent messages; pushes from SNS: moto's server lists its models at
 `/moto-api/data.json`, and each SNS platform endpoint there keeps the messages published to
 it (deleted endpoints too, so a pruned device's earlier pushes stay listed). The endpoint's
 CustomUserData names the user and device (chalicelib/realtime/devices.py). devstack's moto
@@ -47,7 +48,9 @@ def pushes(models):
                 notification = read_message(platform, message)
             except (ValueError, KeyError, TypeError):
                 continue  # not one of ours
-            found.append(((entry.get("n", 0), position, index), {
+            # A message without its number is being published at this moment (moto stores it
+            # before the numbering wrapper records it), so it is the newest one, not the oldest.
+            found.append(((entry.get("n", float("inf")), position, index), {
                 "userId": owner.get("userId"), "deviceId": owner.get("deviceId"), "platform": platform,
                 "title": notification["title"], "body": notification["body"], "data": notification["data"],
                 "badge": notification["badge"],
@@ -55,9 +58,14 @@ def pushes(models):
     return [push for _, push in sorted(found, key=lambda item: item[0])]
 
 
-def emails(_models):
-    """Emails sent through SES (none yet: nothing in the app sends email)."""
-    return []
+def emails(models):
+    """Every email sent through SES SendEmail, one entry per recipient, oldest first."""
+    sent = []
+    for message in models.get("ses", {}).get("Message", []):
+        destinations = message.get("destinations") or {}
+        for to in destinations.get("ToAddresses", []):
+            sent.append({"to": to, "subject": message.get("subject"), "text": message.get("body")})
+    return sent
 
 
 def _current_user_data(endpoint):

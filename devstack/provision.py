@@ -1,7 +1,7 @@
 """AWS resources the local stack needs, created in moto at start, as a deployed stage gets
-them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, and the
-attachments bucket (with CORS for the web client's origins).
-Idempotent: existing resources are reused."""
+them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, the
+attachments bucket (with CORS for the web client's origins), and the verified SES identity
+emails are sent from. Idempotent: existing resources are reused."""
 import json
 import os
 
@@ -50,6 +50,13 @@ def provision_kms(endpoint, key_id):
     )["KeyMetadata"]
     kms.create_alias(AliasName=key_id, TargetKeyId=created["KeyId"])
     return created["Arn"]
+
+
+def provision_ses(endpoint, sender):
+    """Verify `sender` as an SES identity at `endpoint` (moto verifies at once), so SendEmail
+    from it succeeds as it does from a deployed stage's verified identity."""
+    aws_client("ses", endpoint).verify_email_identity(EmailAddress=sender)
+    return sender
 
 
 def provision_bucket(endpoint, bucket, origins):

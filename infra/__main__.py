@@ -14,6 +14,7 @@ def main(argv=None):
     deploy = commands.add_parser("deploy", help="stack, secrets, chalice deploy, after-deploy settings")
     deploy.add_argument("stage", choices=STAGES)
     deploy.add_argument("--alarm-email", default="", help="address subscribed to the alarms")
+    deploy.add_argument("--mail-from", default="", help="verified SES address password-reset emails come from")
     package = commands.add_parser("package", help="a CloudFormation (SAM) template + zip from the deployed stack's outputs")
     package.add_argument("stage", choices=STAGES)
     package.add_argument("out_dir")
@@ -34,7 +35,7 @@ def main(argv=None):
     try:
         deployer = Deployer(boto3.session.Session())
         if args.command == "deploy":
-            for name, url in deployer.deploy(args.stage, args.alarm_email).items():
+            for name, url in deployer.deploy(args.stage, args.alarm_email, args.mail_from).items():
                 print(f"{name:10} {url}")
         elif args.command == "package":
             print(deployer.package(args.stage, args.out_dir))

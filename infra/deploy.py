@@ -53,11 +53,12 @@ class Deployer:
         self._run = runner
         self._log = log
 
-    def deploy(self, stage, alarm_email=""):
+    def deploy(self, stage, alarm_email="", mail_from=""):
         """Every step; returns the stage's endpoints."""
         self._log(f"[1/5] CloudFormation stack {stack.stack_name(stage)}")
         outputs = stack.deploy_stack(self._client("cloudformation"), stage, alarm_email, log=self._log,
-                                     push_applications=push.application_arns(self._client("ssm"), stage))
+                                     push_applications=push.application_arns(self._client("ssm"), stage),
+                                     mail_from=mail_from)
         self._log("[2/5] Secrets in Parameter Store")
         parameters.ensure_parameters(self._client("ssm"), outputs, log=self._log)
         build_dir = self.build_dir(stage)

@@ -14,7 +14,7 @@ def stack_name(stage):
     return f"{APP}-{stage}"
 
 
-def deploy_stack(cfn, stage, alarm_email="", log=print, push_applications=None):
+def deploy_stack(cfn, stage, alarm_email="", log=print, push_applications=None, mail_from=""):
     """Create the stage's stack, or update it in place; wait; return `stack_outputs`.
 
     `push_applications` ({"apns": arn, "fcm": arn}, see infra/push.py) become its parameters."""
@@ -27,6 +27,7 @@ def deploy_stack(cfn, stage, alarm_email="", log=print, push_applications=None):
             "Parameters": [
                 {"ParameterKey": "Stage", "ParameterValue": stage},
                 {"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email},
+                {"ParameterKey": "MailFrom", "ParameterValue": mail_from},
                 # The web origin the REST API allows (app.py) may use the attachments bucket too.
                 {"ParameterKey": "WebOrigin", "ParameterValue": os.environ.get("CORS_ALLOW_ORIGIN", "").strip()},
                 {"ParameterKey": "ApnsPlatformApplicationArn", "ParameterValue": push_applications.get("apns", "")},

@@ -79,13 +79,19 @@ class RecordingQueue:
 
 
 class StaticAudience:
-    """An Audience from a table: conversation id -> member ids (production: ConversationAudience)."""
+    """An Audience from a table: conversation id -> member ids (production: ConversationAudience).
+    `joined` ({conversation id: {member id: when they joined}}) names the "joined"-history
+    groups; a member without a time there joined at the beginning of time."""
 
-    def __init__(self, members):
+    def __init__(self, members, joined=None):
         self._members = {conversation: sorted(ids) for conversation, ids in members.items()}
+        self._joined = joined or {}
 
-    def member_ids(self, conversation_id, after=None, limit=500):
+    def member_ids(self, conversation_id, after=None, limit=500, sent_at=None):
         members = self._members.get(conversation_id, [])
+        if sent_at is not None and conversation_id in self._joined:
+            times = self._joined[conversation_id]
+            members = [member for member in members if member not in times or times[member] <= sent_at]
         return [member for member in members if after is None or member > after][:limit]
 
 
@@ -142,7 +148,7 @@ class RecordingPublisher:
     def __init__(self):
         self.published = []
 
-    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=(), sent_at=None):
         """Deliver `event` to the members of `conversation_id` and to `user_ids`, except
         `except_user_ids` (typing goes to the other members only)."""
         self.published.append({
@@ -150,10 +156,31 @@ class RecordingPublisher:
             "conversationId": conversation_id,
             "userIds": list(user_ids),
             "exceptUserIds": list(except_user_ids),
+            **({"sentAt": sent_at} if sent_at is not None else {}),
         })
 
     def of_type(self, event_type):
         return [entry for entry in self.published if entry["event"]["type"] == event_type]
+
+
+class RecordingMailer:
+    """Keeps the emails it was asked to send: [(to, subject, text)]; `broken` makes every send fail."""
+
+    def __init__(self, broken=False):
+        self.sent = []
+        self._broken = broken
+
+    def send(self, to, subject, text):
+        if self._broken:
+            raise RuntimeError("mail service down")
+        self.sent.append((to, subject, text))
+
+    def code_for(self, to):
+        """The reset code in the last email to `to`."""
+        import re
+
+        (text,) = [text for address, _, text in self.sent if address == to][-1:]
+        return re.search(r"code is (\d+)", text).group(1)
 
 
 class FakeBucket:

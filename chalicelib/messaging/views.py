@@ -15,7 +15,7 @@ MESSAGE_SCHEMA = object_schema(
         "id": ID_SCHEMA,
         "conversationId": ID_SCHEMA,
         "senderId": ID_SCHEMA,
-        "sender": {"type": "string", "description": "The sender's email."},
+        "sender": {"type": ["string", "null"], "description": "The sender's email; null once they deleted their account."},
         "text": {"type": ["string", "null"], "description": "null only when the message is deleted or undecryptable."},
         "createdAt": TIME_SCHEMA,
         "seq": {"type": "integer", "minimum": 1},
@@ -30,6 +30,7 @@ MESSAGE_SCHEMA = object_schema(
                                                         "members list names current members only)."},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "senderDeleted": {"const": True, "description": "The sender deleted their account (docs/accounts.md)."},
         "attachments": {"type": "array", "items": MESSAGE_ATTACHMENT_SCHEMA,
                         "description": "Files sent with the message (GET /attachments/{id} fetches one)."},
         "editedAt": TIME_SCHEMA,
@@ -94,7 +95,7 @@ def message_view(message, text, attachments=None, mine=frozenset()):
         "reactions": [{"emoji": emoji, "count": count, "me": emoji in mine}
                       for emoji, count in (message.get("reactions") or {}).items() if count > 0],
     }
-    for optional in ("senderName", "clientMessageId", "clientTimestamp", "replyTo", "mentions"):
+    for optional in ("senderName", "clientMessageId", "clientTimestamp", "replyTo", "mentions", "senderDeleted"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
     if attachments:

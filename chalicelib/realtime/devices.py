@@ -76,6 +76,12 @@ class Devices:
         self._push.delete_endpoint(device["endpointArn"])
         self._devices.remove(device_id, caller_id)
 
+    def remove_all(self, user_id):
+        """Forget every device of `user_id` and its SNS endpoint (a deleted account)."""
+        for device in self._devices.of_user(user_id):
+            self._push.delete_endpoint(device["endpointArn"])
+            self._devices.remove(device["_id"], user_id)
+
     def _keep_newest(self, user_id):
         devices = self._devices.of_user(user_id)
         for device in devices[: max(0, len(devices) - MAX_DEVICES_PER_USER)]:

@@ -30,6 +30,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.metrics import metrics
 from chalicelib.crypto.cipher import Unreadable
 from chalicelib.crypto.keyring import KeyMissing
@@ -116,12 +117,14 @@ class Fanout:
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
         if conversation_id is not None:
-            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1)
+            sent_at = parse_iso(job["sentAt"]) if job.get("sentAt") else None
+            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1,
+                                                sent_at=sent_at)
             if len(members) > self._members_per_job:
                 members = members[: self._members_per_job]
                 # The continuation carries the event as it came: still sealed.
                 self._queue.enqueue(new_job(event, conversation_id, (), job.get("exceptUserIds") or (),
-                                            after=members[-1]))
+                                            after=members[-1], sent_at=job.get("sentAt")))
             recipients.update(members)
         recipients.difference_update(job.get("exceptUserIds") or ())
         delivery = Delivery(recipients=recipients)

@@ -22,8 +22,9 @@ MUTE_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "until": {"type": "string", "maxLength": 64,
-                  "description": "ISO 8601, in the future (400 invalid_until); absent: until unmuted."},
+        "until": {"type": "string", "format": "date-time", "maxLength": 64,
+                  "x-error-codes": {"type": "invalid_until", "format": "invalid_until", "maxLength": "invalid_until"},
+                  "description": "RFC 3339 (400 invalid_until); absent: until unmuted; in the past: unmutes."},
     },
 }
 

@@ -24,6 +24,7 @@ class MuteStore:
     def _create_indexes(self):
         # Documents without `until` (muted until unmuted) are never expired by the TTL monitor.
         self._mutes.create_index("until", expireAfterSeconds=0, name="until_ttl")
+        self._mutes.create_index("userId", name="user")  # a deleted account's mutes
 
     def mute(self, conversation_id, user_id, until):
         """Mute until `until` (None: until unmuted); muting again replaces the end."""
@@ -35,6 +36,10 @@ class MuteStore:
 
     def unmute(self, conversation_id, user_id):
         self._mutes.delete_one({"_id": mute_id(conversation_id, user_id)})
+
+    def delete_user(self, user_id):
+        """Forget every mute of `user_id` (a deleted account)."""
+        self._mutes.delete_many({"userId": user_id})
 
     def muted_until(self, user_id, conversation_ids, now):
         """{conversationId: until (None: indefinitely)} for the user's mutes in force at `now`."""

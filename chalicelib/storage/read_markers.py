@@ -25,6 +25,7 @@ class ReadMarkerStore:
 
     def _create_indexes(self):
         self._markers.create_index("conversationId", name="conversation")
+        self._markers.create_index("userId", name="user")
 
     def mark(self, conversation_id, user_id, seq):
         """Move the user's marker up to `seq` (never back); the marker's seq afterwards."""
@@ -68,3 +69,7 @@ class ReadMarkerStore:
 
     def delete_conversation(self, conversation_id):
         self._markers.delete_many({"conversationId": conversation_id})
+
+    def delete_user(self, user_id):
+        """Forget every marker of `user_id` (a deleted account)."""
+        self._markers.delete_many({"userId": user_id})

@@ -7,6 +7,8 @@ import functools
 
 
 class Stores:
+    """A mixin: `self.db` is the database the stores are built over."""
+
     @functools.cached_property
     def user_store(self):
         from chalicelib.storage.users import UserStore
@@ -78,3 +80,21 @@ class Stores:
         from chalicelib.storage.tickets import TicketStore
 
         return TicketStore(self.db)
+
+    @functools.cached_property
+    def block_store(self):
+        from chalicelib.storage.blocks import BlockStore
+
+        return BlockStore(self.db)
+
+    @functools.cached_property
+    def invite_store(self):
+        from chalicelib.storage.invites import InviteStore
+
+        return InviteStore(self.db)
+
+    @functools.cached_property
+    def report_store(self):
+        from chalicelib.storage.reports import ReportStore
+
+        return ReportStore(self.db)

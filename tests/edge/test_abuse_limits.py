@@ -211,6 +211,8 @@ def _oversized(body_fields):
     ("PATCH", "/groups/{group}"), ("POST", "/groups/{group}/ban/{bob}"), ("POST", "/messages/send"),
     ("PUT", "/messages"), ("POST", "/messages"), ("POST", "/conversations/{group}/read"),
     ("POST", "/devices"), ("PUT", "/conversations/{group}/mute"),
+    ("POST", "/groups/{group}/invites"), ("POST", "/messages/{group}/{group}/report"),
+    ("POST", "/groups/{group}/reports/{group}/resolve"),
 ])
 def test_every_body_over_64_kib_is_413_and_writes_nothing(client, db, alice, bob, method, path):
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
@@ -232,6 +234,9 @@ def test_every_body_over_64_kib_is_413_and_writes_nothing(client, db, alice, bob
     ("GET", "/messages/{group}?limit={limit}", MAX_PAGE),
     ("POST", "/messages", MAX_PAGE),
     ("GET", "/conversations?limit={limit}", MAX_CONVERSATIONS),
+    ("GET", "/groups/{group}/invites?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/{group}/reports?limit={limit}", MAX_PAGE),
+    ("GET", "/users/blocked?limit={limit}", MAX_PAGE),
 ])
 def test_every_list_caps_its_page_size(client, db, alice, bob, method, path, cap):
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
@@ -244,3 +249,43 @@ def test_every_list_caps_its_page_size(client, db, alice, bob, method, path, cap
     status, reply, _ = page(cap + 1)
     assert status == 400 and reply["error"]["code"] == "invalid_input", reply
     assert page(0)[0] == 400
+
+
+# Moderation and safety -------------------------------------------------------------------
+
+def test_the_moderation_limits_are_the_documented_numbers():
+    """docs/security.md and docs/groups.md state these; change them together."""
+    from chalicelib.core.limits import (
+        BLOCK_CHANGES_PER_USER,
+        INVITE_ACCEPTS_PER_USER,
+        INVITES_CREATED_PER_USER,
+        REPORTS_PER_USER,
+    )
+
+    limits = {limit.name: (limit.max_hits, limit.window_seconds) for limit in (
+        INVITES_CREATED_PER_USER, INVITE_ACCEPTS_PER_USER, REPORTS_PER_USER, BLOCK_CHANGES_PER_USER)}
+    assert limits == {"invites-created": (50, 3600), "invite-accepts": (30, 3600), "reports": (20, 3600),
+                      "block-changes": (100, 3600)}
+
+
+def test_reports_are_limited_per_user(client, db, alice, bob):
+    from chalicelib.core.limits import REPORTS_PER_USER
+
+    group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
+    message = call(client, "POST", "/messages/send", {"groupId": group, "text": "hm"}, token=alice[1])[1]["message"]
+    path = f"/messages/{group}/{message['id']}/report"
+    for _ in range(REPORTS_PER_USER.max_hits):
+        assert call(client, "POST", path, {"reason": "spam"}, token=bob[1])[0] == 202
+    status, reply, headers = call(client, "POST", path, {"reason": "spam"}, token=bob[1])
+    assert status == 429 and refused(reply, headers, REPORTS_PER_USER)
+
+
+def test_invite_accepts_are_limited_per_user(client, db, alice, bob):
+    from chalicelib.core.limits import INVITE_ACCEPTS_PER_USER
+
+    for _ in range(INVITE_ACCEPTS_PER_USER.max_hits):
+        assert call(client, "POST", "/invites/no-such-invite-code-xxxxxxxx/accept", token=bob[1])[0] == 404
+    before = stored(db)
+    status, reply, headers = call(client, "POST", "/invites/no-such-invite-code-xxxxxxxx/accept", token=bob[1])
+    assert status == 429 and refused(reply, headers, INVITE_ACCEPTS_PER_USER)
+    assert stored(db) == before

@@ -129,3 +129,10 @@ def test_the_outbox_orders_pushes_across_devices_by_devstacks_publish_numbers():
     models = {"sns": {"PlatformEndpoint": [endpoint("d1", "u1", [("a", 1), ("c", 3)]),
                                            endpoint("d2", "u2", [("b", 2)])]}}
     assert [push["deviceId"] for push in outbox.pushes(models)] == ["d1", "d2", "d1"]
+
+    # Read while a publish to d1 is under way: moto holds the message, its number is not yet
+    # recorded. It is the newest push, so it comes last, never first.
+    in_flight = endpoint("d1", "u1", [("a", 1), ("c", 3), ("d", None)])
+    in_flight["published"].pop()
+    models = {"sns": {"PlatformEndpoint": [endpoint("d2", "u2", [("b", 2)]), in_flight]}}
+    assert [push["deviceId"] for push in outbox.pushes(models)] == ["d1", "d2", "d1", "d1"]

@@ -24,7 +24,7 @@ def register_device():
 
 @routes.route("/devices", methods=["GET"])
 @endpoint
-def my_devices():
+def list_devices():
     return ok(services.devices().list(caller_id(routes.current_request)))
 
 
