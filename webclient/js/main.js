@@ -114,6 +114,15 @@ function startWorkspace(session) {
   mountPeopleSearch(chats);
 
   mountSessions(api);
+  $("devices-all").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+    if (!window.confirm("Sign out on every device, this one too?")) return;
+    chats.stop();
+    socket.stop();
+    keeper?.stop();
+    await api.logoutAll();
+    clearSession();
+    window.location.reload();
+  }));
 
   // Sign out on the server too (the session's tokens stop working and its socket closes);
   // if the server cannot be reached the tokens are forgotten here all the same.
