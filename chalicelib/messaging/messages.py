@@ -128,6 +128,9 @@ class Messaging:
             "conversationId": conversation_id,
             "senderId": sender["_id"],
             "senderEmail": sender["email"],
+            # The name as sent: a sender who left or was banned is no longer in the members
+            # list, and readers still need to know who wrote it.
+            "senderName": sender.get("name"),
             "createdAt": utcnow(),
             "keyVersion": version,
             "nonce": nonce,

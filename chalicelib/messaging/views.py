@@ -26,6 +26,8 @@ MESSAGE_SCHEMA = object_schema(
     },
     {
         "clientMessageId": {"type": "string"},
+        "senderName": {"type": "string", "description": "The sender's name when the message was sent (the "
+                                                        "members list names current members only)."},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
         "senderDeleted": {"const": True, "description": "The sender deleted their account (docs/accounts.md)."},
@@ -93,7 +95,7 @@ def message_view(message, text, attachments=None, mine=frozenset()):
         "reactions": [{"emoji": emoji, "count": count, "me": emoji in mine}
                       for emoji, count in (message.get("reactions") or {}).items() if count > 0],
     }
-    for optional in ("clientMessageId", "clientTimestamp", "replyTo", "mentions", "senderDeleted"):
+    for optional in ("senderName", "clientMessageId", "clientTimestamp", "replyTo", "mentions", "senderDeleted"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
     if attachments:

@@ -1,6 +1,6 @@
 """The `messages` collection: one document per message, its text only as ciphertext.
 
-Document: {_id, conversationId, seq, senderId, senderEmail, createdAt, keyVersion,
+Document: {_id, conversationId, seq, senderId, senderEmail, senderName?, createdAt, keyVersion,
 nonce (12 bytes), ciphertext (AES-GCM output with tag), clientMessageId?, clientTimestamp?,
 replyTo?, mentions?} and, once it changed (chalicelib/messaging/lifecycle.py): editedAt?,
 updatedAt, changes (how many times it changed; the view's `version` is 1 + changes),
@@ -168,7 +168,8 @@ class MessageStore:
     def forget_sender(self, sender_id):
         """Show `sender_id`'s messages as a deleted user's: drop the email, keep the text for the
         others (a deleted account's email may belong to someone else later)."""
-        self._messages.update_many({"senderId": sender_id}, {"$set": {"senderEmail": None, "senderDeleted": True}})
+        self._messages.update_many({"senderId": sender_id}, {"$set": {"senderEmail": None, "senderDeleted": True},
+                                                                     "$unset": {"senderName": ""}})
 
     def _change(self, query, update, now):
         from pymongo import ReturnDocument

@@ -5,6 +5,11 @@ Each test opens browser contexts (one per person: separate storage, like separat
 browsers) with `open_client`; when a test fails, a screenshot of every page it opened is
 saved in tests/artifacts/. Without Chromium these tests fail with a message saying how to
 get it; they never skip.
+
+Every test that opens a client runs at two viewports, a phone (390x844, touch, mobile) and
+a desktop (1280x800): the same journey, with ChatPage (pages.py) moving between the phone's
+panes as a person would. `@pytest.mark.viewports("desktop")` limits a test to some of them.
+One Chromium and one stack serve them all.
 """
 import json
 import os
@@ -27,6 +32,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000  # live events cross the SQS fan-out queue: allow for a slow, shared machine
+# The browser contexts of each viewport (Playwright's new_context options).
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+
+
+def pytest_generate_tests(metafunc):
+    """A test that opens clients runs once per viewport (its `viewports` mark names fewer)."""
+    if "open_client" not in metafunc.fixturenames:
+        return
+    mark = metafunc.definition.get_closest_marker("viewports")
+    names = list(mark.args) if mark else list(VIEWPORTS)
+    unknown = set(names) - set(VIEWPORTS)
+    assert not unknown, f"unknown viewports {unknown}: pick from {sorted(VIEWPORTS)}"
+    metafunc.parametrize("viewport", names)
 
 
 def chromium_path():
@@ -66,8 +87,9 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def open_client(request, browser, stack):
-    """open_client(origin=None) -> a ChatPage in a fresh browser context at the client.
+def open_client(request, browser, stack, viewport):
+    """open_client(origin=None) -> a ChatPage in a fresh browser context at the client, at the
+    test's viewport ("phone" or "desktop").
 
     The client is loaded from the stack's REST origin (as `make run` serves it) or from
     `origin`; its config.js is served with the stack's URLs, exactly as an operator would
@@ -76,7 +98,7 @@ def open_client(request, browser, stack):
     contexts, pages = [], []
 
     def open_(origin=None, api_base=None):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(**VIEWPORTS[viewport])
         context.set_default_timeout(TIMEOUT_MS)
         config = f"export default {json.dumps({'apiBase': api_base or '', 'wsBase': stack['ws']})};"
         context.route("**/app/config.js", lambda route: route.fulfill(
@@ -88,7 +110,7 @@ def open_client(request, browser, stack):
         page.on("pageerror", lambda error: errors.append(error))
         page.goto(f"{origin or stack['http']}/app/")
         pages.append((page, errors))
-        return ChatPage(page, errors)
+        return ChatPage(page, errors, viewport)
 
     yield open_
     failed = any(getattr(request.node, f"report_{when}", None) and getattr(request.node, f"report_{when}").failed

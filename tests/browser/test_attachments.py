@@ -35,6 +35,8 @@ def test_a_photo_shows_inline_and_a_pdf_downloads_with_the_same_bytes(stack, ope
     pending = alice.page.locator("#attachments-pending li")
     expect(pending).to_contain_text("logo.png")
     expect(pending.locator("progress")).to_be_visible()
+    thumbnail = pending.locator("img.attachment-thumb")  # a preview of the picked photo while it uploads
+    alice.page.wait_for_function("img => img.complete && img.naturalWidth === 4", arg=thumbnail.element_handle())
     expect(pending).to_have_class("attachment-pending uploaded")
     alice.composer.fill("Our logo")
     alice.composer.press("Enter")
@@ -59,6 +61,7 @@ def test_a_photo_shows_inline_and_a_pdf_downloads_with_the_same_bytes(stack, ope
         assert file.read() == pdf
 
 
+@pytest.mark.viewports("desktop")  # checked before any upload: no layout involved
 def test_a_file_of_a_type_that_cannot_be_sent_is_refused_before_upload(stack, open_client):
     alice = open_client()
     alice.sign_up("Alice", unique_email("alice"))
@@ -69,6 +72,7 @@ def test_a_file_of_a_type_that_cannot_be_sent_is_refused_before_upload(stack, op
     expect(alice.page.locator("#attachments-pending li")).to_have_count(0)
 
 
+@pytest.mark.viewports("desktop")  # dropping files is a desktop gesture
 def test_a_file_dropped_on_the_composer_is_uploaded(stack, open_client):
     alice = open_client()
     alice.sign_up("Alice", unique_email("alice"))

@@ -32,6 +32,7 @@ def test_errors_are_shown_in_the_api_s_own_words(stack, open_client):
     expect(page.alert).to_have_text(unknown)
 
 
+@pytest.mark.viewports("desktop")  # a keyboard, and the desktop's focus order (sidebar beside the chat)
 def test_keyboard_only_sign_in_open_a_chat_and_send(stack, open_client):
     user = Api(stack["http"], unique_email("keys"), "Kim")
     user.call("POST", "/groups/create", {"name": "Keyboard club", "type": "open"})
@@ -82,9 +83,10 @@ def test_every_field_has_a_label(stack, open_client):
     for title in ("Start a chat", "New group", "Find groups"):
         page.section(title)
     assert page.page.evaluate(unlabelled) == []
-    assert page.page.get_by_role("log", name="Messages").get_attribute("aria-live") == "polite"
+    assert page.messages.get_attribute("aria-live") == "polite"
 
 
+@pytest.mark.viewports("desktop")  # session storage, the same at any size
 def test_the_session_survives_a_reload_and_ends_on_sign_out(stack, open_client):
     user = Api(stack["http"], unique_email("reload"), "Rae")
     page = open_client()
@@ -98,6 +100,7 @@ def test_the_session_survives_a_reload_and_ends_on_sign_out(stack, open_client):
     assert page.page.evaluate("() => Object.keys(sessionStorage)") == []
 
 
+@pytest.mark.viewports("desktop")  # nothing viewport-specific in CORS
 def test_the_client_works_from_another_origin_through_cors(stack, open_client):
     """Served from the one allowed origin (CORS_ALLOW_ORIGIN) while the API is elsewhere,
     as when pointing the client at a deployed stage."""
@@ -107,6 +110,28 @@ def test_the_client_works_from_another_origin_through_cors(stack, open_client):
     page.sign_up("Cora", unique_email("cora"))
     page.create_group("Across origins")
     page.send("hello from another origin")
+
+
+@pytest.mark.viewports("desktop")  # the outbox logic; the phone journeys send too
+def test_a_send_shows_sending_then_not_sent_and_is_sent_again(stack, open_client):
+    user = Api(stack["http"], unique_email("sender"), "Sam")
+    user.call("POST", "/groups/create", {"name": "Flaky line", "type": "open"})
+    page = open_client()
+    page.sign_in(user.email, name="Sam")
+    page.open_chat("Flaky line")
+    expect(page.page.get_by_text("No messages yet. Say hello!")).to_be_visible()
+    outbox = page.page.locator("#outbox")
+    page.page.route("**/messages/send", lambda route: route.abort())
+    page.composer.fill("are you there?")
+    page.composer.press("Enter")
+    expect(outbox).to_contain_text("Not sent")
+    expect(page.composer).to_have_value("are you there?")  # kept, to send again
+    page.page.unroute("**/messages/send")
+    page.composer.press("Enter")
+    expect(page.message("are you there?")).to_contain_text("Sent")
+    expect(outbox.locator("li")).to_have_count(0)
+    expect(page.page.get_by_text("No messages yet. Say hello!")).to_be_hidden()
+    expect(page.messages.get_by_role("separator", name="Today")).to_have_count(1)
 
 
 def chat_id(user, name):

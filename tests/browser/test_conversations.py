@@ -1,5 +1,7 @@
 """Two people in two browsers: a group chat and a 1:1 chat, live messages, typing,
 presence, unread counts, history paging, and catching up after a reconnect."""
+import time
+
 import pymongo
 import pytest
 import requests
@@ -26,6 +28,7 @@ def test_two_people_sign_up_meet_in_a_group_and_talk_live(stack, open_client):
 
     alice.send("Welcome, Bob!")
     expect(bob.message("Welcome, Bob!")).to_contain_text("Alice")
+    expect(alice.message("Welcome, Bob!")).to_contain_text("Read by 1")  # Bob has the chat open
 
     bob.composer.press_sequentially("Thanks")
     expect(alice.typing).to_have_text("Bob is typing…")
@@ -52,26 +55,32 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     expect(chat).to_contain_text("2 unread messages")
     bob.open_chat("Alice")
     expect(bob.message("Hi Bob, got a minute?")).to_be_visible()
+    new = bob.messages.get_by_role("separator", name="New messages")  # where the two unread ones start
+    expect(new).to_have_count(1)
+    assert new.evaluate("line => line.nextElementSibling.textContent").endswith("Hi Bob, got a minute?")
     expect(chat).not_to_contain_text("unread")
     expect(bob.presence).to_have_text("Alice is online")
-    conversations = bob_api.call("GET", "/conversations").json()["conversations"]
-    assert [c["unreadCount"] for c in conversations if c["kind"] == "direct"] == [0]  # marked read on the server
+    # Marked read on the server (over the socket, so a moment later than on screen).
+    assert _eventually(lambda: [c["unreadCount"] for c in bob_api.call("GET", "/conversations").json()["conversations"]
+                                if c["kind"] == "direct"] == [0])
 
     bob.composer.press_sequentially("Sure")
     expect(alice.typing).to_have_text("Bob is typing…")
     bob.composer.press("Enter")
     expect(alice.message("Sure")).to_contain_text("Bob")
+    expect(bob.message("Sure")).to_contain_text("Read")  # Alice has it open: her client said so
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")  # the open chat stays read
 
     # A message elsewhere counts as unread in its own chat only.
     group = bob_api.call("POST", "/groups/create", {"name": "Side room", "type": "open"}).json()["group"]
     alice_api.call("POST", f"/groups/{group['id']}/request/{alice_api.id}")
-    expect(alice.chat_button("Side room")).to_be_visible()
+    expect(alice.chat_button("Side room")).to_have_count(1)
     bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "over here"})
     expect(alice.chat_button("Side room")).to_contain_text("1 unread message")
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")
 
 
+@pytest.mark.viewports("desktop")  # paging logic; the phone journeys read history too
 def test_history_pages_back_in_time(stack, open_client):
     owner = Api(stack["http"], unique_email("owner"), "Owner")
     group = owner.call("POST", "/groups/create", {"name": "Archive", "type": "open"}).json()["group"]
@@ -81,7 +90,7 @@ def test_history_pages_back_in_time(stack, open_client):
     page.sign_in(owner.email, name="Owner")
     page.open_chat("Archive")
 
-    items = page.messages.locator("li")
+    items = page.messages.locator("li.message")
     expect(items).to_have_count(30)  # the newest page
     expect(items.first).to_contain_text("note 06")
     expect(items.last).to_contain_text("note 35")
@@ -125,10 +134,11 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     expect(bob.message("while you were away")).to_be_visible()
     alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "after the outage"})
     expect(bob.message("after the outage")).to_be_visible()
-    texts = [text.split("\n")[-1] for text in bob.messages.locator("li").all_inner_texts()]
+    texts = [text.split("\n")[-1] for text in bob.messages.locator("li.message").all_inner_texts()]
     assert texts == ["before the outage", "while you were away", "after the outage"]
 
 
+@pytest.mark.viewports("desktop")  # a module's logic, no layout
 def test_the_timeline_drops_duplicates_and_orders_by_seq(open_client):
     page = open_client().page
     result = page.evaluate("""async () => {
@@ -147,6 +157,15 @@ def test_the_timeline_drops_duplicates_and_orders_by_seq(open_client):
                       "order": ["a", "b", "c"], "gapAfter": False, "lastSeq": 3, "firstSeq": 1}
 
 
+def _eventually(check, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def _connections_of(stack, user_id):
     with pymongo.MongoClient(stack["mongo_uri"]) as client:
         ids = [doc["_id"] for doc in client[stack["db"]]["connections"].find({"userId": user_id})]
@@ -156,3 +175,26 @@ def _connections_of(stack, user_id):
 
 def _ws_http(stack):
     return stack["ws"].replace("ws://", "http://", 1)
+
+
+@pytest.mark.viewports("desktop")  # a module's logic, no layout
+def test_times_read_as_days_and_relative_times(open_client):
+    page = open_client().page
+    result = page.evaluate("""async () => {
+        const { dayLabel, listTime } = await import("./js/time.js");
+        const now = new Date(2026, 11, 1, 15, 0).getTime();  // Tuesday 1 December 2026, 15:00 local
+        const at = (days, hours = 12, minutes = 0) => new Date(2026, 11, 1 - days, hours, minutes).toISOString();
+        return {
+            today: dayLabel(at(0), now), yesterday: dayLabel(at(1), now), weekday: dayLabel(at(3), now),
+            older: dayLabel(at(30), now),
+            now: listTime(new Date(now - 20000).toISOString(), now),
+            minutes: listTime(new Date(now - 5 * 60000).toISOString(), now),
+            earlier: listTime(at(0, 9, 5), now), listYesterday: listTime(at(1), now),
+            listWeekday: listTime(at(3), now), listOlder: listTime(at(30), now),
+        };
+    }""")
+    assert (result["today"], result["yesterday"]) == ("Today", "Yesterday")
+    assert result["weekday"] == "Saturday" and "2026" in result["older"]
+    assert (result["now"], result["minutes"], result["listYesterday"]) == ("now", "5 min", "Yesterday")
+    assert "09" in result["earlier"] and "05" in result["earlier"]
+    assert result["listWeekday"] == "Sat" and "Nov" in result["listOlder"]

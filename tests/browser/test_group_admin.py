@@ -34,6 +34,7 @@ def test_an_owner_approves_a_join_request_live(stack, open_client):
     expect(alice.message("Thanks for letting me in")).to_contain_text("Bob")
 
 
+@pytest.mark.viewports("desktop")  # the approval journey runs at both sizes
 def test_a_requester_can_withdraw_and_an_owner_can_reject(stack, open_client):
     owner = Api(stack["http"], unique_email("owner"), "Olive")
     group = owner.call("POST", "/groups/create", {"name": "Quiet room", "type": "private"}).json()["group"]
@@ -100,3 +101,27 @@ def test_an_owner_kicks_bans_hands_over_and_leaves(stack, open_client):
     expect(bob_panel.locator("#group-members")).to_contain_text("Bob (you), owner")
     expect(bob_panel.locator("#group-members")).not_to_contain_text("Alice")
     expect(bob_panel.get_by_role("region", name="Banned")).to_contain_text("Dave")
+
+
+def test_after_a_ban_nothing_of_the_group_stays_on_screen_and_the_owner_still_sees_his_name(stack, open_client):
+    alice_api, bob_api, alice, bob = alice_and_bob(stack, open_client)
+    group = alice_api.call("POST", "/groups/create", {"name": "Strict club", "type": "private"}).json()["group"]
+    bob_api.call("POST", f"/groups/{group['id']}/request/{bob_api.id}")
+    alice_api.call("POST", f"/groups/{group['id']}/approve/{bob_api.id}")
+    bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "my last words here"})
+    bob.open_chat("Strict club")
+    expect(bob.message("my last words here")).to_be_visible()
+
+    alice.open_chat("Strict club")
+    alice.open_group_panel().get_by_role("button", name="Ban Bob").click()
+    expect(bob.alert).to_contain_text("You were banned from Strict club")
+    expect(bob.title).to_have_text("Pick a chat")
+    expect(bob.messages.locator("li")).to_have_count(0)  # not the group's messages under "Pick a chat"
+    expect(bob.chat_button("Strict club")).to_have_count(0)
+
+    # The owner still reads who wrote it, now and after a reload (the members list no longer has him).
+    alice.show_conversation()
+    expect(alice.message("my last words here").locator(".sender")).to_have_text("Bob")
+    alice.page.reload()
+    alice.open_chat("Strict club")
+    expect(alice.message("my last words here").locator(".sender")).to_have_text("Bob")

@@ -22,14 +22,14 @@ def test_edit_react_reply_mention_and_delete_live(stack, open_client):
     expect(original).to_be_visible()
 
     # Bob reacts from the message's menu; Alice's reactions bar shows it.
-    original.get_by_role("button", name="React", exact=True).click()
+    bob.message_action(original, "React")
     original.get_by_role("button", name="React with 👍").click()
     expect(original.get_by_role("button", name="👍 1, including you")).to_be_visible()
     expect(alice.message("Lunch at noon?").get_by_role("button", name="👍 1", exact=True)).to_be_visible()
 
     # Alice edits her message; Bob sees the new text, marked edited, with his reaction kept.
     mine = alice.message("Lunch at noon?")
-    mine.get_by_role("button", name="Edit").click()
+    alice.message_action(mine, "Edit")
     mine.get_by_role("textbox", name="New text").fill("Lunch at one?")
     mine.get_by_role("button", name="Save").click()
     edited = bob.message("Lunch at one?")
@@ -37,7 +37,7 @@ def test_edit_react_reply_mention_and_delete_live(stack, open_client):
     expect(edited.get_by_role("button", name="👍 1, including you")).to_be_visible()
 
     # Bob replies, mentioning Alice through the autocomplete.
-    edited.get_by_role("button", name="Reply").click()
+    bob.message_action(edited, "Reply")
     expect(bob.page.locator("#reply-bar")).to_contain_text("Replying to Alice: Lunch at one?")
     bob.composer.press_sequentially("Sure @Al")
     bob.page.get_by_role("option", name="Alice").click()
@@ -48,7 +48,7 @@ def test_edit_react_reply_mention_and_delete_live(stack, open_client):
     expect(reply).to_have_class("message mentions-me")
 
     # Alice deletes her message for everyone; both see the tombstone, and the reply's preview follows.
-    alice.message("Lunch at one?").first.get_by_role("button", name="Delete").click()
+    alice.message_action(alice.message("Lunch at one?").first, "Delete")
     alice.page.get_by_role("group", name="Delete for everyone?").get_by_role("button", name="Delete").click()
     expect(bob.messages.locator("li", has_text="This message was deleted.")).to_be_visible()
     expect(bob.message("Lunch at one?")).to_have_count(0)

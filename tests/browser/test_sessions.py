@@ -65,3 +65,15 @@ def test_an_expired_access_token_is_renewed_silently(stack, open_client):
     renewed = json.loads(page.page.evaluate(f"() => sessionStorage.getItem('{key}')"))
     assert renewed["token"] != expired and renewed["refreshToken"] != stored["refreshToken"]
     assert renewed["sessionId"] == stored["sessionId"]
+
+
+def test_signing_out_everywhere_signs_out_this_browser_and_the_others(stack, open_client):
+    user = Api(stack["http"], unique_email("everywhere"), "Eve")
+    laptop, phone = open_client(), open_client()
+    laptop.sign_in(user.email, name="Eve")
+    phone.sign_in(user.email, name="Eve")
+    laptop.page.get_by_role("button", name="Devices").click()
+    laptop.page.get_by_role("button", name="Sign out everywhere", exact=True).click()
+    for page in (laptop, phone):
+        expect(page.page.locator("#sign-in-form")).to_be_visible()
+    assert user.call("GET", "/me").status_code == 401  # the REST client's session ended too

@@ -119,8 +119,8 @@ def test_ciphertext_moved_to_another_conversation_fails_closed(client, db, alice
 def test_message_documents_hold_only_ciphertext_and_metadata(client, db, alice, group):
     send(client, alice[1], group, "what is stored?", clientMessageId="shape-1")
     stored = db["messages"].find_one()
-    assert set(stored) == {"_id", "conversationId", "seq", "senderId", "senderEmail", "createdAt",
-                           "keyVersion", "nonce", "ciphertext", "clientMessageId"}
+    assert set(stored) == {"_id", "conversationId", "seq", "senderId", "senderEmail", "senderName",
+                           "createdAt", "keyVersion", "nonce", "ciphertext", "clientMessageId"}
     assert len(stored["nonce"]) == 12
     assert len(stored["ciphertext"]) == len("what is stored?".encode()) + 16  # text + GCM tag
     key = db["conversation_keys"].find_one()

@@ -57,6 +57,13 @@ class TestGroupMessages:
         assert publisher.published == [{"event": {"type": "message", "message": sent},
                                         "conversationId": group, "userIds": [], "exceptUserIds": []}]
 
+    def test_a_message_keeps_its_sender_s_name_after_they_are_banned(self, db, key_service, messaging, group, people):
+        """The members list names current members only: a banned sender's messages carry his name."""
+        messaging.send(people["bob"], group, "before the ban")
+        services.build(db, key_service=key_service, publisher=RecordingPublisher()).group_moderation.ban(group, people["bob"], people["alice"])
+        [message] = messaging.history(people["alice"], group)["messages"]
+        assert (message["sender"], message["senderName"]) == ("bob@example.com", "Bob")
+
     def test_seq_grows_by_one(self, messaging, group, people):
         seqs = [messaging.send(people["bob"], group, f"m{i}")["seq"] for i in range(4)]
         assert seqs == [1, 2, 3, 4]

@@ -104,6 +104,11 @@ export class Api {
     return this.request("POST", "/logout");
   }
 
+  /** End every session of mine, this one included. */
+  logoutAll() {
+    return this.request("POST", "/logout/all");
+  }
+
   sessions() {
     return this.request("GET", "/sessions");
   }

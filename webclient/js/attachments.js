@@ -65,6 +65,7 @@ export function mountAttachmentPicker(composer, chats) {
   const remove = (entry) => {
     uploads.splice(uploads.indexOf(entry), 1);
     entry.row.remove();
+    if (entry.preview) URL.revokeObjectURL(entry.preview);
   };
 
   const add = (file) => {
@@ -88,8 +89,11 @@ export function mountAttachmentPicker(composer, chats) {
     }
     const bar = h("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` });
     const entry = { file, chatId: chat.id, bar };
+    // An image shows a thumbnail while it uploads (a blob: URL of the local file, never sent anywhere).
+    entry.preview = file.type.startsWith("image/") ? URL.createObjectURL(file) : null;
     entry.row = h("li", { class: "attachment-pending" },
-      h("span", {}, `${file.name} (${formatSize(file.size)})`), bar,
+      entry.preview ? h("img", { class: "attachment-thumb", src: entry.preview, alt: "" }) : null,
+      h("span", { class: "attachment-label" }, `${file.name} (${formatSize(file.size)})`), bar,
       h("button", { type: "button", class: "link", "aria-label": `Remove ${file.name}`,
         onclick: () => remove(entry) }, "×"));
     list.append(entry.row);

@@ -16,7 +16,7 @@ export class ChatList {
     if (userId === this.me.id) return "You";
     const chat = this.list.get(chatId);
     if (chat && chat.kind === "direct" && chat.peer.id === userId) return chat.peer.name;
-    return this.members.get(chatId)?.get(userId)?.name || null;
+    return this.members.get(chatId)?.get(userId)?.name || this.knownNames.get(userId) || null;
   }
 
   /** (Re)load my groups and conversations; server unread counts replace the local ones. */
@@ -38,6 +38,8 @@ export class ChatList {
       chat.lastMessage = conversation.lastMessage;
       chat.lastSeq = conversation.lastSeq;
       chat.unread = conversation.unreadCount;
+      chat.muted = Boolean(conversation.muted);
+      chat.mutedUntil = conversation.mutedUntil || null;
     }
     // A 1:1 chat opened here but without messages yet exists only in this tab.
     for (const chat of this.list.values()) {
@@ -51,6 +53,11 @@ export class ChatList {
     this.emit("pending");
     await this.countRequests();
   }
+}
+
+/** Whether a chat is muted now (an end in the past no longer counts). */
+export function isMuted(chat) {
+  return Boolean(chat && chat.muted && (!chat.mutedUntil || Date.parse(chat.mutedUntil) > Date.now()));
 }
 
 export function chatOfGroup(group, role) {

@@ -3,7 +3,7 @@
 // nothing here touches the DOM. Chats is assembled from one module per concern:
 // chat-list.js (the chat list), typing-presence.js, group-admin.js (groups and their panel).
 
-import { ChatList, chatOfDirect } from "./chat-list.js";
+import { ChatList, chatOfDirect, isMuted } from "./chat-list.js";
 import { GroupAdministration, groupAdminState } from "./group-admin.js";
 import { Timeline } from "./timeline.js";
 import { PRESENCE_EVERY_MS, TypingAndPresence, typingState } from "./typing-presence.js";
@@ -19,6 +19,7 @@ export class Chats {
     this.activeId = null;
     this.timelines = new Map(); // chat id -> Timeline, for chats opened since sign-in
     this.members = new Map(); // group id -> Map(user id -> member)
+    this.knownNames = new Map(); // user id -> name, of everyone seen in a members list since sign-in
     Object.assign(this, groupAdminState(), typingState());
     this.listeners = new Map();
     this.unsent = null; // {chatId, text, clientMessageId}: a failed send, retried with the same id
@@ -98,6 +99,8 @@ export class Chats {
   async loadMembers(groupId) {
     const { members } = await this.api.members(groupId);
     this.members.set(groupId, new Map(members.map((member) => [member.userId, member])));
+    // Names outlive membership: the messages of someone who left or was banned keep it.
+    for (const member of members) this.knownNames.set(member.userId, member.name);
     this.emit("members", groupId);
   }
 
@@ -144,7 +147,8 @@ export class Chats {
       else {
         chat.unread += fromOthers.length;
         const last = fromOthers[fromOthers.length - 1];
-        this.emit("notice", `New message in ${chat.name} from ${this.nameOf(last.senderId, chatId) || last.sender}.`);
+        const mentioned = fromOthers.some((message) => (message.mentions || []).includes(this.me.id));
+        if (!isMuted(chat) || mentioned) this.emit("notice", `New message in ${chat.name} from ${this.nameOf(last.senderId, chatId) || last.senderName || last.sender}.`);
       }
     }
     this.emit("list");

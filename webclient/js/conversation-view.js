@@ -4,19 +4,34 @@
 // answers; the composer completes @mentions (state in message-lifecycle.js).
 
 import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
-import { $, busy, formatTime, h, showError } from "./dom.js";
+import { $, busy, h, showError } from "./dom.js";
 import { MessageLifecycle, QUICK_REACTIONS } from "./message-lifecycle.js";
+import { ReadReceipts } from "./receipts.js";
+import { markDays, markUnread, showSending } from "./message-log.js";
+import { clockTime, fullTime } from "./time.js";
 
 export function mountConversation(chats) {
   const list = $("messages");
   const elements = new Map(); // message id -> <li>
   const lifecycle = new MessageLifecycle(chats).install();
+  const receipts = new ReadReceipts(chats).install();
+  const outbox = $("outbox"); // my messages on their way (Sending…, or Not sent)
   const compose = { replyTo: null, mentions: new Map() }; // mention name -> user id
 
   const render = () => {
     const chat = chats.active;
     $("conversation-title").textContent = chat ? chat.name : "Pick a chat";
     $("composer").hidden = !chat;
+    $("conversation-empty").hidden = Boolean(chat);
+    $("messages").hidden = !chat;
+    outbox.replaceChildren(); // a send still on its way belongs to the chat it was sent in
+    if (!chat) {
+      // Nothing of a chat left behind (after a ban, a kick or leaving, the chat is gone).
+      list.replaceChildren();
+      elements.clear();
+      $("older").hidden = true;
+      $("messages-empty").hidden = true;
+    }
     $("group-panel-toggle").hidden = !chat || chat.kind !== "group";
     if (!chat) {
       $("group-panel").hidden = true;
@@ -52,7 +67,8 @@ export function mountConversation(chats) {
 
   const messageElement = (message) => {
     const mine = message.senderId === chats.me.id;
-    const sender = chats.nameOf(message.senderId) || message.sender;
+    const sender = chats.nameOf(message.senderId) || message.senderName || message.sender;
+    const status = receipts.statusOf(message);
     let text;
     if (message.deleted) text = h("p", { class: "text deleted" }, "This message was deleted.");
     else if (message.undecryptable || message.text === null) {
@@ -64,8 +80,9 @@ export function mountConversation(chats) {
       message.deleted ? null : messageMenu(message),
       h("p", { class: "meta" },
         h("span", { class: "sender" }, sender), " ",
-        h("time", { datetime: message.createdAt }, formatTime(message.createdAt)),
-        message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null),
+        h("time", { datetime: message.createdAt, title: fullTime(message.createdAt) }, clockTime(message.createdAt)),
+        message.editedAt && !message.deleted ? h("span", { class: "edited" }, " (edited)") : null,
+        status ? h("span", { class: "status", dataset: { status: status === "Sent" ? "sent" : "read" } }, ` · ${status}`) : null),
       replyPreview(message),
       message.text === "" && message.attachments?.length ? null : text,
       message.deleted ? null : attachmentsElement(message, chats.api),
@@ -76,7 +93,7 @@ export function mountConversation(chats) {
     if (!message.replyTo) return null;
     const original = lifecycle.repliedTo(message);
     const quoted = !original ? "an earlier message" : original.deleted ? "a deleted message"
-      : `${chats.nameOf(original.senderId) || original.sender}: ${(original.text || "").slice(0, 80)}`;
+      : `${chats.nameOf(original.senderId) || original.senderName || original.sender}: ${(original.text || "").slice(0, 80)}`;
     return h("p", { class: "reply-preview" }, "↪ Replying to ", quoted);
   };
 
@@ -103,7 +120,14 @@ export function mountConversation(chats) {
           if (!(held.reactions || []).some((r) => r.emoji === emoji && r.me)) await lifecycle.toggleReaction(held, emoji);
         }),
       }, emoji)));
-    return h("div", { class: "message-menu" },
+    // On a narrow screen the items hide behind one "⋯" button (CSS shows them all when wide).
+    const toggle = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-label": `Message actions: ${chats.nameOf(message.senderId) || message.senderName || message.sender}, ${clockTime(message.createdAt)}`,
+      onclick: (event) => {
+        const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
+        event.currentTarget.setAttribute("aria-expanded", String(open));
+        event.currentTarget.parentElement.classList.toggle("open", open);
+      } }, "⋯");
+    return h("div", { class: "message-menu" }, toggle, h("div", { class: "menu-items" },
       h("button", { type: "button", class: "reply", onclick: () => startReply(current(message)) }, "Reply"),
       h("button", { type: "button", class: "react", "aria-expanded": "false",
         onclick: (event) => {
@@ -117,7 +141,7 @@ export function mountConversation(chats) {
         ? h("button", { type: "button", class: "delete danger", onclick: (event) => confirmDelete(current(message), event.currentTarget) },
           "Delete")
         : null,
-      palette);
+      palette));
   };
 
   const startEdit = (message, button) => {
@@ -130,7 +154,7 @@ export function mountConversation(chats) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!field.value.trim()) {
-        showError("A message cannot be empty; delete it instead.");
+        showError("A message cannot be empty; delete it instead.", form);
         return;
       }
       busy(form.querySelector("button[type=submit]"), () => lifecycle.edit(current(message), field.value));
@@ -151,12 +175,23 @@ export function mountConversation(chats) {
   };
 
   const nearBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  // When the log gets shorter (a phone's keyboard opens, the phone turns) the newest messages
+  // stay in sight if they were.
+  let pinned = true;
+  list.addEventListener("scroll", () => { pinned = nearBottom(); }, { passive: true });
+  new ResizeObserver(() => { if (pinned) list.scrollTop = list.scrollHeight; }).observe(list);
 
   const showOlderButton = () => {
     const timeline = chats.timelines.get(chats.activeId);
     $("older").hidden = !timeline || !timeline.hasOlder;
   };
 
+  // Where the unread messages of the chat just opened start: a "New messages" line goes there.
+  let unreadFrom = null;
+  chats.on("active", () => {
+    const chat = chats.active;
+    unreadFrom = chat && chat.unread > 0 ? chat.lastSeq - chat.unread + 1 : null;
+  });
   chats.on("active", render);
   chats.on("presence", (chatId) => { if (chatId === chats.activeId) renderPresence(); });
   chats.on("typing", (chatId) => { if (chatId === chats.activeId) renderTyping(); });
@@ -165,7 +200,7 @@ export function mountConversation(chats) {
     // Names arrive after the first page: put them on the messages already shown.
     for (const [id, element] of elements) {
       const message = chats.timelines.get(chatId)?.byId.get(id);
-      if (message) element.querySelector(".sender").textContent = chats.nameOf(message.senderId) || message.sender;
+      if (message) element.querySelector(".sender").textContent = chats.nameOf(message.senderId) || message.senderName || message.sender;
     }
     renderTyping();
   });
@@ -187,6 +222,8 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     if (reset) list.removeAttribute("aria-busy");
+    markDays(list, chats);
+    markUnread(list, unreadFrom);
     showOlderButton();
     renderTyping();
     if (stick) list.scrollTop = list.scrollHeight;
@@ -196,7 +233,7 @@ export function mountConversation(chats) {
     if (chatId !== chats.activeId) return;
     const fromBottom = list.scrollHeight - list.scrollTop;
     list.setAttribute("aria-busy", "true");
-    const first = list.firstElementChild;
+    const first = list.querySelector(":scope > .message");
     for (const message of messages) {
       if (elements.has(message.id)) continue;
       const element = messageElement(message);
@@ -204,10 +241,24 @@ export function mountConversation(chats) {
       elements.set(message.id, element);
     }
     list.removeAttribute("aria-busy");
+    markDays(list, chats);
     list.scrollTop = list.scrollHeight - fromBottom; // keep what the reader was looking at in place
     const hadFocus = document.activeElement === $("older");
     showOlderButton();
     if (hadFocus && $("older").hidden) list.focus(); // the button went away: keep focus nearby
+  });
+
+  chats.on("receipts", (chatId) => {
+    if (chatId !== chats.activeId) return;
+    for (const [id, element] of elements) {
+      const message = chats.timelines.get(chatId)?.byId.get(id);
+      const status = message && receipts.statusOf(message);
+      const shown = element.querySelector(".meta .status");
+      if (status && shown) {
+        shown.textContent = ` · ${status}`;
+        shown.dataset.status = status === "Sent" ? "sent" : "read";
+      }
+    }
   });
 
   chats.on("changed", (chatId, message) => {
@@ -215,6 +266,7 @@ export function mountConversation(chats) {
     const element = messageElement(message);
     elements.get(message.id).replaceWith(element);
     elements.set(message.id, element);
+    markDays(list, chats);
     // Replies quoting it show its new text too.
     for (const [id, other] of elements) {
       const held = chats.timelines.get(chatId)?.byId.get(id);
@@ -239,7 +291,7 @@ export function mountConversation(chats) {
 
   const startReply = (message) => {
     compose.replyTo = message.id;
-    const who = chats.nameOf(message.senderId) || message.sender;
+    const who = chats.nameOf(message.senderId) || message.senderName || message.sender;
     replyBar.replaceChildren(`↪ Replying to ${who}: ${(message.text || "").slice(0, 80)} `,
       h("button", { type: "button", class: "cancel-reply", onclick: endReply }, "Cancel reply"));
     replyBar.hidden = false;
@@ -283,14 +335,21 @@ export function mountConversation(chats) {
     event.preventDefault();
     const text = input.value;
     if (!text.trim() && !files.pending()) {
-      showError("Type a message first.");
+      showError("Type a message first.", composer);
       return;
     }
+    const waiting = showSending(outbox, text, () => { if (nearBottom()) list.scrollTop = list.scrollHeight; });
     busy(composer.querySelector("button[type=submit]"), async () => {
       const mentions = mentionsIn(text);
-      if (files.pending()) await files.send(text); // files go as they are (no reply or mentions from here)
-      else if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
-      else await chats.send(text);
+      try {
+        if (files.pending()) await files.send(text); // files go as they are (no reply or mentions from here)
+        else if (compose.replyTo || mentions.length) await lifecycle.send(text, { replyTo: compose.replyTo, mentions });
+        else await chats.send(text);
+      } catch (error) {
+        waiting.fail(error.message);
+        throw error;
+      }
+      waiting.remove();
       if (input.value === text) input.value = ""; // kept on failure, so sending again retries it
       endReply();
       compose.mentions.clear();

@@ -40,8 +40,25 @@ export function replaceChildrenKeepingFocus(container, children) {
 
 let alertTimer = null;
 
-/** Show an error (the API's own message) in the alert region, which screen readers announce. */
-export function showError(message) {
+/**
+ * Show an error (the API's own message), announced to screen readers: inside `form` when
+ * given (beside the fields it is about, and kept until that form is sent again), else in
+ * the page's alert region. One error shows at a time.
+ */
+export function showError(message, form = null) {
+  clearError();
+  if (form) {
+    let inline = form.querySelector(":scope > .inline-error");
+    if (!inline) {
+      inline = h("p", { class: "inline-error", role: "alert" });
+      const submit = form.querySelector("button[type=submit]");
+      if (submit && submit.parentElement === form) submit.before(inline);
+      else form.append(inline);
+    }
+    inline.textContent = message;
+    inline.hidden = false;
+    return;
+  }
   const box = $("alert");
   $("alert-text").textContent = message;
   box.hidden = false;
@@ -51,6 +68,7 @@ export function showError(message) {
 
 export function clearError() {
   $("alert").hidden = true;
+  for (const inline of document.querySelectorAll(".inline-error")) inline.hidden = true;
 }
 
 /** A polite announcement for screen readers (new messages elsewhere, join requests). */
@@ -61,14 +79,6 @@ export function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
-export function formatTime(iso) {
-  const at = new Date(iso);
-  const sameDay = at.toDateString() === new Date().toDateString();
-  return sameDay
-    ? at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : at.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-}
-
 /**
  * Run `work` once at a time per button (a second click while it runs does nothing); its
  * error is shown, not thrown. aria-disabled rather than disabled, so focus stays put.
@@ -76,11 +86,13 @@ export function formatTime(iso) {
 export async function busy(button, work) {
   if (button?.getAttribute("aria-disabled") === "true") return undefined;
   button?.setAttribute("aria-disabled", "true");
+  const form = button?.closest("form") || null;
+  form?.querySelector(":scope > .inline-error")?.setAttribute("hidden", "");
   try {
     return await work();
   } catch (error) {
     if (error.name !== "ApiError") console.error(error);
-    showError(error.message);
+    showError(error.message, form);
     return undefined;
   } finally {
     button?.removeAttribute("aria-disabled");

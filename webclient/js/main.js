@@ -7,6 +7,9 @@ import { Chats } from "./chats.js";
 import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
+import { mountLayout } from "./layout.js";
+import { mountMute } from "./mute-view.js";
+import { mountPeopleSearch } from "./people-view.js";
 import { mountSafety } from "./safety-view.js";
 import { clearSession, loadSession, saveSession, saveTokens, takeNotice } from "./session.js";
 import { mountSessions } from "./sessions-view.js";
@@ -31,6 +34,14 @@ function endSession(notice) {
 
 async function boot() {
   $("alert-close").addEventListener("click", clearError);
+  // The skip link moves focus without navigating (a fragment would add a history entry).
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    const target = $("composer-text");
+    if (target && target.offsetParent !== null) {
+      event.preventDefault();
+      target.focus();
+    }
+  });
   const notice = takeNotice();
   if (notice) showError(notice);
   mountAuth();
@@ -75,7 +86,8 @@ function startWorkspace(session) {
   api.token = session.token;
   $("auth").hidden = true;
   $("workspace").hidden = false;
-  $("whoami").textContent = `${session.user.name} (${session.user.email})`;
+  $("whoami-name").textContent = session.user.name;
+  $("whoami-email").textContent = `(${session.user.email})`;
   $("whoami").hidden = false;
   $("connection").hidden = false;
   $("sign-out").hidden = false;
@@ -97,8 +109,20 @@ function startWorkspace(session) {
   mountConversation(chats);
   mountGroupPanel(chats);
   mountSafety(chats);
+  mountMute(chats);
+  mountLayout(chats);
+  mountPeopleSearch(chats);
 
   mountSessions(api);
+  $("devices-all").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+    if (!window.confirm("Sign out on every device, this one too?")) return;
+    chats.stop();
+    socket.stop();
+    keeper?.stop();
+    await api.logoutAll();
+    clearSession();
+    window.location.reload();
+  }));
 
   // Sign out on the server too (the session's tokens stop working and its socket closes);
   // if the server cannot be reached the tokens are forgotten here all the same.

@@ -1,7 +1,11 @@
 // The sidebar: chats with unread counts, requests waiting for approval, starting a 1:1
 // chat, creating, finding and joining groups.
 
+import { isMuted } from "./chat-list.js";
 import { $, announce, busy, h, onSubmit, replaceChildrenKeepingFocus } from "./dom.js";
+import { fullTime, listTime } from "./time.js";
+
+const REFRESH_TIMES_MS = 60000; // "5 min" becomes "6 min"
 
 export function mountSidebar(chats) {
   const renderList = () => {
@@ -18,11 +22,17 @@ export function mountSidebar(chats) {
           onclick: (event) => busy(event.currentTarget, () => chats.open(chat.id)),
         },
         h("span", { class: "chat-name" }, chat.name),
-        h("span", { class: "chat-kind" }, kind),
-        preview && h("span", { class: "chat-preview" }, preview),
-        chat.unread > 0 && h("span", { class: "badge" }, String(chat.unread),
-          h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
-        requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)));
+        chat.lastMessage
+          ? h("time", { class: "chat-time", datetime: chat.lastMessage.createdAt, title: fullTime(chat.lastMessage.createdAt) },
+            h("span", { class: "visually-hidden" }, ", last message "), listTime(chat.lastMessage.createdAt))
+          : null,
+        h("span", { class: preview ? "chat-preview" : "chat-preview empty" }, preview || "No messages yet"),
+        h("span", { class: "badges" },
+          chat.unread > 0 && h("span", { class: isMuted(chat) ? "badge muted" : "badge" }, String(chat.unread),
+            h("span", { class: "visually-hidden" }, chat.unread === 1 ? " unread message" : " unread messages")),
+          requests > 0 && h("span", { class: "badge requests" }, requests === 1 ? "1 join request" : `${requests} join requests`)),
+        h("span", { class: "chat-kind" }, kind,
+          isMuted(chat) ? h("span", { class: "muted-mark" }, " · 🔕", h("span", { class: "visually-hidden" }, " (muted)")) : null)));
     });
     replaceChildrenKeepingFocus($("chat-list"), items);
     $("chat-list-empty").hidden = items.length > 0;
@@ -44,13 +54,9 @@ export function mountSidebar(chats) {
   };
 
   chats.on("list", renderList);
+  setInterval(renderList, REFRESH_TIMES_MS);
   chats.on("active", renderList);
   chats.on("pending", renderPending);
-
-  onSubmit("start-chat-form", async (form) => {
-    await chats.startDirect(form.email.value);
-    form.reset();
-  });
 
   onSubmit("create-group-form", async (form) => {
     const cooldown = Number(form.cooldown.value || 0);
@@ -89,9 +95,15 @@ export function mountSidebar(chats) {
   }));
 
   onSubmit("join-by-id-form", async (form) => {
-    const groupId = form.groupId.value.trim();
-    if (!groupId) throw new Error("Paste the id of the group you want to join.");
-    await joinAndSay(chats, groupId, null);
+    const value = form.groupId.value.trim();
+    if (!value) throw new Error("Paste the invite link you were sent, or the group's id.");
+    const code = inviteCodeIn(value);
+    if (code) {
+      const { group } = await chats.api.request("POST", `/invites/${encodeURIComponent(code)}/accept`);
+      await chats.loadList();
+      if (chats.list.has(group.id)) await chats.open(group.id);
+      announce(`You joined ${group.name}.`);
+    } else await joinAndSay(chats, value, null);
     form.reset();
   });
 
@@ -106,9 +118,16 @@ async function joinAndSay(chats, groupId, name) {
   if (outcome === "requested") announce(`Request sent: the owner of ${group} will decide.`);
 }
 
+/** The code of an invite link (…/app/#invite=<code>), or null for anything else (a group id). */
+export function inviteCodeIn(text) {
+  const match = /#invite=([A-Za-z0-9_-]{16,128})$/.exec(text);
+  return match ? match[1] : null;
+}
+
 function previewOf(chat, chats) {
   const message = chat.lastMessage;
-  const who = message.senderId === chats.me.id ? "You" : (chats.nameOf(message.senderId, chat.id) || message.sender);
+  const who = message.senderId === chats.me.id ? "You"
+    : (chats.nameOf(message.senderId, chat.id) || message.senderName || message.sender);
   const files = message.attachments?.length ? `📎 ${message.attachments.map((a) => a.name ?? "file").join(", ")}` : "";
   const text = message.deleted ? "(message deleted)"
     : message.text === null ? "(cannot be decrypted)" : (message.text || files);
