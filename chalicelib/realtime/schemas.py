@@ -23,7 +23,7 @@ MUTE_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "until": {"type": "string", "format": "date-time", "maxLength": 64,
-                  "x-error-codes": {"type": "invalid_until", "format": "invalid_until", "maxLength": "invalid_until"},
+                  "x-error-codes": {"format": "invalid_until", "maxLength": "invalid_until"},
                   "description": "RFC 3339 (400 invalid_until); absent: until unmuted; in the past: unmutes."},
     },
 }
