@@ -20,6 +20,7 @@ DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-deploy-0000"
 LAMBDA_RUNTIME_PREFIX = "AWS_Lambda_"
 DEPLOYED_STAGES = ("prod", "staging")
 MIN_SECRET_BYTES = 32
+TRACING_MODES = ("off", "xray")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -44,6 +45,7 @@ class Settings:
     mongo_max_idle_time_ms: int = 60000
     attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
     attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
+    tracing: bool = False  # TRACING=xray: propagate and record X-Ray traces (chalicelib/core/tracing.py)
 
     @property
     def deployed(self):
@@ -77,6 +79,7 @@ def settings():
         mongo_max_idle_time_ms=int(env.get("MONGO_MAX_IDLE_TIME_MS", "60000")),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
         attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
+        tracing=_tracing(env.get("TRACING", "off")),
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -105,6 +108,12 @@ def cors_allow_origin():
             f"(scheme, host and port only; not '*'), not {origin!r}."
         )
     return origin
+
+
+def _tracing(value):
+    if value not in TRACING_MODES:
+        raise ServiceMisconfigured(f"TRACING must be one of {', '.join(TRACING_MODES)}, not {value!r}.")
+    return value == "xray"
 
 
 def _secret(env, name):
