@@ -95,6 +95,19 @@ def test_the_send_its_job_and_each_post_name_the_message_and_never_its_text(clie
     delivered = by_text["fan-out job delivered"]
     assert (delivered["jobId"], delivered["outcome"], delivered["sqsMessageId"]) == (job["jobId"], "delivered", "sqs-1")
     assert (delivered["delivered"], delivered["gone"], delivered["failed"], delivered["receiveCount"]) == (1, 1, 0, 2)
+    # Every field the saved query shows is one these lines (or a failed job's) carry.
+    logged = {name for line in lines for name in line} | {"error"}
+    assert set(_saved_query_fields()) - {"@timestamp"} <= logged
+
+
+def _saved_query_fields():
+    import pathlib
+    import re
+
+    stack = (pathlib.Path(__file__).resolve().parents[2] / "infra" / "stack.yaml").read_text()
+    query = stack.split("why-did-this-message-not-arrive", 1)[1]
+    assert 'filter messageId = "MESSAGE_ID"' in query
+    return [name.strip() for name in re.search(r"^\s*fields (.+)$", query, re.M).group(1).split(",")]
 
 
 def test_a_job_left_for_a_retry_says_how_many_posts_failed(client, alice, bob, group, db, queue_url):
