@@ -1,9 +1,16 @@
-"""Access tokens: HS256 JWTs, algorithm pinned, and exp, iat, iss, aud, sub and jti all required."""
+"""Access tokens: HS256 JWTs, algorithm pinned, and exp, iat, iss, aud, sub and jti all required.
+
+Each token's header names its signing key (`kid`); two keys verify at once, the current one
+and the one before it, so rotating the key signs nobody out (chalicelib/core/signing_keys.py).
+A token naming any other key is refused. A token from before key ids (no `kid`) is tried
+with the valid keys; it is short-lived, so those are gone one token lifetime after the upgrade.
+"""
 import secrets
 import time
 from datetime import datetime, timezone
 
 from chalicelib.core.errors import NotAuthenticated
+from chalicelib.core.signing_keys import StaticKeys
 
 TOKEN_ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
@@ -12,8 +19,9 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
 class Tokens:
     """Issues and verifies access tokens for one secret, issuer and audience."""
 
-    def __init__(self, secret, issuer, audience, ttl_seconds):
-        self._secret = secret
+    def __init__(self, keys, issuer, audience, ttl_seconds):
+        # The signing keys (chalicelib.core.signing_keys: StaticKeys, ParameterKeys), or one secret.
+        self._keys = StaticKeys(keys) if isinstance(keys, str) else keys
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl_seconds
@@ -30,21 +38,22 @@ class Tokens:
             "exp": issued_at + self._ttl,
             "jti": secrets.token_urlsafe(12),
         }
-        return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM)
+        key = self._keys.current()
+        return jwt.encode(claims, key.secret, algorithm=TOKEN_ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token):
         """The user id a valid token names; NotAuthenticated for anything else."""
         import jwt
 
         try:
-            claims = jwt.decode(
+            claims = _decode_with_its_key(self._keys, token, lambda secret: jwt.decode(
                 token,
-                self._secret,
+                secret,
                 algorithms=[TOKEN_ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,
                 options={"require": _REQUIRED_CLAIMS},
-            )
+            ))
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("The token has expired; log in again.", "token_expired") from None
         except jwt.InvalidTokenError:
@@ -64,3 +73,22 @@ class Tokens:
 
     def ttl_seconds(self):
         return self._ttl
+
+
+def _decode_with_its_key(keys, token, decode):
+    """`decode(secret)` with the key the token's `kid` names (InvalidTokenError if none does)."""
+    import jwt
+
+    kid = jwt.get_unverified_header(token).get("kid")
+    if kid is None:  # from before key ids: any valid key may have signed it
+        valid = keys.valid()
+        for key in valid[:-1]:
+            try:
+                return decode(key.secret)
+            except jwt.InvalidSignatureError:
+                continue
+        return decode(valid[-1].secret)
+    key = keys.find(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise jwt.InvalidTokenError("unknown signing key")
+    return decode(key.secret)
