@@ -9,7 +9,8 @@ invocation, and this module carries one request's trace across the SQS hop to ea
   SQS keeps it with the message and Lambda gives it to the consumer in the record's
   `attributes` (Tracer.header);
 - the consumer records each job as a segment of that same trace, whose parent is the
-  sending function's segment, with one subsegment per post (Tracer.job, call). They go to
+  sending function's segment, with one subsegment per post (Tracer.job, call); a large
+  group's continuation job carries the trace on, under the job that queued it. They go to
   the X-Ray daemon that Lambda runs beside the function (UDP, AWS_XRAY_DAEMON_ADDRESS), in
   the documents the SDK would send.
 
@@ -73,9 +74,13 @@ class Tracer:
         return cls(settings().tracing)
 
     def header(self):
-        """The running invocation's trace header, to send along (None when off or untraced)."""
+        """The trace header to send along (None when off or untraced): inside a job's segment
+        (a large group's continuation job), that segment's; otherwise the invocation's."""
         if not self.enabled:
             return None
+        segment = _current.get()
+        if segment is not None:
+            return f"Root={segment.document['trace_id']};Parent={segment.document['id']};Sampled=1"
         return self._environ.get(TRACE_HEADER_ENV) or None
 
     @contextlib.contextmanager

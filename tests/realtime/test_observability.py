@@ -43,9 +43,9 @@ def _sent_by_kind(lines):
     return found
 
 
-def _consumer(db, pusher, **options):
+def _consumer(db, pusher, queue=None, **options):
     built = services.build(db)
-    return Fanout(built.audience, ConnectionStore(db), pusher, RecordingQueue(), keyring=built.keyring,
+    return Fanout(built.audience, ConnectionStore(db), pusher, queue or RecordingQueue(), keyring=built.keyring,
                   sleep=lambda _: None, **options)
 
 
@@ -193,6 +193,24 @@ def test_one_trace_runs_from_the_send_through_sqs_to_each_post(db, alice, bob, c
                for post in posts)
     assert sorted(post["http"]["response"]["status"] for post in posts) == [200, 200, 410]
     assert SECRET not in json.dumps(documents)
+
+
+def test_a_large_groups_continuation_job_stays_in_the_trace(db, alice, bob, carol, group, daemon, queue_url):
+    (alice_user, _), (carol_user, _) = alice, carol
+    address, read = daemon
+    from tests.helpers import set_membership
+
+    set_membership(db, group, carol_user["id"], "member")
+    sender = _publisher(db, Tracer(True, environ={"_X_AMZN_TRACE_ID": TRACE}))
+    services.build(db, publisher=sender).messaging.send(alice_user["id"], group, SECRET)
+    (record,) = _lambda_records(queue_url)
+    # The consumer queues the rest of the group on the same queue, with the consumer's own tracer.
+    consumer_queue = _publisher(db, Tracer(True, daemon=address, environ={}))
+    _consumer(db, RecordingPusher(), queue=consumer_queue, members_per_job=1).handle_batch([record])
+    (job,) = [document for document in read() if document.get("type") != "subsegment"]
+    (continuation,) = _lambda_records(queue_url)
+    header = parse_header(continuation["attributes"]["AWSTraceHeader"])
+    assert (header["Root"], header["Parent"], header["Sampled"]) == (job["trace_id"], job["id"], "1")
 
 
 def test_tracing_off_sends_no_header_and_records_nothing(db, alice, group, daemon, queue_url):
