@@ -15,9 +15,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    start MongoDB (embedded), moto (SQS+KMS) and the local API Gateway"
 	@echo "make test   run every test (installs Debian's chromium for the browser tests)"
+	@echo "make rotate-jwt-key STAGE=prod  new token signing key, nobody signed out (docs/operations.md)"
 	@echo "make bench  run the benchmarks and write bench/results"
 	@echo "make deploy STAGE=prod     deploy to AWS (docs/deploy.md); also: mongo-uri, package, destroy"
-	@echo "make rotate-jwt-key STAGE=prod  new token signing key, nobody signed out (docs/operations.md)"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

@@ -119,6 +119,9 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
         return milliseconds_at_one_vcpu * 1769 / MEMORY_MB[function]
 
     posts_per_job = profile["groupSize"] * profile["connectedShare"] * profile["connectionsPerUser"]
+    fanout_reads = work["fanoutJob"]["mongo"] * deployed["atlasRoundTripMs"]
+    fanout_push = math.ceil(posts_per_job / deployed["pushWorkers"]) * deployed["postMs"]
+    fanout_cpu = cpu("fanout", posts_per_job * cpu_ms_per_post)
     return {
         "send": io("send") + cpu("api_handler", deployed["handlerCpuMs"]),
         "historyPage": io("historyPage") + cpu("api_handler", deployed["handlerCpuMs"]),
@@ -126,13 +129,15 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
         "typing": io("typing") + cpu("websocket_message", deployed["handlerCpuMs"]),
         "connect": io("connect") + cpu("websocket_connect", deployed["handlerCpuMs"]),
         "disconnect": io("disconnect") + cpu("websocket_disconnect", deployed["handlerCpuMs"]),
-        "fanoutJob": fanout_job_ms(work["fanoutJob"]["mongo"], posts_per_job, cpu_ms_per_post, deployed),
+        # A job's pushes overlap on the pool, but its CPU does not (one process, the GIL).
+        "fanoutJob": fanout_reads + max(fanout_push, fanout_cpu),
     }
 
 
 def fanout_job_ms(reads, posts, cpu_ms_per_post, deployed=DEPLOYED):
-    """Deployed time of one fan-out job: its reads, then its posts overlapped on the pool,
-    or their CPU if longer (it does not overlap: one process, the GIL)."""
+    """Deployed time of any fan-out job (the cost model's direct and typing jobs too), as
+    _durations_ms times a group's: its reads, then its posts overlapped on the pool, or
+    their CPU if longer."""
     pushing = math.ceil(posts / deployed["pushWorkers"]) * deployed["postMs"]
     cpu = posts * cpu_ms_per_post * 1769 / MEMORY_MB["fanout"]
     return reads * deployed["atlasRoundTripMs"] + max(pushing, cpu)

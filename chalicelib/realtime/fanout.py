@@ -15,13 +15,13 @@ client makes one attempt per call. Ephemeral events (typing, presence) are never
 throttled or failed push of one is dropped, and a job older than the event's own lifetime
 is dropped unsent.
 
-A conversation with more members than one page is split: this job delivers the first page
-and enqueues a continuation for the rest, so no job's work grows with the group.
-
 Every job that carries a message, and every job that fails, leaves one log line naming its
 `jobId`, `messageId` (never the text), `outcome` and its counts (`delivered`, `gone`,
 `failed`): the saved query "why did this message not arrive" (infra/stack.yaml) reads them.
 With tracing on, each job is a segment of the sender's trace, each post a subsegment.
+
+A conversation with more members than one page is split: this job delivers the first page
+and enqueues a continuation for the rest, so no job's work grows with the group.
 """
 import concurrent.futures
 import contextlib
@@ -85,9 +85,9 @@ class Fanout:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
-        self._tracer = tracer if tracer is not None else getattr(queue, "tracer", None)  # the queue's, by default
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
         self._records = concurrent.futures.ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="job")
+        self._tracer = tracer if tracer is not None else getattr(queue, "tracer", None)  # the queue's, by default
 
     def handle_batch(self, records, remaining_ms=None):
         """Deliver each SQS record's job; {"batchItemFailures": [...]} names those to retry.
