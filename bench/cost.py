@@ -14,6 +14,7 @@ assumptions (bytes of frames and log lines, requests per job), not measurements.
 either here and rerun `python -m bench --only capacity,cost`. Free tiers and discounts are
 left out: this is the list-price bill.
 """
+import math
 import os
 import re
 
@@ -30,6 +31,7 @@ PRICES = {
     "webSocketPerMessage": 1.00 / 1e6,  # first billion a month; metered in 32 KB units, in or out
     "webSocketPerConnectionMinute": 0.25 / 1e6,
     "sqsPerRequest": 0.40 / 1e6,  # standard queue, per 64 KB unit
+    "snsMobilePushPerPublish": 0.50 / 1e6,  # mobile push notifications (APNs, FCM)
     "kmsPerRequest": 0.03 / 1e4,
     "kmsKeyPerMonth": 1.00,
     "logsPerGbIngested": 0.50,
@@ -56,7 +58,7 @@ SIZES = {
     "metricSeries": 26,  # MessagesSent x2, Deliveries, DeliveryLag, ConnectionAnswers x6, Throttles x13, Pushes x3
     "sqsIdlePollsPerMinute": 15,  # Lambda's five pollers, 20-second long polls, even when idle
 }
-SERVICES = ("lambda", "apiGateway", "sqs", "kms", "logs", "transfer")
+SERVICES = ("lambda", "apiGateway", "sqs", "sns", "kms", "logs", "transfer")
 
 
 def model(work, cpu_ms_per_post, profile=capacity.PROFILE, deployed=capacity.DEPLOYED, prices=PRICES, sizes=SIZES,
@@ -106,9 +108,13 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
     typing_posts = profile["connectionsPerUser"] * (
         group_share * (connected_members - 1) + (1 - group_share) * profile["connectedShare"])
 
-    def job(reads, posts, frame_bytes):
-        milliseconds = capacity.fanout_job_ms(reads, posts, cpu_ms_per_post, deployed)
-        return {"lambda": lambda_cost("fanout", milliseconds, prices) - prices["lambdaPerRequest"]
+    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
+    group_pushes, direct_pushes = (profile["groupSize"] - 1) * offline, offline
+
+    def job(reads, posts, frame_bytes, milliseconds=None, pushes=0.0):
+        if milliseconds is None:
+            milliseconds = capacity.fanout_job_ms(reads, posts, cpu_ms_per_post, deployed)
+        return {"sns": pushes * prices["snsMobilePushPerPublish"],"lambda": lambda_cost("fanout", milliseconds, prices) - prices["lambdaPerRequest"]
                 + prices["lambdaPerRequest"] / sizes["jobsPerFanoutInvocation"],
                 "apiGateway": posts * prices["webSocketPerMessage"],
                 "sqs": sizes["sqsRequestsPerJob"] * prices["sqsPerRequest"],
@@ -121,23 +127,29 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
                 "transfer": response_bytes / 1e9 * prices["dataTransferOutPerGb"]}
 
     kms_miss = sizes["kmsCacheMissShare"] * prices["kmsPerRequest"]
+    # A message's job also pushes to its offline members' phones (the capacity model's fanoutPushJob).
     group = _plus(rest("send", durations["send"], sizes["restResponseBytes"], sizes["logBytesPerRest"]),
-                  job(work["fanoutJob"]["mongo"], group_posts, sizes["messageFrameBytes"]), {"kms": kms_miss})
+                  job(work["fanoutJob"]["mongo"], group_posts, sizes["messageFrameBytes"],
+                      milliseconds=durations["fanoutPushJob"], pushes=group_pushes), {"kms": kms_miss})
     direct_ms = durations["send"] + (work["directSend"]["mongo"] - work["send"]["mongo"]) * deployed["atlasRoundTripMs"]
     direct = _plus(rest("directSend", direct_ms, sizes["restResponseBytes"], sizes["logBytesPerRest"]),
-                   job(work["fanoutDirectJob"]["mongo"], direct_posts, sizes["messageFrameBytes"]), {"kms": kms_miss})
+                   job(work["fanoutDirectJob"]["mongo"], direct_posts, sizes["messageFrameBytes"], pushes=direct_pushes,
+                       milliseconds=capacity.fanout_job_ms(work["fanoutDirectPushJob"]["mongo"], direct_posts,
+                                                           cpu_ms_per_post, deployed)
+                       + math.ceil(direct_pushes) * deployed["snsPublishMs"]), {"kms": kms_miss})
     typing = _plus({"lambda": lambda_cost("websocket_message", durations["typing"], prices),
                     "apiGateway": prices["webSocketPerMessage"], "logs": _log_cost(sizes["logBytesPerSocketFrame"], prices)},
                    job(work["fanoutJob"]["mongo"], typing_posts, sizes["typingFrameBytes"]))
     history = _plus(rest("historyPage", durations["historyPage"], sizes["historyPageBytes"], sizes["logBytesPerRest"]),
                     {"kms": kms_miss})
     login = rest("login", durations["login"], sizes["restResponseBytes"], sizes["logBytesPerRest"])
+    refresh = rest("refresh", durations["refresh"], sizes["restResponseBytes"], sizes["logBytesPerRest"])
     # $connect and $disconnect are not billed as messages; their functions are.
     connect = {"lambda": lambda_cost("websocket_connect", durations["connect"], prices)
                + lambda_cost("websocket_disconnect", durations["disconnect"], prices),
                "logs": _log_cost(2 * sizes["logBytesPerConnect"], prices)}
     return {"groupMessage": group, "directMessage": direct, "typingFrame": typing, "historyPage": history,
-            "login": login, "reconnect": connect}
+            "login": login, "refresh": refresh, "reconnect": connect}
 
 
 def user_month(operations, profile, prices):
@@ -146,6 +158,7 @@ def user_month(operations, profile, prices):
                 "typingFrame": (profile["groupSendsPerHour"] + profile["directSendsPerHour"])
                 * profile["typingFramesPerSend"],
                 "historyPage": profile["historyPagesPerHour"], "login": profile["loginsPerHour"],
+                "refresh": profile["refreshesPerHour"],
                 "reconnect": profile["connectsPerHour"]}
     month = {service: 0.0 for service in SERVICES}
     for name, rate in per_hour.items():

@@ -295,6 +295,7 @@ def _capacity(run, plots):
         ("MongoDB commands/s", "mongoCommandsPerSecond"),
         ("SQS messages/s", "sqsMessagesPerSecond"),
         ("KMS requests/s, at most (quota 5,500+)", "kmsRequestsPerSecondAtMost"),
+        ("SNS mobile-push publishes/s (quota 1,500 to 30,000 by Region)", "snsPublishesPerSecond"),
     ]
     lines = [
         "## Capacity model",

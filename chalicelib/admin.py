@@ -3,6 +3,7 @@
     python -m chalicelib.admin rotate <conversationId>          new messages use a new key version
     python -m chalicelib.admin export <conversationId> <file>   wrapped keys + sealed messages
     python -m chalicelib.admin import <file>                    write an export into this stage
+    python -m chalicelib.admin backfill-search-keys             make older accounts findable (docs/accounts.md)
     python -m chalicelib.admin rotate-jwt-key [--force]         new access tokens use a new signing key
 
 It sits beside the composition root, above every feature, because it needs them wired.
@@ -23,6 +24,7 @@ def main(argv=None):
     export.add_argument("file", help="where to write it ('-' for standard output)")
     restore = commands.add_parser("import", help="write an exported conversation into this stage's database")
     restore.add_argument("file", help="an export ('-' for standard input)")
+    commands.add_parser("backfill-search-keys", help="make accounts from before people search findable")
     jwt_key = commands.add_parser("rotate-jwt-key", help="sign new access tokens with a new key; the current one "
                                   "keeps verifying (make rotate-jwt-key STAGE=...)")
     jwt_key.add_argument("--parameter", default=os.environ.get("JWT_SECRET_PARAMETER"),
@@ -33,7 +35,7 @@ def main(argv=None):
                          help="rotate even if tokens signed with the key it drops may still be live (signs them out)")
     args = parser.parse_args(argv)
     return {"rotate": _rotate, "export": _export, "import": _import,
-            "rotate-jwt-key": _rotate_jwt_key}[args.command](args)
+            "backfill-search-keys": _backfill_search_keys, "rotate-jwt-key": _rotate_jwt_key}[args.command](args)
 
 
 def _rotate(args):
@@ -41,6 +43,12 @@ def _rotate(args):
 
     version = services.keyring().rotate(args.conversation_id)
     print(f"{args.conversation_id}: new messages now use key version {version}")
+
+
+def _backfill_search_keys(_args):
+    from chalicelib import services
+
+    print(f"{services.users().backfill_search_keys()} accounts updated")
 
 
 def _rotate_jwt_key(args):

@@ -22,6 +22,10 @@ With tracing on, each job is a segment of the sender's trace, each post a subseg
 
 A conversation with more members than one page is split: this job delivers the first page
 and enqueues a continuation for the rest, so no job's work grows with the group.
+
+Recipients of a `message` whose connections did not take it (none open, or none reached)
+are handed to the notifier (realtime/notifications.py), which pushes to their phones, within
+the same deadline.
 """
 import concurrent.futures
 import contextlib
@@ -33,6 +37,7 @@ import time
 from dataclasses import dataclass, field
 
 from chalicelib.core import tracing
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.metrics import metrics
 from chalicelib.crypto.cipher import Unreadable
 from chalicelib.crypto.keyring import KeyMissing
@@ -74,7 +79,7 @@ class Delivery:
 class Fanout:
     def __init__(self, audience, connections, pusher, queue, *, keyring=None, members_per_job=MEMBERS_PER_JOB,
                  workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep, clock=time.monotonic,
-                 wall_clock=time.time, tracer=None):
+                 wall_clock=time.time, notifier=None, tracer=None):
         self._audience = audience
         self._connections = connections
         self._pusher = pusher
@@ -85,6 +90,8 @@ class Fanout:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
+        self._notifier = notifier  # mobile push for those no connection reached (None: none)
+        self._notifier_takes_deadline = _takes_deadline(notifier)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
         self._records = concurrent.futures.ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="job")
         self._tracer = tracer if tracer is not None else getattr(queue, "tracer", None)  # the queue's, by default
@@ -140,34 +147,49 @@ class Fanout:
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
         if conversation_id is not None:
-            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1)
+            sent_at = parse_iso(job["sentAt"]) if job.get("sentAt") else None
+            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1,
+                                                sent_at=sent_at)
             if len(members) > self._members_per_job:
                 members = members[: self._members_per_job]
                 # The continuation carries the event as it came: still sealed.
                 self._queue.enqueue(new_job(event, conversation_id, (), job.get("exceptUserIds") or (),
-                                            after=members[-1]))
+                                            after=members[-1], sent_at=job.get("sentAt")))
             recipients.update(members)
         recipients.difference_update(job.get("exceptUserIds") or ())
         delivery = Delivery(recipients=recipients)
         targets = self._connections.of_users(recipients)
-        if not targets:
+        wants_push = self._notifier is not None and event.get("type") == "message" and bool(recipients)
+        if not targets and not wants_push:
             return delivery
         frame = self._opened(event)
         if frame is None:
             return delivery
         ephemeral = event.get("type") in EPHEMERAL_TYPES
-        # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
-        contexts = [contextvars.copy_context() for _ in targets]
-        outcomes = list(self._pool.map(
-            lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
-        delivery.pushed = outcomes.count("sent")
-        _record_deliveries(frame, delivery.pushed)
-        delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
-        failed = outcomes.count("retry")
-        delivery.gone, delivery.failed = outcomes.count("gone"), failed
+        failed = 0
+        if targets:
+            # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
+            contexts = [contextvars.copy_context() for _ in targets]
+            outcomes = list(self._pool.map(
+                lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
+            delivery.pushed = outcomes.count("sent")
+            _record_deliveries(frame, delivery.pushed)
+            delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
+            failed = outcomes.count("retry")
+            delivery.gone, delivery.failed = outcomes.count("gone"), failed
+        unreached = recipients - delivery.reached
+        if wants_push and unreached:
+            self._notify(frame, unreached, deadline)
         if failed and not ephemeral:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached", delivery)
         return delivery
+
+    def _notify(self, frame, user_ids, deadline):
+        """Mobile push (the opened frame: previews need its text) for those no socket took it from."""
+        if self._notifier_takes_deadline:
+            self._notifier.notify(frame, user_ids, deadline=deadline)
+        else:
+            self._notifier.notify(frame, user_ids)
 
     def _opened(self, event):
         """The frame clients get; None when its message can never be opened (its keys were destroyed)."""
@@ -270,3 +292,15 @@ def _is_stale(job, record, now):
         return False
     lifetime = event.get("expiresInSeconds") or EPHEMERAL_LIFETIME_SECONDS
     return now - int(sent_ms) / 1000 > lifetime
+
+
+def _takes_deadline(notifier):
+    """True when the notifier's notify() accepts a `deadline` (a time.monotonic() instant)."""
+    if notifier is None:
+        return False
+    import inspect
+
+    try:
+        return "deadline" in inspect.signature(notifier.notify).parameters
+    except (TypeError, ValueError):
+        return False

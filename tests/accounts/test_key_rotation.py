@@ -61,7 +61,7 @@ def _rotate(*extra):
 
 def test_rotation_signs_nobody_out_and_new_tokens_use_the_new_key(ssm, capsys):
     before = _lambda_tokens()
-    old_token = before.issue("alice")
+    old_token = before.issue("alice", "session-alice")
     assert _kid(old_token) == "v1"
 
     assert _rotate() == 2  # the first key is seconds old: rotating now could drop live tokens
@@ -70,24 +70,24 @@ def test_rotation_signs_nobody_out_and_new_tokens_use_the_new_key(ssm, capsys):
     assert "v2" in capsys.readouterr().out
 
     after = _lambda_tokens()  # a Lambda started after the rotation
-    new_token = after.issue("bob")
+    new_token = after.issue("bob", "session-bob")
     assert _kid(new_token) == "v2"
-    assert after.verify(old_token) == "alice"  # the previous key still verifies
-    assert after.verify(new_token) == "bob"
+    assert after.verify(old_token).user_id == "alice"  # the previous key still verifies
+    assert after.verify(new_token).user_id == "bob"
     # A Lambda warm from before has only v1 cached: a token naming a newer version makes it read again.
-    assert before.verify(new_token) == "bob"
-    assert _kid(before.issue("carol")) == "v2"
+    assert before.verify(new_token).user_id == "bob"
+    assert _kid(before.issue("carol", "session-carol")) == "v2"
 
 
 def test_the_key_before_the_previous_one_stops_verifying(ssm):
     tokens = _lambda_tokens()
-    first = tokens.issue("alice")
+    first = tokens.issue("alice", "session-alice")
     _rotate("--force")
-    second = _lambda_tokens().issue("alice")
+    second = _lambda_tokens().issue("alice", "session-alice")
     _rotate("--force")
     now = _lambda_tokens()
-    assert _kid(now.issue("alice")) == "v3"
-    assert now.verify(second) == "alice"
+    assert _kid(now.issue("alice", "session-alice")) == "v3"
+    assert now.verify(second).user_id == "alice"
     with pytest.raises(NotAuthenticated) as refused:
         now.verify(first)
     assert refused.value.code == "invalid_token"
@@ -95,7 +95,7 @@ def test_the_key_before_the_previous_one_stops_verifying(ssm):
 
 def test_old_tokens_still_expire_when_their_time_comes(ssm):
     tokens = _lambda_tokens()
-    expired = tokens.issue("alice", now=time.time() - 901)
+    expired = tokens.issue("alice", "session-alice", now=time.time() - 901)
     _rotate("--force")
     with pytest.raises(NotAuthenticated) as refused:
         _lambda_tokens().verify(expired)
@@ -106,7 +106,7 @@ def test_old_tokens_still_expire_when_their_time_comes(ssm):
 def test_a_token_naming_an_unknown_key_is_refused(ssm, kid):
     tokens = _lambda_tokens()
     current = ssm.get_parameter(Name=NAME, WithDecryption=True)["Parameter"]["Value"]
-    claims = jwt.decode(tokens.issue("alice"), options={"verify_signature": False})
+    claims = jwt.decode(tokens.issue("alice", "session-alice"), options={"verify_signature": False})
     forged = jwt.encode(claims, current, algorithm="HS256", headers={"kid": kid})  # even with a real key
     with pytest.raises(NotAuthenticated) as refused:
         tokens.verify(forged)
@@ -115,7 +115,7 @@ def test_a_token_naming_an_unknown_key_is_refused(ssm, kid):
 
 def test_a_token_with_a_known_kid_but_another_secret_is_refused(ssm):
     tokens = _lambda_tokens()
-    claims = jwt.decode(tokens.issue("alice"), options={"verify_signature": False})
+    claims = jwt.decode(tokens.issue("alice", "session-alice"), options={"verify_signature": False})
     forged = jwt.encode(claims, "an-attacker-secret-that-is-long-enough-0123456789", algorithm="HS256",
                         headers={"kid": "v1"})
     with pytest.raises(NotAuthenticated):
@@ -124,11 +124,11 @@ def test_a_token_with_a_known_kid_but_another_secret_is_refused(ssm):
 
 def test_a_token_from_before_key_ids_verifies_with_the_current_or_previous_key(ssm):
     tokens = _lambda_tokens()
-    claims = jwt.decode(tokens.issue("alice"), options={"verify_signature": False})
+    claims = jwt.decode(tokens.issue("alice", "session-alice"), options={"verify_signature": False})
     first = ssm.get_parameter(Name=NAME, WithDecryption=True)["Parameter"]["Value"]
     legacy = jwt.encode(claims, first, algorithm="HS256")  # no kid
     _rotate("--force")
-    assert _lambda_tokens().verify(legacy) == "alice"
+    assert _lambda_tokens().verify(legacy).user_id == "alice"
     _rotate("--force")
     with pytest.raises(NotAuthenticated):
         _lambda_tokens().verify(legacy)
@@ -143,12 +143,12 @@ def test_the_development_secret_is_still_refused_on_lambda(ssm):
 
 def test_a_weak_previous_key_is_left_out_and_the_current_one_serves(ssm):
     rotate_parameter(ssm, NAME, min_age_seconds=0, secret=config.DEV_JWT_SECRET)
-    claims = {"sub": "mallory", "iss": ISSUER, "aud": AUDIENCE, "iat": int(time.time()),
-              "exp": int(time.time()) + 60, "jti": "x"}
+    claims = {"sub": "mallory", "sid": "s", "typ": "access", "iss": ISSUER, "aud": AUDIENCE,
+              "iat": int(time.time()), "exp": int(time.time()) + 60, "jti": "x"}
     forged = jwt.encode(claims, config.DEV_JWT_SECRET, algorithm="HS256", headers={"kid": "v2"})
     _rotate("--force")  # v3 is strong; v2, the previous, is the development secret
     tokens = _lambda_tokens()
-    assert _kid(tokens.issue("alice")) == "v3"
+    assert _kid(tokens.issue("alice", "session-alice")) == "v3"
     with pytest.raises(NotAuthenticated):
         tokens.verify(forged)
 

@@ -13,8 +13,13 @@ HOURS = cost.HOURS_PER_MONTH
 
 
 def _work():
+    """The last measured work, and the budget's counts for operations measured since."""
     with open(os.path.join(ROOT, "bench", "results", "work.json"), encoding="utf-8") as measured:
-        return json.load(measured)["results"]["operations"]
+        work = json.load(measured)["results"]["operations"]
+    with open(os.path.join(ROOT, "bench", "budget.json"), encoding="utf-8") as budget:
+        for name, counts in json.load(budget)["operations"].items():
+            work.setdefault(name, {**counts, "awsCalls": {}})
+    return work
 
 
 def _only(**prices):
@@ -54,8 +59,8 @@ def test_rest_requests_of_a_month_follow_the_profile():
     figures = cost.model(_work(), 1.5, prices=prices, alarms=0)
     profile = capacity.PROFILE
     requests = (profile["groupSendsPerHour"] + profile["directSendsPerHour"] + profile["historyPagesPerHour"]
-                + profile["loginsPerHour"]) * HOURS  # 13 an hour
-    assert figures["perUserPerMonthByService"]["apiGateway"] == pytest.approx(requests * 3.5e-6)
+                + profile["loginsPerHour"] + profile["refreshesPerHour"]) * HOURS
+    assert figures["perUserPerMonthByService"]["apiGateway"] == pytest.approx(requests * 3.5e-6, abs=1e-6)
 
 
 def test_sqs_is_priced_per_request_of_each_job():
@@ -65,6 +70,15 @@ def test_sqs_is_priced_per_request_of_each_job():
     jobs = (4 + 2 + (4 + 2) * 2) * HOURS  # a job per message and per typing frame
     assert figures["perUserPerMonthByService"]["sqs"] == pytest.approx(jobs * 3 * 0.4e-6)
     assert figures["perMillionMessages"]["group"] == pytest.approx(1.2)
+
+
+def test_a_message_pushes_to_each_offline_unmuted_phone_of_its_audience():
+    prices = _only(snsMobilePushPerPublish=0.5e-6)
+    figures = cost.model(_work(), 1.5, prices=prices, alarms=0)
+    profile = capacity.PROFILE
+    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]  # 0.45
+    assert figures["perMillionMessages"]["group"] == pytest.approx((profile["groupSize"] - 1) * offline * 0.5, abs=0.01)
+    assert figures["perMillionMessages"]["direct"] == pytest.approx(offline * 0.5, abs=0.01)
 
 
 def test_fixed_costs_are_spread_over_the_users_and_follow_the_atlas_tier():

@@ -160,7 +160,7 @@ def test_the_senders_read_their_secrets_check_health_and_queue_a_message(account
     if function == "api_handler":
         built.messaging.send(owner, group, "hello under IAM")  # kms:GenerateDataKey, sqs:SendMessage
     else:
-        built.sockets.connect("conn-1", "https://example.test/api", token=built.tokens.issue(owner))
+        built.sockets.connect("conn-1", "https://example.test/api", token=built.sessions.open(owner)["token"])
         reply = built.sockets.receive("conn-1", "https://example.test/api", json.dumps(
             {"action": "sendMessage", "conversationId": group, "text": "hello under IAM"}))
         assert reply["type"] == "ack", reply
@@ -189,7 +189,7 @@ def test_the_connection_handlers_read_their_secrets(account, run_as, function):
     built = run_as(function)
     (user,) = _people(account["db"], 1)
     if function == "websocket_connect":
-        built.sockets.connect("conn-2", "https://example.test/api", token=built.tokens.issue(user))
+        built.sockets.connect("conn-2", "https://example.test/api", token=built.sessions.open(user)["token"])
     else:
         built.sockets.disconnect("conn-2")
     assert built.settings.deployed and built.settings.mongo_uri.startswith("mongodb://")
