@@ -16,6 +16,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    start MongoDB (embedded), moto (SQS+KMS) and the local API Gateway"
 	@echo "make test   run every test (installs Debian's chromium for the browser tests)"
+	@echo "make rotate-jwt-key STAGE=prod  new token signing key, nobody signed out (docs/operations.md)"
 	@echo "make bench  run the benchmarks and write bench/results"
 	@echo "make deploy STAGE=prod     deploy to AWS (docs/deploy.md); also: mongo-uri, push-apps, package, destroy"
 
@@ -78,6 +79,12 @@ package: stage-given $(INSTALLED)
 
 destroy: stage-given $(INSTALLED)
 	$(PY) -m infra destroy $(STAGE)
+
+# A new key signs access tokens; the current one keeps verifying, so nobody is signed out
+# (docs/operations.md, "Rotating the token signing key"). FORCE=1 skips the wait between rotations.
+.PHONY: rotate-jwt-key
+rotate-jwt-key: stage-given $(INSTALLED)
+	$(PY) -m chalicelib.admin rotate-jwt-key --parameter /secure-messaging/$(STAGE)/jwt-secret $(if $(FORCE),--force)
 
 stage-given:
 	@case "$(STAGE)" in prod|staging) ;; *) echo "Set STAGE=prod or STAGE=staging." >&2; exit 2 ;; esac

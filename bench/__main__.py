@@ -13,7 +13,7 @@ import sys
 import time
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-NAMES = ("coldstart", "work", "crypto", "load", "fanout", "capacity")
+NAMES = ("coldstart", "work", "crypto", "load", "fanout", "capacity", "cost")
 
 # The sizes of a run. `smoke` only proves that every benchmark still runs (its figures mean
 # nothing); it still sends more messages than one user's send limit allows, the way the
@@ -60,7 +60,7 @@ def main(argv=None):
 def run(chosen, profile="full", results=RESULTS):
     """Run the chosen benchmarks at `profile`'s sizes, writing each one's results into
     `results`; the work over budget, if any."""
-    from bench import capacity, coldstart, crypto, fanout, load, work
+    from bench import capacity, coldstart, cost, crypto, fanout, load, work
     from bench.clients import raise_open_file_limit
     from bench.environment import Services, Stack, machine
 
@@ -104,13 +104,17 @@ def run(chosen, profile="full", results=RESULTS):
                     figures = fanout.run(stack, services, **sizes["fanout"])
                     figures["poolEffect"] = fanout.pool_effect(**sizes["pool"])
                     write("fanout", figures)
-    if "capacity" in chosen:
-        print("capacity model", flush=True)
+    if "capacity" in chosen or "cost" in chosen:
         measured_work = _read(results, "work")["operations"]
         fanout_sizes = _read(results, "fanout")["sizes"]
         # CPU time inflates when other work shares the cores: the least disturbed figure is the truest.
         cpu_ms_per_post = min(figures["serialCpuMsPerPost"] for figures in fanout_sizes.values())
-        write("capacity", capacity.model(measured_work, cpu_ms_per_post))
+        if "capacity" in chosen:
+            print("capacity model", flush=True)
+            write("capacity", capacity.model(measured_work, cpu_ms_per_post))
+        if "cost" in chosen:
+            print("cost model", flush=True)
+            write("cost", cost.model(measured_work, cpu_ms_per_post))
     return over_budget
 
 

@@ -156,6 +156,15 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
     }
 
 
+def fanout_job_ms(reads, posts, cpu_ms_per_post, deployed=DEPLOYED):
+    """Deployed time of any fan-out job (the cost model's direct and typing jobs too), as
+    _durations_ms times a group's: its reads, then its posts overlapped on the pool, or
+    their CPU if longer."""
+    pushing = math.ceil(posts / deployed["pushWorkers"]) * deployed["postMs"]
+    cpu = posts * cpu_ms_per_post * 1769 / MEMORY_MB["fanout"]
+    return reads * deployed["atlasRoundTripMs"] + max(pushing, cpu)
+
+
 def _concurrency(per_user, durations, users):
     """Average busy Lambda environments per function at `users` connected users."""
     rate = {name: value * users for name, value in per_user.items()}

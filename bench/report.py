@@ -6,7 +6,7 @@ import os
 def write(results_dir):
     """Write summary.md (and PNG plots) from whatever results exist; the summary's path."""
     found = {}
-    for name in ("coldstart", "work", "crypto", "fanout", "load", "capacity"):
+    for name in ("coldstart", "work", "crypto", "fanout", "load", "capacity", "cost"):
         path = os.path.join(results_dir, f"{name}.json")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as results:
@@ -14,7 +14,7 @@ def write(results_dir):
     plots = _plots(found, results_dir)
     sections = [_header(found), "## Headline figures\n\n" + headline(found)]
     for name, render in (("coldstart", _coldstart), ("work", _work), ("fanout", _fanout), ("load", _load),
-                         ("crypto", _crypto), ("capacity", _capacity)):
+                         ("crypto", _crypto), ("capacity", _capacity), ("cost", _cost)):
         if name in found:
             sections.append(render(found[name], plots))
     path = os.path.join(results_dir, "summary.md")
@@ -78,6 +78,12 @@ def headline(found):
         first = found["capacity"]["results"]["bindsAt"][0]
         rows.append(f"| First quota to bind (capacity model) | {first['quota']}, at {first['users']:,} connected "
                     f"users | — |")
+    if "cost" in found:
+        r = found["cost"]["results"]
+        largest = list(r["at"])[-1]
+        rows.append(f"| Cost at list prices ({r['pricesAsOf']}): per million messages with their fan-out; per "
+                    f"thousand connected users a month (at {int(largest):,}) | ${r['perMillionMessages']['blended']:,.2f}; "
+                    f"${r['at'][largest]['perThousandUsers']:,.2f} | — |")
     return "\n".join(rows)
 
 
@@ -310,6 +316,12 @@ def _capacity(run, plots):
               "Quotas in the order they bind (connected users at which each is reached):", ""]
     lines += [f"{index}. {item['quota']}: {item['users']:,}" for index, item in enumerate(r["bindsAt"], 1)]
     return "\n".join(lines)
+
+
+def _cost(run, plots):
+    from bench.cost import render
+
+    return render(run)
 
 
 def _number(value):

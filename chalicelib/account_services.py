@@ -32,7 +32,7 @@ class AccountServices:
         from chalicelib.accounts.tokens import Tokens
 
         config = self.settings
-        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
+        return Tokens(config.jwt_keys, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
 
     @functools.cached_property
     def passwords(self):

@@ -26,6 +26,11 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 PENDING_WEBSOCKET_API = "pending-first-deploy"
 APP_FILES = ("app.py", "requirements.txt")
 APP_DIRS = ("chalicelib", "vendor")
+# A stage with TRACING=xray in its environment (docs/operations.md, "Tracing") gets Chalice's
+# `xray` (Lambda active tracing, API Gateway stage tracing) and this statement in each policy:
+# X-Ray has no resource-level permissions, so it is added only where tracing is on.
+XRAY_STATEMENT = {"Sid": "WriteTraces", "Effect": "Allow",
+                  "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
 
 
 def stage_values(outputs, deployed=None):
@@ -73,10 +78,15 @@ def render_project(repo_root, build_dir, stage, values):
             compile_tree(target)
     rendered = copy.deepcopy(config)
     rendered["stages"] = {stage: fill(stage_config, values, f"stage {stage!r} in .chalice/config.json")}
+    tracing = stage_config.get("environment_variables", {}).get("TRACING") == "xray"
+    if tracing:
+        rendered["stages"][stage]["xray"] = True
     _write_json(os.path.join(build_dir, ".chalice", "config.json"), rendered)
     for policy in policy_files(stage_config):
-        document = _load_json(os.path.join(repo_root, ".chalice", policy))
-        _write_json(os.path.join(build_dir, ".chalice", policy), fill(document, values, f".chalice/{policy}"))
+        document = fill(_load_json(os.path.join(repo_root, ".chalice", policy)), values, f".chalice/{policy}")
+        if tracing:
+            document["Statement"].append(XRAY_STATEMENT)
+        _write_json(os.path.join(build_dir, ".chalice", policy), document)
     return build_dir
 
 

@@ -5,6 +5,11 @@ An access token names its session (`sid`), so ending the session ends the token 
 chalicelib.accounts.sessions). It is explicitly typed (`typ: "access"` in the claims and
 `at+jwt` in the header, RFC 8725 §3.11): nothing else this service issues is a JWT, and a
 refresh token is an opaque random string, so the two kinds can never stand in for each other.
+
+Each token's header also names its signing key (`kid`); two keys verify at once, the current
+one and the one before it, so rotating the key signs nobody out (chalicelib/core/signing_keys.py).
+A token naming any other key is refused. A token from before key ids (no `kid`) is tried
+with the valid keys; it is short-lived, so those are gone one token lifetime after the upgrade.
 """
 import secrets
 import time
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from chalicelib.core.errors import NotAuthenticated
+from chalicelib.core.signing_keys import StaticKeys
 
 TOKEN_ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
@@ -30,8 +36,9 @@ class AccessToken:
 class Tokens:
     """Issues and verifies access tokens for one secret, issuer and audience."""
 
-    def __init__(self, secret, issuer, audience, ttl_seconds):
-        self._secret = secret
+    def __init__(self, keys, issuer, audience, ttl_seconds):
+        # The signing keys (chalicelib.core.signing_keys: StaticKeys, ParameterKeys), or one secret.
+        self._keys = StaticKeys(keys) if isinstance(keys, str) else keys
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl_seconds
@@ -50,21 +57,22 @@ class Tokens:
             "exp": issued_at + self._ttl,
             "jti": secrets.token_urlsafe(12),
         }
-        return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM, headers={"typ": HEADER_TYPE})
+        key = self._keys.current()
+        return jwt.encode(claims, key.secret, algorithm=TOKEN_ALGORITHM, headers={"typ": HEADER_TYPE, "kid": key.kid})
 
     def verify(self, token):
         """The AccessToken a valid token stands for; NotAuthenticated for anything else."""
         import jwt
 
         try:
-            claims = jwt.decode(
+            claims = _decode_with_its_key(self._keys, token, lambda secret: jwt.decode(
                 token,
-                self._secret,
+                secret,
                 algorithms=[TOKEN_ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,
                 options={"require": _REQUIRED_CLAIMS},
-            )
+            ))
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("The token has expired; refresh it or log in again.", "token_expired") from None
         except jwt.InvalidTokenError:
@@ -88,3 +96,22 @@ class Tokens:
 
 def _non_empty(value):
     return isinstance(value, str) and bool(value)
+
+
+def _decode_with_its_key(keys, token, decode):
+    """`decode(secret)` with the key the token's `kid` names (InvalidTokenError if none does)."""
+    import jwt
+
+    kid = jwt.get_unverified_header(token).get("kid")
+    if kid is None:  # from before key ids: any valid key may have signed it
+        valid = keys.valid()
+        for key in valid[:-1]:
+            try:
+                return decode(key.secret)
+            except jwt.InvalidSignatureError:
+                continue
+        return decode(valid[-1].secret)
+    key = keys.find(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise jwt.InvalidTokenError("unknown signing key")
+    return decode(key.secret)

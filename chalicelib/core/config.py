@@ -4,9 +4,10 @@ Nothing here does network I/O at import. `settings()` reads the environment once
 process; a secret kept in SSM Parameter Store is fetched on first use, never at import.
 """
 import functools
+import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.core.errors import ServiceMisconfigured
 
@@ -20,6 +21,7 @@ DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-deploy-0000"
 LAMBDA_RUNTIME_PREFIX = "AWS_Lambda_"
 DEPLOYED_STAGES = ("prod", "staging")
 MIN_SECRET_BYTES = 32
+TRACING_MODES = ("off", "xray")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -28,7 +30,7 @@ class Settings:
     stage: str
     mongo_uri: str
     mongo_db: str
-    jwt_secret: str
+    jwt_secret: str  # the current signing key's secret (jwt_keys has it with the previous one)
     jwt_issuer: str
     jwt_audience: str
     token_ttl_seconds: int  # access tokens: ACCESS_TOKEN_MINUTES (or TOKEN_TTL_SECONDS)
@@ -51,6 +53,10 @@ class Settings:
     mongo_max_idle_time_ms: int = 60000
     attachments_bucket: str = ""  # the S3 bucket of attachments (infra/stack.yaml AttachmentsBucket)
     attachment_url_seconds: int = 300  # how long a presigned upload or download URL is valid
+    tracing: bool = False  # TRACING=xray: propagate and record X-Ray traces (chalicelib/core/tracing.py)
+    # The access tokens' signing keys (chalicelib/core/signing_keys.py): JWT_SECRET, or the
+    # versions of the SSM parameter JWT_SECRET_PARAMETER names, re-read as they age.
+    jwt_keys: object = field(default=None, compare=False, repr=False)
 
     @property
     def deployed(self):
@@ -63,11 +69,12 @@ def settings():
     """The validated settings of this process; raises ServiceMisconfigured if unsafe."""
     env = os.environ
     stage = env.get("STAGE", "dev")
+    jwt_keys = _jwt_keys(env, stage in DEPLOYED_STAGES or on_lambda(env))
     loaded = Settings(
         stage=stage,
         mongo_uri=_secret(env, "MONGO_URI") or "mongodb://127.0.0.1:27017",
         mongo_db=env.get("MONGO_DB", "messaging"),
-        jwt_secret=_secret(env, "JWT_SECRET"),
+        jwt_secret=jwt_keys.current().secret,
         jwt_issuer=env.get("JWT_ISSUER", "secure-messaging"),
         jwt_audience=env.get("JWT_AUDIENCE", "secure-messaging-clients"),
         token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS") or 60 * int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
@@ -90,6 +97,8 @@ def settings():
         mongo_max_idle_time_ms=int(env.get("MONGO_MAX_IDLE_TIME_MS", "60000")),
         attachments_bucket=env.get("ATTACHMENTS_BUCKET", f"secure-messaging-attachments-{stage}"),
         attachment_url_seconds=int(env.get("ATTACHMENT_URL_SECONDS", "300")),
+        tracing=_tracing(env.get("TRACING", "off")),
+        jwt_keys=jwt_keys,
     )
     _refuse_unsafe(loaded)
     return loaded
@@ -120,6 +129,36 @@ def cors_allow_origin():
     return origin
 
 
+def _jwt_keys(env, deployed):
+    """JWT_SECRET as the one key, or the SSM parameter JWT_SECRET_PARAMETER's latest two versions."""
+    from chalicelib.core.signing_keys import ParameterKeys, StaticKeys
+
+    if env.get("JWT_SECRET") or not env.get("JWT_SECRET_PARAMETER"):
+        return StaticKeys(env.get("JWT_SECRET", ""))
+    from chalicelib.core.aws import client  # only deployed stages pay for this import
+
+    def check(secret, current):
+        if deployed and not _fit_to_sign(secret):
+            if current:
+                raise ServiceMisconfigured(
+                    f"A deployed stage refuses the development JWT secret or one under {MIN_SECRET_BYTES} bytes.")
+            return False  # a weak previous key is not accepted; the current one serves
+        return True
+
+    return ParameterKeys(client("ssm"), env["JWT_SECRET_PARAMETER"], check=check,
+                         log=logging.getLogger("messaging.config"))
+
+
+def _fit_to_sign(secret):
+    return bool(secret) and secret != DEV_JWT_SECRET and len(secret.encode()) >= MIN_SECRET_BYTES
+
+
+def _tracing(value):
+    if value not in TRACING_MODES:
+        raise ServiceMisconfigured(f"TRACING must be one of {', '.join(TRACING_MODES)}, not {value!r}.")
+    return value == "xray"
+
+
 def _secret(env, name):
     """`name` from the environment, or from the SSM parameter named by `<name>_PARAMETER`."""
     if env.get(name):
@@ -140,7 +179,7 @@ def _refuse_unsafe(loaded):
         raise ServiceMisconfigured("JWT_SECRET (or JWT_SECRET_PARAMETER) is not set.")
     if loaded.deployed:
         where = f"Stage {loaded.stage!r}" + (" on Lambda" if loaded.on_lambda else "")
-        if loaded.jwt_secret == DEV_JWT_SECRET or len(loaded.jwt_secret.encode()) < MIN_SECRET_BYTES:
+        if not _fit_to_sign(loaded.jwt_secret):
             raise ServiceMisconfigured(
                 f"{where} refuses the development JWT secret or one under {MIN_SECRET_BYTES} bytes."
             )

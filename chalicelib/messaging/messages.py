@@ -32,6 +32,7 @@ from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
+from chalicelib.core.metrics import metrics
 from chalicelib.core.validation import DEFAULT_PAGE, is_blank, is_date_time, normalise_email
 from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.groups.access import GroupAccess
@@ -153,6 +154,8 @@ class Messaging:
         if not created:
             self._release_attachments(claim)  # a retry: the message keeps what its first send carried
         view = message_view(stored, text, claim.attachments if claim else None) if created else self._view(stored)
+        if created:
+            _record_sent(stored_conversation, stored)
         # After the commit point: each step below is idempotent and redone by a retry.
         self._conversations.record_message(conversation_id, stored["seq"], stored["_id"], stored["createdAt"])
         self._markers.mark(conversation_id, sender["_id"], stored["seq"])
@@ -347,6 +350,15 @@ class Messaging:
     def _release_attachments(self, claim):
         if claim is not None:
             self._attachments.release(claim)
+
+
+def _record_sent(conversation, stored):
+    """MessagesSent by Kind, and a log line naming the message (never its text) for the
+    saved query that follows one message through its fan-out (infra/stack.yaml)."""
+    kind = conversation["kind"]
+    metrics.count("MessagesSent", Kind=kind)
+    log.info("message stored", extra={"fields": {"messageId": stored["_id"], "conversationId": stored["conversationId"],
+                                                 "seq": stored["seq"], "kind": kind}})
 
 
 def _floor(group, membership):

@@ -15,6 +15,11 @@ client makes one attempt per call. Ephemeral events (typing, presence) are never
 throttled or failed push of one is dropped, and a job older than the event's own lifetime
 is dropped unsent.
 
+Every job that carries a message, and every job that fails, leaves one log line naming its
+`jobId`, `messageId` (never the text), `outcome` and its counts (`delivered`, `gone`,
+`failed`): the saved query "why did this message not arrive" (infra/stack.yaml) reads them.
+With tracing on, each job is a segment of the sender's trace, each post a subsegment.
+
 A conversation with more members than one page is split: this job delivers the first page
 and enqueues a continuation for the rest, so no job's work grows with the group.
 
@@ -23,6 +28,7 @@ are handed to the notifier (realtime/notifications.py), which pushes to their ph
 the same deadline.
 """
 import concurrent.futures
+import contextlib
 import contextvars
 import json
 import logging
@@ -30,12 +36,13 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from chalicelib.core import tracing
 from chalicelib.core.clock import parse_iso
 from chalicelib.core.metrics import metrics
 from chalicelib.crypto.cipher import Unreadable
 from chalicelib.crypto.keyring import KeyMissing
 from chalicelib.realtime.pusher import Gone, Throttled, TooLarge
-from chalicelib.realtime.queue import new_job, open_event
+from chalicelib.realtime.queue import message_id_of, new_job, open_event
 
 log = logging.getLogger("messaging.fanout")
 
@@ -53,6 +60,10 @@ EPHEMERAL_LIFETIME_SECONDS = 6
 class DeliveryIncomplete(Exception):
     """Some connections could not be reached; the job must be retried."""
 
+    def __init__(self, text, delivery=None):
+        super().__init__(text)
+        self.delivery = delivery
+
 
 @dataclass
 class Delivery:
@@ -61,12 +72,14 @@ class Delivery:
     recipients: set = field(default_factory=set)
     reached: set = field(default_factory=set)  # user ids with at least one connection that took it
     pushed: int = 0
+    gone: int = 0  # connections @connections no longer knows (forgotten)
+    failed: int = 0  # connections to try again (the job is retried)
 
 
 class Fanout:
     def __init__(self, audience, connections, pusher, queue, *, keyring=None, members_per_job=MEMBERS_PER_JOB,
                  workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep, clock=time.monotonic,
-                 wall_clock=time.time, notifier=None):
+                 wall_clock=time.time, notifier=None, tracer=None):
         self._audience = audience
         self._connections = connections
         self._pusher = pusher
@@ -81,6 +94,7 @@ class Fanout:
         self._notifier_takes_deadline = _takes_deadline(notifier)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
         self._records = concurrent.futures.ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="job")
+        self._tracer = tracer if tracer is not None else getattr(queue, "tracer", None)  # the queue's, by default
 
     def handle_batch(self, records, remaining_ms=None):
         """Deliver each SQS record's job; {"batchItemFailures": [...]} names those to retry.
@@ -99,16 +113,32 @@ class Fanout:
         return {"batchItemFailures": failures}
 
     def _handle_record(self, record, deadline):
+        fields = {"sqsMessageId": record.get("messageId")}
         try:
             job = json.loads(record["body"])
+            fields = _job_fields(job, record)
             if _is_stale(job, record, self._wall_clock()):
+                _log_job(logging.DEBUG, "stale", fields)
                 return True  # a typing indicator from the past: nobody wants it now
-            self.deliver(job, deadline=deadline)
+            with self._traced(record, fields):
+                delivery = self.deliver(job, deadline=deadline)
+            level = logging.DEBUG if fields.get("eventType") in EPHEMERAL_TYPES else logging.INFO
+            _log_job(level, "delivered" if delivery.pushed else "no-connection-took-it", fields, delivery)
             return True
-        except Exception as exc:  # noqa: BLE001 - one bad record must not fail the others
-            # The type only: a job's message is sealed, but names and ids need not be logged.
-            log.warning("fan-out job failed: %s", type(exc).__name__)
+        except DeliveryIncomplete as incomplete:
+            _log_job(logging.WARNING, "retry", fields, incomplete.delivery)
             return False
+        except Exception as exc:  # noqa: BLE001 - one bad record must not fail the others
+            # The type only: a job's message is sealed, and an exception's text may quote it.
+            log.warning("fan-out job failed: %s", type(exc).__name__,
+                        extra={"fields": {**fields, "outcome": "failed", "error": type(exc).__name__}})
+            return False
+
+    def _traced(self, record, fields):
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        annotations = {name: fields[name] for name in ("jobId", "messageId", "eventType") if fields.get(name)}
+        return self._tracer.job(record, "secure-messaging fan-out job", annotations)
 
     def deliver(self, job, deadline=None):
         """Push `job["event"]` to its audience's connections; the Delivery, or DeliveryIncomplete."""
@@ -146,11 +176,12 @@ class Fanout:
             _record_deliveries(frame, delivery.pushed)
             delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
             failed = outcomes.count("retry")
+            delivery.gone, delivery.failed = outcomes.count("gone"), failed
         unreached = recipients - delivery.reached
         if wants_push and unreached:
             self._notify(frame, unreached, deadline)
         if failed and not ephemeral:
-            raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")
+            raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached", delivery)
         return delivery
 
     def _notify(self, frame, user_ids, deadline):
@@ -169,19 +200,20 @@ class Fanout:
             return None
 
     def _push(self, target, frame, deadline, ephemeral):
-        """"sent", "dropped" (gone, too large, or an ephemeral event not worth retrying) or "retry"."""
+        """"sent", "gone", "dropped" (too large, or an ephemeral event not worth retrying) or "retry"."""
         attempts = 1 if ephemeral else self._attempts
         for attempt in range(attempts):
             if self._clock() >= deadline:
                 return "dropped" if ephemeral else "retry"
             try:
-                self._pusher.send(target["endpoint"], target["_id"], frame)
+                with tracing.call("ApiGatewayManagementApi", "PostToConnection", status_of=_answer_code):
+                    self._pusher.send(target["endpoint"], target["_id"], frame)
                 metrics.count("ConnectionAnswers", Code="200")
                 return "sent"
             except Gone as gone:
                 metrics.count("ConnectionAnswers", Code=getattr(gone, "status", "410"))
                 self._connections.remove(target["_id"])
-                return "dropped"
+                return "gone"
             except TooLarge:
                 metrics.count("ConnectionAnswers", Code="413")
                 log.warning("push refused as too large; dropped for that connection")
@@ -198,6 +230,39 @@ class Fanout:
                 log.warning("push failed: %s", type(exc).__name__)
                 break
         return "dropped" if ephemeral else "retry"
+
+
+def _job_fields(job, record):
+    """What a job's log lines say about it: ids and kinds, never a message's content."""
+    event = job.get("event") or {}
+    fields = {"jobId": job.get("jobId"), "sqsMessageId": record.get("messageId"), "eventType": event.get("type"),
+              "conversationId": job.get("conversationId") or (event.get("sealedMessage") or {}).get("conversationId")}
+    message_id = message_id_of(event)
+    if message_id is not None:
+        fields["messageId"] = message_id
+    receives = (record.get("attributes") or {}).get("ApproximateReceiveCount")
+    if receives is not None:
+        fields["receiveCount"] = int(receives)
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _log_job(level, outcome, fields, delivery=None):
+    counts = {}
+    if delivery is not None:
+        counts = {"recipients": len(delivery.recipients), "delivered": delivery.pushed, "gone": delivery.gone,
+                  "failed": delivery.failed}
+    log.log(level, "fan-out job %s", outcome, extra={"fields": {**fields, "outcome": outcome, **counts}})
+
+
+def _answer_code(exc):
+    """The HTTP status of a failed post, for its trace (None: a fault)."""
+    if isinstance(exc, Gone):
+        return exc.status
+    if isinstance(exc, TooLarge):
+        return 413
+    if isinstance(exc, Throttled):
+        return 429
+    return None
 
 
 def _record_deliveries(frame, pushed):

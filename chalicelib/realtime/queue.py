@@ -8,32 +8,43 @@ and any later kind such as `message.edited`) is enqueued with that view sealed u
 conversation's current data key (`sealedMessage` instead of `message`), and the consumer
 opens it with the keyring before posting. A queued or dead-lettered job is therefore no
 more readable than the stored message, and destroying the conversation's keys
-(crypto-shredding) makes its queued copies unreadable too.
+(crypto-shredding) makes its queued copies unreadable too. The sealed view keeps the
+message's id in the clear, so the consumer's log lines can name the message they carry.
+
+With tracing on (chalicelib/core/tracing.py) each job carries the sender's X-Ray trace
+header as its `AWSTraceHeader` system attribute, so its delivery joins the same trace.
 """
 import base64
 import json
+import logging
 import uuid
 
 from chalicelib.core.clock import iso
 from chalicelib.crypto.cipher import event_aad, open_sealed, seal
 
 SEALED = "sealedMessage"
+log = logging.getLogger("messaging.queue")
 
 
 class FanoutQueue:
     """A Publisher (chalicelib.core.ports) that enqueues delivery jobs on SQS."""
 
-    def __init__(self, sqs, queue_url, keyring=None):
+    def __init__(self, sqs, queue_url, keyring=None, tracer=None):
         self._sqs = sqs
         self._queue_url = queue_url
         self._keyring = keyring  # seals message views; None only where no event carries one
+        # chalicelib.core.tracing.Tracer: sends the trace header with each job, and the
+        # consumer of this queue records deliveries in that trace. None: no tracing.
+        self.tracer = tracer
 
     @classmethod
     def from_env(cls, keyring=None):
         from chalicelib.core.aws import client
         from chalicelib.core.config import settings
+        from chalicelib.core.tracing import Tracer
 
-        return cls(client("sqs"), settings().fanout_queue_url, keyring)
+        config = settings()
+        return cls(client("sqs"), config.fanout_queue_url, keyring, Tracer(config.tracing))
 
     def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=(), sent_at=None):
         """Enqueue delivery of `event` to a conversation's members and/or named users (with
@@ -43,7 +54,15 @@ class FanoutQueue:
 
     def enqueue(self, job):
         """Send a job as it is (a continuation's event is still sealed)."""
-        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(job, separators=(",", ":")))
+        extra = {}
+        trace_header = self.tracer.header() if self.tracer is not None else None
+        if trace_header:
+            extra["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(job, separators=(",", ":")), **extra)
+        message_id = message_id_of(job["event"])
+        if message_id is not None:  # the saved query follows a message from its send to its posts
+            log.info("fan-out job queued", extra={"fields": {"jobId": job["jobId"], "messageId": message_id,
+                                                             "eventType": job["event"].get("type")}})
 
     def reachable(self):
         """Raise if the queue does not answer (for /health)."""
@@ -59,6 +78,15 @@ def new_job(event, conversation_id=None, user_ids=(), except_user_ids=(), after=
     if sent_at is not None:
         job["sentAt"] = sent_at  # ISO 8601: the audience is who may read a message sent then
     return job
+
+
+def message_id_of(event):
+    """The id of the message an event (sealed or not) carries, or None."""
+    view = event.get(SEALED) or event.get("message")
+    if not isinstance(view, dict):
+        return None
+    found = view.get("messageId") if SEALED in event else view.get("id")
+    return found if isinstance(found, str) else None
 
 
 def carries_message(event):
@@ -79,7 +107,7 @@ def seal_event(event, keyring):
     plaintext = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
     nonce, ciphertext = seal(key, plaintext, event_aad(conversation_id=conversation_id, key_version=version))
     sealed = {name: value for name, value in event.items() if name != "message"}
-    sealed[SEALED] = {"conversationId": conversation_id, "keyVersion": version,
+    sealed[SEALED] = {"conversationId": conversation_id, "keyVersion": version, "messageId": message.get("id"),
                       "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)}
     return sealed
 

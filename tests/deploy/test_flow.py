@@ -182,6 +182,23 @@ def test_the_local_dev_stage_cannot_be_deployed(tmp_path, project):
         render_project(str(project), str(tmp_path / "build"), "dev", stage_values(sample_outputs()))
 
 
+@pytest.mark.parametrize("tracing", ["xray", None])
+def test_tracing_turns_on_active_tracing_and_its_permission_only_when_the_stage_asks(tmp_path, project, tracing):
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    if tracing:
+        config["stages"][STAGE]["environment_variables"]["TRACING"] = tracing
+    config_path.write_text(json.dumps(config))
+    build = tmp_path / "build"
+    render_project(str(project), str(build), STAGE, stage_values(sample_outputs(STAGE)))
+    rendered = json.loads((build / ".chalice" / "config.json").read_text())["stages"][STAGE]
+    assert rendered.get("xray", False) is bool(tracing)
+    for policy in ("policy-app.json", "policy-fanout.json"):
+        statements = json.loads((build / ".chalice" / policy).read_text())["Statement"]
+        writes = [s for s in statements if "xray:PutTraceSegments" in s["Action"]]
+        assert len(writes) == (1 if tracing else 0)
+
+
 def test_a_placeholder_without_a_value_is_named():
     with pytest.raises(DeployError, match=r"No value for QueueUrl, Region in policy"):
         fill({"a": ["${Region}", {"b": "x-${QueueUrl}"}]}, {}, "policy")

@@ -171,6 +171,19 @@ def test_the_senders_read_their_secrets_check_health_and_queue_a_message(account
     assert job["event"]["type"] == "message"
 
 
+@pytest.mark.parametrize("function", ["api_handler", "websocket_connect", "fanout"])
+def test_each_function_reads_the_current_and_previous_signing_keys(account, run_as, function):
+    """After `make rotate-jwt-key` the functions read two versions (`name:1` is the same
+    parameter ARN for IAM): tokens signed with either verify."""
+    from chalicelib.core.signing_keys import rotate_parameter
+
+    rotate_parameter(account["aws"].client("ssm"), account["outputs"]["JwtSecretParameterName"],
+                     min_age_seconds=0, secret="a-rotated-production-secret-of-more-than-32-bytes")
+    built = run_as(function)
+    assert [key.kid for key in built.settings.jwt_keys.valid()] == ["v2", "v1"]
+    assert built.settings.jwt_secret.startswith("a-rotated")
+
+
 @pytest.mark.parametrize("function", ["websocket_connect", "websocket_disconnect"])
 def test_the_connection_handlers_read_their_secrets(account, run_as, function):
     built = run_as(function)

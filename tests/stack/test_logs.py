@@ -85,10 +85,12 @@ def test_a_full_scenario_logs_request_ids_and_no_secrets(stack):
 
     request_ids = {answer.headers["x-amzn-RequestId"] for _, answer in answers}
 
-    def complete(entries):  # every access line, and both connections' $disconnect
+    def complete(entries):  # every access line, both connections' $disconnect, each message's fan-out
         logged_ids = {entry["requestId"] for entry in entries if entry["logger"] == "messaging.access"}
         disconnects = [entry for entry in entries if entry.get("route") == "$disconnect"]
-        return request_ids <= logged_ids and len(disconnects) >= 2
+        stored = {entry["messageId"] for entry in entries if entry["message"] == "message stored"}
+        handled = {entry.get("messageId") for entry in entries if entry.get("outcome") and entry.get("jobId")}
+        return request_ids <= logged_ids and len(disconnects) >= 2 and stored <= handled
 
     lines = _lines_after(stack["log"], start, complete)
     text = "\n".join(raw for raw, _ in lines)
@@ -109,7 +111,12 @@ def test_a_full_scenario_logs_request_ids_and_no_secrets(stack):
     assert {(entry["route"], entry.get("status"), entry.get("outcome")) for entry in websocket} >= {
         ("$connect", 200, None), ("$default", None, "ack"), ("$default", None, None), ("$disconnect", None, None)}
     assert len({entry["requestId"] for entry in websocket}) == len(websocket)
-    assert any(entry["logger"] == "messaging.fanout" and entry["records"] >= 1 for entry in logged)
+    assert any(entry["logger"] == "messaging.fanout" and entry.get("records", 0) >= 1 for entry in logged)
+    # Each message's send, job and delivery name it (docs/operations.md, "Following one message").
+    stored = {entry["messageId"] for entry in logged if entry["message"] == "message stored"}
+    queued = {entry["messageId"] for entry in logged if entry["message"] == "fan-out job queued"}
+    handled = {entry.get("messageId") for entry in logged if entry.get("outcome") and entry.get("jobId")}
+    assert len(stored) >= 3 and stored <= queued and stored <= handled
     assert {entry["route"] for entry in access.values()} >= {
         "/login", "/me", "/groups/create", "/groups/{groupId}/request/{userId}", "/realtime/ticket",
         "/messages/send", "/messages", "/messages/{conversationId}", "/users/by-email", "/token/refresh",
