@@ -131,11 +131,49 @@ class ConnectionsEndpoint:
             def log_message(self, *args):
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128  # every push thread connects at once
+            daemon_threads = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self):
         self._server.shutdown()
         self._server.server_close()
+
+
+class RemoteConnectionsEndpoint:
+    """A ConnectionsEndpoint in a process of its own: its CPU is not the measured process's
+    (deployed, @connections is API Gateway's, not the Lambda's). `posts` is not counted."""
+
+    def __init__(self, delay_seconds=0.0):
+        import os
+        import subprocess
+        import sys
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        code = f"import bench.invoke as i; i._serve_connections({float(delay_seconds)!r})"
+        self._process = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+        self.url = self._process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            self.close()
+            raise RuntimeError("the @connections stand-in did not start")
+
+    def close(self):
+        self._process.stdin.close()  # the child ends when its stdin does
+        try:
+            self._process.wait(5)
+        except Exception:  # noqa: BLE001 - a benchmark's helper: make sure it is gone
+            self._process.kill()
+
+
+def _serve_connections(delay_seconds):
+    import sys
+
+    endpoint = ConnectionsEndpoint(delay_seconds)
+    print(endpoint.url, flush=True)
+    sys.stdin.read()
+    endpoint.close()
