@@ -28,7 +28,7 @@ PROFILES = {
     "smoke": {"importRounds": 1, "profileRuns": 1, "compileRepeats": 1, "cryptoMessages": 70,
               "cryptoBatches": 1, "cryptoPerBatch": 10, "workers": 2,
               "load": {"seconds": 2, "groups": 2, "members": 3, "rate": 5.0, "grace_seconds": 10},
-              "fanout": {"repeats": 1, "sizes": (3, 5)}, "pool": {"connections": 10, "latency_ms": 1.0}},
+              "fanout": {"repeats": 1, "sizes": (3, 5)}, "pool": {"connections": 10, "latency_ms": 1.0, "repeats": 1}},
 }
 
 

@@ -171,9 +171,35 @@ class RemoteConnectionsEndpoint:
 
 
 def _serve_connections(delay_seconds):
+    """Serve @connections POSTs (200) and DELETEs (204) on asyncio, with as little parsing as
+    HTTP/1.1 keep-alive needs: the stand-in's own CPU should not be what is measured."""
+    import asyncio
+    import os
     import sys
 
-    endpoint = ConnectionsEndpoint(delay_seconds)
-    print(endpoint.url, flush=True)
-    sys.stdin.read()
-    endpoint.close()
+    async def answer(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                if length:
+                    await reader.readexactly(length)
+                if head.startswith(b"POST"):
+                    if delay_seconds:
+                        await asyncio.sleep(delay_seconds)  # a network round trip, simulated
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=128)
+        print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent is done
+        os._exit(0)  # nothing to clean up; open keep-alive connections just end
+
+    asyncio.run(main())

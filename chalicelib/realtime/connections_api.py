@@ -8,9 +8,11 @@ parsing, urllib3's pool) costs about 0.7 ms of CPU per post, and the fan-out doe
   the frame as the body), SigV4-signed for `execute-api` with the session's credentials;
   `SigV4` below produces botocore's very signature (tests/realtime/test_connections_api.py
   checks it against botocore's SigV4Auth), with the signing key kept for its day;
-- each pushing thread keeps one connection alive (TCP_NODELAY, as botocore sets it), opened
-  with the boto3 client's connect timeout and read with its read timeout; one attempt, no
-  retries (the fan-out consumer is the one retry layer);
+- each pushing thread keeps one HTTP/1.1 connection alive (TCP_NODELAY, as botocore sets it;
+  TLS with botocore's CA bundle), opened with the boto3 client's connect timeout and read
+  with its read timeout; the request goes out in one write and the answer is read with no
+  more parsing than keep-alive needs (status, headers, a Content-Length or chunked body);
+  one attempt, no retries (the fan-out consumer is the one retry layer);
 - an answer of 301 or more becomes the ClientError boto3 raises (the code from
   `x-amzn-ErrorType` or the JSON body, the status in ResponseMetadata), a network failure
   botocore's EndpointConnectionError or ReadTimeoutError;
@@ -21,7 +23,6 @@ boto3 client does the posting too.
 """
 import hashlib
 import hmac
-import http.client
 import json
 import select
 import socket
@@ -30,6 +31,8 @@ import time
 from urllib.parse import quote, urlsplit
 
 OPERATION = "PostToConnection"
+_READ_BYTES = 16 * 1024
+_MAX_HEAD_BYTES = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -93,55 +96,57 @@ class ConnectionsClient:
 
     def _exchange(self, method, path, body, headers):
         """(status, lower-cased headers, body) of one request on this thread's connection."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"{method} {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         connection = self._connection()
         try:
-            connection.request(method, path, body=body, headers=headers)
-            answer = connection.getresponse()
-            content = answer.read()
+            connection.sendall(request)
+            status, answer_headers, content, keep = _read_answer(connection)
         except (socket.timeout, TimeoutError) as failure:
-            connection.close()
-            self._local.connection = None
+            self._forget(connection)
             from botocore.exceptions import ReadTimeoutError
 
             raise ReadTimeoutError(endpoint_url=self.meta.endpoint_url, error=failure) from None
-        except (OSError, http.client.HTTPException) as failure:
-            connection.close()
-            self._local.connection = None
+        except (OSError, ValueError) as failure:
+            self._forget(connection)
             from botocore.exceptions import EndpointConnectionError
 
             raise EndpointConnectionError(endpoint_url=self.meta.endpoint_url, error=failure) from None
-        if answer.will_close:
-            connection.close()
-            self._local.connection = None
-        return answer.status, {name.lower(): value for name, value in answer.getheaders()}, content
+        if not keep:
+            self._forget(connection)
+        return status, answer_headers, content
 
     def _connection(self):
         """This thread's open connection; a new one when there is none or the server closed it."""
         connection = getattr(self._local, "connection", None)
         if connection is not None and _dropped(connection):
-            connection.close()
+            self._forget(connection)
             connection = None
         if connection is None:
             connection = self._connect()
             self._local.connection = connection
         return connection
 
+    def _forget(self, connection):
+        try:
+            connection.close()
+        except OSError:
+            pass
+        self._local.connection = None
+
     def _connect(self):
         connect_timeout, read_timeout = self._timeouts
-        if self._scheme == "https":
-            connection = http.client.HTTPSConnection(self._hostname, self._port, timeout=connect_timeout,
-                                                     context=self._tls_context())
-        else:
-            connection = http.client.HTTPConnection(self._hostname, self._port, timeout=connect_timeout)
         try:
-            connection.connect()
+            connection = socket.create_connection((self._hostname, self._port), timeout=connect_timeout)
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._scheme == "https":
+                connection = self._tls_context().wrap_socket(connection, server_hostname=self._hostname)
         except OSError as failure:
             from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 
             kind = ConnectTimeoutError if isinstance(failure, (socket.timeout, TimeoutError)) else EndpointConnectionError
             raise kind(endpoint_url=self.meta.endpoint_url, error=failure) from None
-        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connection.sock.settimeout(read_timeout)
+        connection.settimeout(read_timeout)
         return connection
 
     def _tls_context(self):
@@ -215,13 +220,83 @@ def error_response(status, headers, body):
                                  **({"RequestId": headers["x-amzn-requestid"]} if "x-amzn-requestid" in headers else {})}}
 
 
+def _read_answer(connection):
+    """(status, lower-cased headers, body, keep-alive) of one HTTP/1.1 answer; ValueError for
+    anything that is not one (the connection is then dropped)."""
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        chunk = connection.recv(_READ_BYTES)
+        if not chunk:
+            raise ValueError("the connection closed before an answer")
+        buffer += chunk
+        if len(buffer) > _MAX_HEAD_BYTES:
+            raise ValueError("an answer's head is too large")
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    version, status = lines[0].split(" ", 2)[:2]
+    if not version.startswith("HTTP/1."):
+        raise ValueError("not an HTTP/1.x answer")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = _read_chunked(connection, rest)
+    elif "content-length" in headers:
+        body = _read_exactly(connection, rest, int(headers["content-length"]))
+    else:  # the body runs to the end of the connection
+        body, keep = _read_to_end(connection, rest), False
+    return int(status), headers, body, keep
+
+
+def _read_exactly(connection, buffer, length):
+    while len(buffer) < length:
+        chunk = connection.recv(max(_READ_BYTES, length - len(buffer)))
+        if not chunk:
+            raise ValueError("the connection closed inside an answer")
+        buffer += chunk
+    return buffer[:length]
+
+
+def _read_chunked(connection, buffer):
+    body = b""
+    while True:
+        while b"\r\n" not in buffer:
+            buffer = _more(connection, buffer)
+        size_line, _, buffer = buffer.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            while not (buffer.startswith(b"\r\n") or b"\r\n\r\n" in buffer):  # the trailer, if any
+                buffer = _more(connection, buffer)
+            return body
+        while len(buffer) < size + 2:
+            buffer = _more(connection, buffer)
+        body += buffer[:size]
+        buffer = buffer[size + 2:]
+
+
+def _read_to_end(connection, buffer):
+    while True:
+        chunk = connection.recv(_READ_BYTES)
+        if not chunk:
+            return buffer
+        buffer += chunk
+
+
+def _more(connection, buffer):
+    chunk = connection.recv(_READ_BYTES)
+    if not chunk:
+        raise ValueError("the connection closed inside an answer")
+    return buffer + chunk
+
+
 def _dropped(connection):
     """True when the server has closed this kept-alive connection (it reads as ready: EOF)."""
-    sock = connection.sock
-    if sock is None:
+    if connection.fileno() < 0:
         return True
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        readable, _, _ = select.select([connection], [], [], 0)
     except (OSError, ValueError):
         return True
     return bool(readable)

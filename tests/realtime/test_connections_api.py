@@ -28,15 +28,25 @@ class Gateway:
                 gateway.requests.append({"method": self.command, "path": self.path, "body": body,
                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
                 status, headers, content = gateway.answers.pop(0) if gateway.answers else (200, {}, b"")
+                framing = headers.pop("framing", "length")
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                if gateway.close_after:
+                if framing == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                elif framing == "length":
+                    self.send_header("Content-Length", str(len(content)))
+                if gateway.close_after or framing == "to-close":
                     self.send_header("Connection", "close")
                     self.close_connection = True
                 self.end_headers()
-                self.wfile.write(content)
+                if framing == "chunked":
+                    half = len(content) // 2
+                    for part in (content[:half], content[half:]):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.wfile.write(content)
 
             do_POST = do_DELETE = _answer  # noqa: N815 - http.server's naming
 
@@ -121,6 +131,22 @@ def test_an_unknown_refusal_is_botocores_client_error(gateway):
         ConnectionPusher.from_env().send(gateway.url, "c1", {"a": 1})
     assert raised.value.response["Error"]["Code"] == "InternalServerError"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+@pytest.mark.parametrize("framing", ["chunked", "to-close", "length"])
+def test_an_answers_body_is_read_however_it_is_framed(gateway, framing):
+    from botocore.exceptions import ClientError
+
+    body = json.dumps({"message": "Forbidden" * 50}).encode()
+    pusher = ConnectionPusher.from_env()
+    gateway.answers += [(500, {"x-amzn-ErrorType": "InternalServerErrorException", "framing": framing}, body),
+                        (200, {"framing": framing}, b"")]
+    with pytest.raises(ClientError) as raised:
+        pusher.send(gateway.url, "c1", {"a": 1})
+    assert raised.value.response["Error"] == {"Code": "InternalServerErrorException", "Message": "Forbidden" * 50}
+    pusher.send(gateway.url, "c1", {"a": 1})  # the same connection, or a new one after a close
+    pusher.send(gateway.url, "c1", {"a": 1})
+    assert len(gateway.requests) == 3
 
 
 def test_a_connection_the_server_closed_is_replaced(gateway):
