@@ -33,7 +33,7 @@ def headline(found):
         rows += [
             f"| Cold start: `import app` + first request's imports, against `import boto3, pymongo` (CPU) | "
             f"{_ratios(imports)} ({imports['appFirstRequest']['medianMs']:.0f} against "
-            f"{imports['floor']['medianMs']:.0f} ms) | ≤ 1.15× |",
+            f"{imports['floor']['medianMs']:.0f} ms, on the {imports.get('measuredOn', 'checkout')}) | ≤ 1.05× |",
             f"| Peak memory of a function's first invocation (largest of the five) | {peak['peakRssMb']:.0f} MB | "
             f"≤ 128 MB |",
         ]
@@ -107,7 +107,10 @@ def _coldstart(run, plots):
     lines = [
         "## Cold start",
         "",
-        f"Import time (CPU) in fresh interpreters, median of {imports['rounds']} alternating rounds:",
+        f"Import time (CPU) in fresh interpreters, median of {imports['rounds']} alternating rounds, on "
+        + ("the package as shipped (`make package`'s deployment.zip, unpacked, with its bytecode):"
+           if imports.get("measuredOn") == "package" else
+           f"this checkout ({imports.get('notOnPackage') or 'not packaged'}):"),
         "",
         "| What is imported | CPU ms | Wall ms | Against the floor |",
         "| --- | ---: | ---: | ---: |",
@@ -117,7 +120,7 @@ def _coldstart(run, plots):
         f"{imports['ratioAppToFloor']:.2f}× |",
         f"| `import app` + the first request's imports (pymongo, boto3, bcrypt, jwt, AES-GCM) | "
         f"{imports['appFirstRequest']['medianMs']} | {imports['appFirstRequest']['medianWallMs']} | "
-        f"**{_ratios(imports)}** (goal ≤ 1.15×) |",
+        f"**{_ratios(imports)}** (goal ≤ 1.05×) |",
         "",
         "Beyond the floor, the first request's imports spend (ms of self time by package, `-X importtime`, "
         "wall, median of 3): "
