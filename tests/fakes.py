@@ -98,7 +98,7 @@ class FakeConversations:
         self.sent = []
         self.read = {}
 
-    def authorize(self, caller_id, conversation_id):
+    def authorize(self, caller_id, conversation_id, need_conversation=True):
         from chalicelib.core.errors import NotFound
         from chalicelib.storage.conversations import is_direct_id
 

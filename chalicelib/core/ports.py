@@ -62,7 +62,7 @@ class Limiter(Protocol):
 class Conversations(Protocol):
     """What the socket use cases need of messaging (production: messaging.messages.Messaging)."""
 
-    def authorize(self, caller_id: str, conversation_id: str): ...
+    def authorize(self, caller_id: str, conversation_id: str, need_conversation: bool = True): ...
 
     def send(self, caller_id: str, conversation_id: str, text: str, client_message_id: str | None = None,
              attachments: Iterable[str] = (), *, reply_to: str | None = None,

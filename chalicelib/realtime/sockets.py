@@ -148,12 +148,17 @@ class Sockets:
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):
+        """Coalesced: one "typing" (and one "stopped") per user and conversation per window of
+        WS_TYPING_PER_CONVERSATION; repeats inside it are dropped, since the one sent still
+        shows on the receivers for TYPING_EXPIRES_SECONDS."""
         conversation_id = frame["conversationId"]
+        state = "typing" if frame["isTyping"] else "stopped"
         try:
-            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}")
+            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:{state}")
         except RateLimited:
             return None  # an indicator is worth nothing late or repeated: dropped, not answered
-        self._conversations.authorize(user_id, conversation_id)
+        # A member's group needs no conversation document: one read fewer (a 1:1 still reads its own).
+        self._conversations.authorize(user_id, conversation_id, need_conversation=False)
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
         self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])

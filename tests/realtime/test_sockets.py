@@ -183,14 +183,17 @@ def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(sockets_w
     assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
 
 
-def test_typing_is_throttled_per_user_and_conversation(sockets_with_alice):
+def test_typing_is_coalesced_per_user_and_conversation(sockets_with_alice):
+    """One "typing" and one "stopped" per window, however many frames; dropped silently."""
     from chalicelib.core.limits import WS_TYPING_PER_CONVERSATION
 
     realtime, pusher, publisher, _, _ = sockets_with_alice
-    for _ in range(WS_TYPING_PER_CONVERSATION.max_hits + 20):
+    for index in range(20):
         realtime.receive("conn-a", ENDPOINT, json.dumps(
-            {"action": "typing", "conversationId": "group-0001", "isTyping": True}))
-    assert len(publisher.of_type("typing")) == WS_TYPING_PER_CONVERSATION.max_hits
+            {"action": "typing", "conversationId": "group-0001", "isTyping": index % 5 != 4}))
+    sent = [entry["event"]["isTyping"] for entry in publisher.of_type("typing")]
+    assert sent == [True, False]
+    assert WS_TYPING_PER_CONVERSATION.max_hits == 1 and WS_TYPING_PER_CONVERSATION.window_seconds <= 5
     assert replies(pusher) == []  # dropped silently, not answered
 
 

@@ -3,7 +3,7 @@
 // (chats.js), kept here apart from the chat list and group administration.
 
 export const PRESENCE_EVERY_MS = 30000; // presence is asked for (the API sends no changes by itself)
-const TYPING_REPEAT_MS = 3000; // while typing, say so at most this often
+const TYPING_REPEAT_MS = 4000; // while typing, say so at most this often (the API coalesces to one per 3 s)
 const TYPING_IDLE_MS = 4000; // quiet this long: "stopped typing"
 
 /** The state these methods keep on a Chats. */
