@@ -35,11 +35,6 @@ def credentials():
     return _session_().get_credentials()
 
 
-def credentials():
-    """The session's credentials (botocore's chain; refreshable ones refresh themselves)."""
-    return _session_().get_credentials()
-
-
 def _session_():
     global _session
     if _session is None:

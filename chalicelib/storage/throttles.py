@@ -9,7 +9,6 @@ from datetime import timedelta
 from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
-
 # A counter stays this long after its window ends, so the key's next window is one update.
 KEPT_SECONDS = 15 * 60
 
