@@ -34,7 +34,8 @@ class ConnectionStore:
                     "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)}
         if token_expires_at is not None:
             document["tokenExpiresAt"] = token_expires_at
-        self._connections.replace_one({"_id": connection_id}, document, upsert=True)
+        # The filter names the shard key (userId): a sharded cluster requires it of an upsert.
+        self._connections.replace_one({"_id": connection_id, "userId": user_id}, document, upsert=True)
 
     def oldest_beyond(self, user_id, keep):
         """`user_id`'s connections other than its `keep` newest, oldest first: [{_id, endpoint}]."""
