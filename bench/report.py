@@ -284,6 +284,9 @@ def _capacity(run, plots):
     rows = [
         ("API Gateway requests/s (quota 10,000)", "apiGatewayRequestsPerSecond"),
         ("… of which @connections posts/s", "connectionsPostsPerSecond"),
+        ("… of which presence posts/s (answers and pushed changes)", "presencePostsPerSecond"),
+        ("… of which attachment requests/s (REST)", "attachmentRequestsPerSecond"),
+        ("Mobile pushes/s (APNs, FCM: not API Gateway)", "mobilePushesPerSecond"),
         ("WebSocket new connections/s (quota 500)", "webSocketNewConnectionsPerSecond"),
         ("Minutes to reconnect everyone at 500/s", "reconnectEveryoneMinutes"),
         ("Warm Lambda environments", "warmEnvironments"),

@@ -88,6 +88,9 @@ class StaticAudience:
         members = self._members.get(conversation_id, [])
         return [member for member in members if after is None or member > after][:limit]
 
+    def conversations_of(self, user_id, limit=1000):
+        return sorted(conversation for conversation, ids in self._members.items() if user_id in ids)[:limit]
+
 
 class FakeConversations:
     """The messaging facade the WebSocket use cases call (production: Messaging); the same

@@ -42,6 +42,8 @@ class Audience(Protocol):
 
     def member_ids(self, conversation_id: str, after: str | None = None, limit: int = 500) -> list[str]: ...
 
+    def conversations_of(self, user_id: str, limit: int = 1000) -> list[str]: ...
+
 
 class Limiter(Protocol):
     """Fixed-window rate limits; `take` counts first and raises RateLimited when over."""

@@ -109,6 +109,8 @@ class Fanout:
         event = job["event"]
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
+        if _is_presence_change(job):
+            return self._deliver_presence(event, deadline)
         if conversation_id is not None:
             members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1)
             if len(members) > self._members_per_job:
@@ -126,10 +128,7 @@ class Fanout:
         if frame is None:
             return delivery
         ephemeral = event.get("type") in EPHEMERAL_TYPES
-        # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
-        contexts = [contextvars.copy_context() for _ in targets]
-        outcomes = list(self._pool.map(
-            lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
+        outcomes = self._push_all(targets, [frame] * len(targets), deadline, ephemeral)
         delivery.pushed = outcomes.count("sent")
         _record_deliveries(frame, delivery.pushed)
         delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
@@ -137,6 +136,28 @@ class Fanout:
         if failed and not ephemeral:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")
         return delivery
+
+    def _deliver_presence(self, event, deadline):
+        """A user came online or went offline: tell each connection following presence in one
+        of their conversations, in that conversation's terms (the `presence` reply's shape)."""
+        user_id = event["userId"]
+        targets = [target for target in self._connections.watchers(self._audience.conversations_of(user_id))
+                   if target["userId"] != user_id]
+        frames = [{"type": "presence", "conversationId": target["watching"], "online": {user_id: bool(event["online"])}}
+                  for target in targets]
+        delivery = Delivery(recipients={target["userId"] for target in targets})
+        outcomes = self._push_all(targets, frames, deadline, ephemeral=True)
+        delivery.pushed = outcomes.count("sent")
+        delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
+        return delivery
+
+    def _push_all(self, targets, frames, deadline, ephemeral):
+        """Each target's outcome ("sent", "dropped", "retry"), its frame pushed on the pool."""
+        # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
+        contexts = [contextvars.copy_context() for _ in targets]
+        return list(self._pool.map(
+            lambda target, frame, context: context.run(self._push, target, frame, deadline, ephemeral),
+            targets, frames, contexts))
 
     def _opened(self, event):
         """The frame clients get; None when its message can never be opened (its keys were destroyed)."""
@@ -193,6 +214,13 @@ def _record_deliveries(frame, pushed):
         except ValueError:
             return
         metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
+
+
+def _is_presence_change(job):
+    """A user's presence change: a presence event with no audience of its own (sockets._announce)."""
+    event = job.get("event") or {}
+    return (event.get("type") == "presence" and "userId" in event and job.get("conversationId") is None
+            and not job.get("userIds"))
 
 
 def _is_stale(job, record, now):
