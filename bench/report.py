@@ -236,6 +236,25 @@ def _load(run, plots):
         lines += [_percentile_row(f"REST send, after the first {r['warmingSeconds']} s (ms)", r["restMsAfterWarming"]),
                   _percentile_row(f"Send to receive, after the first {r['warmingSeconds']} s (ms)",
                                   r["sendToReceiveMsAfterWarming"])]
+    breakdown = r.get("breakdown")
+    if breakdown:
+        lines += [
+            "",
+            "Where the time goes (whole run; the SQS hop and stored-to-post from the consumer's own "
+            "`FanoutWait` and `DeliveryLag` metrics in the stack's log):",
+            "",
+            "| | p50 | p95 | p99 | max |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            _percentile_row("REST send (ms)", breakdown["restMs"]),
+            _percentile_row("… of which until the message is stored (ms)", breakdown["restUntilStoredMs"]),
+            _percentile_row("Stored to received (ms)", breakdown["storedToReceiveMs"]),
+            _percentile_row("… SQS hop: enqueued to taken up (ms)", breakdown["sqsHopMs"]),
+            _percentile_row("… stored to posted (ms)", breakdown["storedToPostMs"]),
+        ]
+        if "postToReceiveMedianMs" in breakdown:
+            lines += ["", f"Medians: the consumer's work before it posts ≈ {breakdown['consumerBeforePostMedianMs']} "
+                          f"ms (stored to posted, less the SQS hop); the post's way to the client ≈ "
+                          f"{breakdown['postToReceiveMedianMs']} ms."]
     lines += [
         "",
         f"- Sent {r['sent']}, accepted {r['accepted']}, failed {r['failed']}"

@@ -94,6 +94,7 @@ class Fanout:
     def _handle_record(self, record, deadline):
         try:
             job = json.loads(record["body"])
+            _record_wait(job, record, self._wall_clock())
             if _is_stale(job, record, self._wall_clock()):
                 return True  # a typing indicator from the past: nobody wants it now
             self.deliver(job, deadline=deadline)
@@ -214,6 +215,14 @@ def _record_deliveries(frame, pushed):
         except ValueError:
             return
         metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
+
+
+def _record_wait(job, record, now):
+    """How long a new message's job waited in the queue (FanoutWait), from SQS's SentTimestamp:
+    the queue's part of DeliveryLag."""
+    sent_ms = (record.get("attributes") or {}).get("SentTimestamp")
+    if sent_ms is not None and (job.get("event") or {}).get("type") == "message":
+        metrics.timing("FanoutWait", max(0.0, now * 1000 - int(sent_ms)))
 
 
 def _is_presence_change(job):
