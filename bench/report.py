@@ -204,7 +204,7 @@ def _fanout(run, plots):
     lines += [
         "",
         f"- {results['connect']['clients']} clients connected at {results['connect']['perSecond']} connections/s.",
-        f"- One post costs {largest['serialCpuMsPerPost']} ms of CPU in the posting process (boto3 included).",
+        f"- One post costs {largest['serialCpuMsPerPost']} ms of CPU in the posting process (the app's pusher: the JSON, SigV4 signing, the HTTP exchange).",
     ]
     if "consumerDbReadsMs" in largest:
         lines.append(f"- For N = {largest['clients']}, the consumer's two MongoDB reads for one job of 500 "
