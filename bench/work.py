@@ -126,7 +126,9 @@ class Scenario:
     def historyPageColdKey(self):  # noqa: N802
         from chalicelib import services
         def cold_history():
-            services.current().forget("keyring", "messaging", "sockets")  # a new, empty key cache, as in a new Lambda
+            # A new, empty key cache, as in a new Lambda (and everything holding the old keyring).
+            services.current().forget("keyring", "publisher", "messaging", "attachments", "message_attachments",
+                                      "message_lifecycle", "message_reactions", "sockets", "fanout")
             self.do.history(self.member, self.group)
 
         return cold_history
