@@ -11,7 +11,18 @@ from chalicelib import services
 from chalicelib.core.logs import bind_request_id, configure_logging, log_access
 from chalicelib.core.metrics import flush_metrics
 from chalicelib.edge import web, ws
-from chalicelib.edge.routes import accounts, attachments, docs, groups, lifecycle, messages, realtime
+from chalicelib.edge.routes import (
+    accounts,
+    attachments,
+    docs,
+    groups,
+    lifecycle,
+    messages,
+    push,
+    realtime,
+    safety,
+    sessions,
+)
 
 # Read at import because Chalice needs the queue's name when it packages the app.
 FANOUT_QUEUE_NAME = os.environ.get("FANOUT_QUEUE_NAME", f"secure-messaging-fanout-{os.environ.get('STAGE', 'dev')}")
@@ -25,11 +36,14 @@ app.register_middleware(bind_request_id, "all")  # first, so outermost: every lo
 app.register_middleware(log_access, "http")  # one access line per REST request
 app.register_middleware(flush_metrics, "all")  # the invocation's metrics as EMF lines when it ends
 app.register_blueprint(accounts.routes)
+app.register_blueprint(sessions.routes)
 app.register_blueprint(groups.routes)
 app.register_blueprint(messages.routes)
 app.register_blueprint(lifecycle.routes)
 app.register_blueprint(realtime.routes)
+app.register_blueprint(safety.routes)
 app.register_blueprint(attachments.routes)
+app.register_blueprint(push.routes)
 app.register_blueprint(docs.routes)
 
 

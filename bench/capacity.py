@@ -16,10 +16,13 @@ PROFILE = {
     "historyPagesPerHour": 6,
     "typingFramesPerSend": 2,  # started and stopped typing, before each message
     "connectsPerHour": 1,  # reconnects (API Gateway also ends every connection within 2 h)
-    "loginsPerHour": 1,  # tokens live an hour (TOKEN_TTL_SECONDS) and there is no refresh token
+    "loginsPerHour": 1 / 24,  # a session lasts weeks (REFRESH_TOKEN_DAYS); say one login a day
+    "refreshesPerHour": 4,  # access tokens live 15 minutes (ACCESS_TOKEN_MINUTES)
     "groupSize": 20,
     "connectedShare": 0.5,  # of a group's members, connected when a message goes out
     "connectionsPerUser": 1.2,  # devices connected at once
+    "phonesPerUser": 1.0,  # devices registered for mobile push (POST /devices)
+    "mutedShare": 0.1,  # of a conversation's offline members, those who muted it
     # Typing: the client says "typing" at most every 4 s and "stopped" once; the API coalesces
     # to one of each per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION),
     # so a client sending more (many tabs, a loop) costs no more posts than this.
@@ -33,9 +36,6 @@ PROFILE = {
     # each download link is a REST request.
     "attachmentsPerHour": 0.5,
     "attachmentViewsShare": 0.5,  # of the connected members, who open it (GET /attachments/{id})
-    # Mobile pushes (realtime/notifications): one per device of each member with no open socket;
-    # APNs/FCM calls from the fan-out consumer, not API Gateway requests.
-    "devicesPerOfflineUser": 1.0,
 }
 
 # Deployed latencies and CPU (assumed; Lambda gives 1 vCPU at 1,769 MB, proportionally less below).
@@ -43,7 +43,8 @@ DEPLOYED = {
     "atlasRoundTripMs": 1.5,  # same region
     "awsCallMs": 8,  # SQS SendMessage, KMS
     "postMs": 15,  # one @connections POST
-    "pushWorkers": 16,  # chalicelib/realtime/fanout.py PUSH_WORKERS
+    "pushWorkers": 16,  # chalicelib/realtime/fanout.py PUSH_WORKERS (notifications.py has as many)
+    "snsPublishMs": 20,  # one SNS Publish to a platform endpoint
     "bcryptMs": 350,  # cost 12 at 1 vCPU (docs/deploy.md)
     "handlerCpuMs": 3,  # parsing, validation, JSON, crypto of one request at 1 vCPU
     "warmEnvironmentsPerConcurrency": 2,  # warm, idle environments kept beyond the average busy ones
@@ -59,6 +60,7 @@ QUOTAS = {
     "lambdaConcurrency": 1_000,  # account, Region (new accounts may start lower)
     "sqsEventSourceConcurrency": 1_000,  # batches one SQS event source mapping processes at once
     "kmsSymmetricRequestsPerSecond": 5_500,  # the lowest Regional default; up to 100,000 in the largest Regions
+    "snsPublishPerSecond": 1_500,  # the lowest Regional default (30,000 in us-east-1; 9,000 in a few others)
 }
 # Per node; production starts at M10 (docs/deploy.md), so M0 and Flex (500) are left out.
 ATLAS_CONNECTIONS_PER_NODE = {"M10": 1_500, "M20": 3_000, "M30": 3_000, "M40": 6_000,
@@ -91,6 +93,9 @@ def _rates_per_user(work, profile):
     connected_members = profile["groupSize"] * profile["connectedShare"]
     group_posts = connected_members * profile["connectionsPerUser"]  # the sender's devices too
     direct_posts = (1 + profile["connectedShare"]) * profile["connectionsPerUser"]
+    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
+    group_pushes = (profile["groupSize"] - 1) * offline  # never to the sender
+    direct_pushes = offline  # the one other participant
     typing_share_group = group_sends / (group_sends + direct_sends)
     typing_posts = profile["connectionsPerUser"] * (
         typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
@@ -99,30 +104,35 @@ def _rates_per_user(work, profile):
                       + profile["presenceChangesPerHour"] / hour * profile["presenceFollowersPerChange"])
     attachments = profile["attachmentsPerHour"] / hour
     attachment_requests = attachments * (1 + connected_members * profile["attachmentViewsShare"])
-    offline_members = profile["groupSize"] * (1 - profile["connectedShare"])
     rates = {
         "restRequests": (group_sends + direct_sends + profile["historyPagesPerHour"] / hour
-                         + profile["loginsPerHour"] / hour + attachment_requests),
+                         + profile["loginsPerHour"] / hour + profile["refreshesPerHour"] / hour
+                         + attachment_requests),
         "webSocketFrames": typing + presence_frames,
         "presencePosts": presence_posts,
         "attachmentRequests": attachment_requests,
-        "pushNotifications": (group_sends * offline_members + direct_sends * (1 - profile["connectedShare"]))
-        * profile["devicesPerOfflineUser"],
         "connects": profile["connectsPerHour"] / hour,
         "logins": profile["loginsPerHour"] / hour,
+        "refreshes": profile["refreshesPerHour"] / hour,
         "sends": group_sends + direct_sends,
         "historyPages": profile["historyPagesPerHour"] / hour,
         "fanoutJobs": group_sends + direct_sends + typing + profile["presenceChangesPerHour"] / hour,
         "posts": group_sends * group_posts + direct_sends * direct_posts + typing * typing_posts + presence_posts,
         "typingPosts": typing * typing_posts,
+        # Mobile push: one SNS Publish per phone of each recipient no socket reached.
+        "snsPublishes": group_sends * group_pushes + direct_sends * direct_pushes,
     }
+    push_reads = work["fanoutPushJob"]["mongo"] - work["fanoutJob"]["mongo"]  # per job with a push, flat
+    direct_push_reads = work["fanoutDirectPushJob"]["mongo"] - work["fanoutDirectJob"]["mongo"]
     rates["mongoCommands"] = (
-        group_sends * (work["send"]["mongo"] + work["fanoutJob"]["mongo"])
-        + direct_sends * (work["directSend"]["mongo"] + work["fanoutDirectJob"]["mongo"])
+        group_sends * (work["send"]["mongo"] + work["fanoutJob"]["mongo"] + push_reads)
+        + direct_sends * (work["directSend"]["mongo"] + work["fanoutDirectJob"]["mongo"]
+                          + min(1.0, direct_pushes) * direct_push_reads)
         + rates["historyPages"] * work["historyPage"]["mongo"]
         + typing * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
         + rates["connects"] * (work["connect"]["mongo"] + work["disconnect"]["mongo"])
         + rates["logins"] * work["login"]["mongo"]
+        + rates["refreshes"] * work["refresh"]["mongo"]
         # Not measured by bench/work.py (estimates): a presence frame is a typing frame's
         # checks plus the members, who is online and the follow; a presence change, the
         # consumer's three reads; an attachment request, three commands.
@@ -154,15 +164,22 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
     fanout_reads = work["fanoutJob"]["mongo"] * deployed["atlasRoundTripMs"]
     fanout_push = math.ceil(posts_per_job / deployed["pushWorkers"]) * deployed["postMs"]
     fanout_cpu = cpu("fanout", posts_per_job * cpu_ms_per_post)
+    # A group message's pushes: the notifier's flat reads, then its publishes on its own pool.
+    pushes_per_job = ((profile["groupSize"] - 1) * (1 - profile["connectedShare"]) * (1 - profile["mutedShare"])
+                      * profile["phonesPerUser"])
+    push_reads = (work["fanoutPushJob"]["mongo"] - work["fanoutJob"]["mongo"]) * deployed["atlasRoundTripMs"]
+    push_publish = math.ceil(pushes_per_job / deployed["pushWorkers"]) * deployed["snsPublishMs"]
     return {
         "send": io("send") + cpu("api_handler", deployed["handlerCpuMs"]),
         "historyPage": io("historyPage") + cpu("api_handler", deployed["handlerCpuMs"]),
         "login": io("login") + cpu("api_handler", deployed["bcryptMs"]),
+        "refresh": io("refresh") + cpu("api_handler", deployed["handlerCpuMs"]),
         "typing": io("typing") + cpu("websocket_message", deployed["handlerCpuMs"]),
         "connect": io("connect") + cpu("websocket_connect", deployed["handlerCpuMs"]),
         "disconnect": io("disconnect") + cpu("websocket_disconnect", deployed["handlerCpuMs"]),
         # A job's pushes overlap on the pool, but its CPU does not (one process, the GIL).
         "fanoutJob": fanout_reads + max(fanout_push, fanout_cpu),
+        "fanoutPushJob": fanout_reads + max(fanout_push, fanout_cpu) + push_reads + push_publish,
     }
 
 
@@ -171,12 +188,14 @@ def _concurrency(per_user, durations, users):
     rate = {name: value * users for name, value in per_user.items()}
     return {
         "api_handler": (rate["sends"] * durations["send"] + rate["historyPages"] * durations["historyPage"]
-                        + rate["logins"] * durations["login"]
+                        + rate["logins"] * durations["login"] + rate["refreshes"] * durations["refresh"]
                         + rate["attachmentRequests"] * durations["historyPage"]) / 1000,
         "websocket_message": rate["webSocketFrames"] * durations["typing"] / 1000,
         "websocket_connect": rate["connects"] * durations["connect"] / 1000,
         "websocket_disconnect": rate["connects"] * durations["disconnect"] / 1000,
-        "fanout": rate["fanoutJobs"] * durations["fanoutJob"] / 1000,
+        # Message jobs also push (durations["fanoutPushJob"]); typing jobs never do.
+        "fanout": (rate["sends"] * durations["fanoutPushJob"]
+                   + (rate["fanoutJobs"] - rate["sends"]) * durations["fanoutJob"]) / 1000,
     }
 
 
@@ -193,7 +212,6 @@ def _needs(per_user, durations, users, deployed):
         "connectionsPostsPerSecond": round(rate["posts"]),
         "presencePostsPerSecond": round(rate["presencePosts"]),
         "attachmentRequestsPerSecond": round(rate["attachmentRequests"]),
-        "mobilePushesPerSecond": round(rate["pushNotifications"]),
         "webSocketNewConnectionsPerSecond": round(rate["connects"], 1),
         "reconnectEveryoneMinutes": round(users / QUOTAS["webSocketNewConnectionsPerSecond"] / 60, 1),
         "lambdaConcurrency": {**{name: round(value, 1) for name, value in concurrency.items()},
@@ -204,6 +222,7 @@ def _needs(per_user, durations, users, deployed):
         "mongoCommandsPerSecond": round(rate["mongoCommands"]),
         "sqsMessagesPerSecond": round(rate["sqsMessages"]),
         "kmsRequestsPerSecondAtMost": round(rate["kmsUpperBound"]),
+        "snsPublishesPerSecond": round(rate["snsPublishes"]),
     }
 
 
@@ -221,6 +240,8 @@ def _binds_at(per_user, durations, deployed):
         ("SQS event source concurrency (1,000 batches)", QUOTAS["sqsEventSourceConcurrency"] / concurrency["fanout"]),
         ("KMS symmetric requests per second (5,500), if every request missed the key cache",
          QUOTAS["kmsSymmetricRequestsPerSecond"] / per_user["kmsUpperBound"]),
+        ("SNS Publish per second (1,500, the lowest Regional default; 30,000 in us-east-1), for mobile push",
+         QUOTAS["snsPublishPerSecond"] / per_user["snsPublishes"]),
         ("Atlas M10 connections (1,500 per node)", ATLAS_CONNECTIONS_PER_NODE["M10"] / connections_per_user),
         ("Atlas M60 connections (32,000 per node)", ATLAS_CONNECTIONS_PER_NODE["M60"] / connections_per_user),
     ]

@@ -47,7 +47,7 @@ FUNCTIONS = ("api_handler", "websocket_connect", "websocket_message", "websocket
 FANOUT_MEMBERS = 50
 # The REST function's first invocation reads a page of history. The children call the
 # handler with the route's template (devstack's router would bring aiohttp into the memory).
-HISTORY_ROUTE = "/messages/{groupId}"
+HISTORY_ROUTE = "/messages/{conversationId}"
 
 
 def shipped_package(workspace):
@@ -237,7 +237,7 @@ def _lambda_child(function, setup):
     if function == "api_handler":
         group = setup["groupId"]
         assert HISTORY_ROUTE in app_module.app.routes, f"no route {HISTORY_ROUTE}: rename it here too"
-        status, body = handlers.rest_to(HISTORY_ROUTE, {"groupId": group}, "GET", f"/messages/{group}",
+        status, body = handlers.rest_to(HISTORY_ROUTE, {"conversationId": group}, "GET", f"/messages/{group}",
                                         token=setup["token"], query={"limit": "50"})
         assert status == 200 and len(body["messages"]) == 50, body
     elif function == "websocket_connect":

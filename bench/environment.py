@@ -71,7 +71,8 @@ class Stack(harness.LocalStack):
             env={"MONGO_URI": services.mongo_uri, "MONGO_DB": database, "AWS_ENDPOINT_URL": services.aws_endpoint,
                  "STAGE": "dev", "JWT_SECRET": JWT_SECRET, "BCRYPT_ROUNDS": BCRYPT_ROUNDS, "LOG_LEVEL": "WARNING",
                  "LAMBDA_WORKERS": str(workers), "FANOUT_QUEUE_NAME": "bench-fanout-stack"},
-            unset=("FANOUT_QUEUE_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS", "WS_CALLBACK_URL"),
+            unset=("FANOUT_QUEUE_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SNS",
+                   "PUSH_APNS_APPLICATION_ARN", "PUSH_FCM_APPLICATION_ARN", "WS_CALLBACK_URL"),
             log_prefix="bench-devstack-")
         self.database = database
 

@@ -16,6 +16,7 @@ class Population:
         from chalicelib.accounts.tokens import Tokens
         from chalicelib.storage.groups import GroupStore
         from chalicelib.storage.memberships import MembershipStore
+        from chalicelib.storage.sessions import SessionStore
         from chalicelib.storage.users import UserStore
 
         self._client = MongoClient(mongo_uri, tz_aware=True)
@@ -23,6 +24,7 @@ class Population:
         self._users = UserStore(self.db)
         self._groups = GroupStore(self.db)
         self._memberships = MembershipStore(self.db)
+        self._sessions = SessionStore(self.db)
         self._hash = Passwords(int(BCRYPT_ROUNDS)).hash(PASSWORD)
         # The issuer and audience are the app's defaults (chalicelib/core/config.py).
         self._tokens = Tokens(JWT_SECRET, "secure-messaging", "secure-messaging-clients", 3600)
@@ -33,8 +35,20 @@ class Population:
         for _ in range(count):
             email = f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
             user = self._users.create(email=email, name="Bench user", password_hash=self._hash)
-            made.append({"id": user["_id"], "email": email, "token": self._tokens.issue(user["_id"])})
+            made.append({"id": user["_id"], "email": email, "token": self._tokens.issue(user["_id"], self._session(user))})
         return made
+
+    def _session(self, user):
+        """A session for `user`, as logging in opens one (its access tokens need it)."""
+        from datetime import timedelta
+
+        from chalicelib.core.clock import utcnow
+        from chalicelib.core.ids import new_id
+
+        now, session_id = utcnow(), new_id()
+        self._sessions.create(session_id=session_id, user_id=user["_id"], user_agent="bench", refresh_hash=new_id(),
+                              now=now, expires_at=now + timedelta(days=1))
+        return session_id
 
     def group(self, owner, members):
         """A new open group owned by `owner` with `members` (users) in it; its id."""

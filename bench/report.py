@@ -305,7 +305,6 @@ def _capacity(run, plots):
         ("… of which @connections posts/s", "connectionsPostsPerSecond"),
         ("… of which presence posts/s (answers and pushed changes)", "presencePostsPerSecond"),
         ("… of which attachment requests/s (REST)", "attachmentRequestsPerSecond"),
-        ("Mobile pushes/s (APNs, FCM: not API Gateway)", "mobilePushesPerSecond"),
         ("WebSocket new connections/s (quota 500)", "webSocketNewConnectionsPerSecond"),
         ("Minutes to reconnect everyone at 500/s", "reconnectEveryoneMinutes"),
         ("Warm Lambda environments", "warmEnvironments"),
@@ -314,6 +313,7 @@ def _capacity(run, plots):
         ("MongoDB commands/s", "mongoCommandsPerSecond"),
         ("SQS messages/s", "sqsMessagesPerSecond"),
         ("KMS requests/s, at most (quota 5,500+)", "kmsRequestsPerSecondAtMost"),
+        ("SNS mobile-push publishes/s (quota 1,500 to 30,000 by Region)", "snsPublishesPerSecond"),
     ]
     lines = [
         "## Capacity model",

@@ -5,6 +5,10 @@ MongoDB wire protocol and moto, warm (as in a Lambda that already served one suc
 index creation, client set-up and key-cache misses are paid in a warm-up step first. The
 counts are exact and deterministic, so `bench/budget.json` holds them and
 tests/bench/test_work_budget.py fails when an operation gets more expensive.
+
+Each authenticated operation is counted with the session cache empty (a Lambda that has not
+checked this session in the last SESSION_CACHE_SECONDS), so its figure includes the session
+check's one read by _id; `sessionCheck` is that read alone.
 """
 import json
 import os
@@ -17,11 +21,14 @@ from bench.invoke import Handlers
 BUDGET_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "budget.json")
 PASSWORD = "bench password"
 FANOUT_MEMBERS = 3  # members (one connection each) of the group in the fan-out job measured
+PUSHED_MEMBERS = 2  # of a group of 3, the members offline with one phone each (the sender is online)
 
 # What each operation is, in the order of the report.
 OPERATIONS = {
     "register": "POST /register",
-    "login": "POST /login",
+    "login": "POST /login (opens a session)",
+    "refresh": "POST /token/refresh (rotates the refresh token)",
+    "sessionCheck": "the session check of an authenticated request, session cache empty (0 within its lifetime)",
     "createGroup": "POST /groups/create",
     "join": "POST /groups/{id}/request/{userId} (open group)",
     "send": "POST /messages/send (group, warm key)",
@@ -38,6 +45,11 @@ OPERATIONS = {
     "disconnect": "WebSocket $disconnect",
     "fanoutJob": f"fan-out job: group message to {FANOUT_MEMBERS} members, 1 connection each",
     "fanoutDirectJob": "fan-out job: 1:1 message to 2 participants, 1 connection each",
+    "registerDevice": "POST /devices (a new token: one SNS platform endpoint)",
+    "registerDeviceAgain": "POST /devices (the same token again, as an app does at each start)",
+    "mute": "PUT /conversations/{id}/mute",
+    "fanoutPushJob": f"fan-out job: group message, sender online, {PUSHED_MEMBERS} members offline with a phone each",
+    "fanoutDirectPushJob": "fan-out job: 1:1 message, the other participant offline with one phone",
 }
 
 
@@ -52,6 +64,7 @@ def measure():
         prepare = getattr(scenario, name)
         prepare()()  # warm-up: the same operation once, uncounted
         operation = prepare()  # set-up (new users, connections, ...) is not counted
+        services.current().sessions.forget_cache()  # the worst case: this Lambda has not checked the session
         with counting.counting() as work:
             operation()
         results[name] = work.as_dict()
@@ -101,6 +114,18 @@ class Scenario:
         email = self.do.email()
         self.do.register(email)
         return lambda: self.do.token(email)
+
+    def refresh(self):
+        email = self.do.email()
+        self.do.register(email)
+        refresh_token = self.do.login(email)["refreshToken"]
+        return lambda: self.do.refresh(refresh_token)
+
+    def sessionCheck(self):  # noqa: N802
+        from chalicelib import services
+
+        token = self.member["token"]
+        return lambda: services.current().sessions.authenticate(token)
 
     # Groups ---------------------------------------------------------------------------------
 
@@ -199,6 +224,39 @@ class Scenario:
         jobs = _drain_jobs()
         return lambda: self._deliver(jobs)
 
+    # Mobile push -----------------------------------------------------------------------------
+
+    def registerDevice(self):  # noqa: N802
+        return lambda: self.do.device(self.member)
+
+    def registerDeviceAgain(self):  # noqa: N802
+        push_token = self.do.device(self.member)
+        return lambda: self.do.device(self.member, push_token)
+
+    def mute(self):
+        return lambda: self.do.mute(self.member, self.group)
+
+    def fanoutPushJob(self):  # noqa: N802
+        people = [self.do.user() for _ in range(PUSHED_MEMBERS + 1)]
+        group = self.do.group(people[0])
+        for person in people[1:]:
+            self.do.join(person, group)
+            self.do.device(person)
+        self.do.connect(people[0])
+        _drain_jobs()
+        self.do.send(people[0], group)
+        jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
+
+    def fanoutDirectPushJob(self):  # noqa: N802
+        one, other = self.do.user(), self.do.user()
+        self.do.connect(one)
+        self.do.device(other)
+        _drain_jobs()
+        self.do.direct(one, other)
+        jobs = _drain_jobs()
+        return lambda: self._deliver(jobs)
+
     def _deliver(self, jobs):
         answer = self.h.fanout(jobs)
         assert answer == {"batchItemFailures": []}, answer
@@ -224,9 +282,17 @@ class Actions:
         return {"id": self.register(email)["id"], "email": email, "token": self.token(email)}
 
     def token(self, email):
+        return self.login(email)["token"]
+
+    def login(self, email):
         status, body = self.h.rest("POST", "/login", {"email": email, "password": PASSWORD})
         assert status == 200, body
-        return body["token"]
+        return body
+
+    def refresh(self, refresh_token):
+        status, body = self.h.rest("POST", "/token/refresh", {"refreshToken": refresh_token})
+        assert status == 200, body
+        return body
 
     def group(self, owner):
         status, body = self.h.rest("POST", "/groups/create", {"name": "Bench", "type": "open"}, token=owner["token"])
@@ -271,6 +337,17 @@ class Actions:
         answer = self.h.ws_connect(connection_id, user["token"])
         assert answer["statusCode"] == 200, answer
         return connection_id
+
+    def device(self, user, push_token=None):
+        """Register a phone (a new token unless given) for `user`; the token."""
+        push_token = push_token or uuid.uuid4().hex * 2
+        status, body = self.h.rest("POST", "/devices", {"platform": "apns", "token": push_token}, token=user["token"])
+        assert status in (200, 201), body
+        return push_token
+
+    def mute(self, user, conversation_id):
+        status, body = self.h.rest("PUT", f"/conversations/{conversation_id}/mute", {}, token=user["token"])
+        assert status == 200, body
 
     def group_fanout_jobs(self, members):
         """The fan-out job bodies of one message to a new group of `members` new users, each

@@ -3,6 +3,7 @@
     python -m chalicelib.admin rotate <conversationId>          new messages use a new key version
     python -m chalicelib.admin export <conversationId> <file>   wrapped keys + sealed messages
     python -m chalicelib.admin import <file>                    write an export into this stage
+    python -m chalicelib.admin backfill-search-keys             make older accounts findable (docs/accounts.md)
 
 It sits beside the composition root, above every feature, because it needs them wired.
 """
@@ -21,8 +22,10 @@ def main(argv=None):
     export.add_argument("file", help="where to write it ('-' for standard output)")
     restore = commands.add_parser("import", help="write an exported conversation into this stage's database")
     restore.add_argument("file", help="an export ('-' for standard input)")
+    commands.add_parser("backfill-search-keys", help="make accounts from before people search findable")
     args = parser.parse_args(argv)
-    {"rotate": _rotate, "export": _export, "import": _import}[args.command](args)
+    {"rotate": _rotate, "export": _export, "import": _import,
+     "backfill-search-keys": _backfill_search_keys}[args.command](args)
 
 
 def _rotate(args):
@@ -30,6 +33,12 @@ def _rotate(args):
 
     version = services.keyring().rotate(args.conversation_id)
     print(f"{args.conversation_id}: new messages now use key version {version}")
+
+
+def _backfill_search_keys(_args):
+    from chalicelib import services
+
+    print(f"{services.users().backfill_search_keys()} accounts updated")
 
 
 def _export(args):

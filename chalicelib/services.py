@@ -8,8 +8,12 @@ lazily so that importing the app does no I/O.
 """
 import functools
 
+from chalicelib.account_services import AccountServices
+from chalicelib.push_services import PushServices
+from chalicelib.storage.stores import Stores
 
-class Services:
+
+class Services(Stores, AccountServices, PushServices):
     """Use cases and adapters, built on first use; a name given to `build` replaces one."""
 
     def __init__(self, database=None, **overrides):
@@ -48,79 +52,7 @@ class Services:
 
         return utcnow
 
-    # Stores (one per collection) ---------------------------------------------------------------
-
-    @functools.cached_property
-    def user_store(self):
-        from chalicelib.storage.users import UserStore
-
-        return UserStore(self.db)
-
-    @functools.cached_property
-    def throttle_store(self):
-        from chalicelib.storage.throttles import ThrottleStore
-
-        return ThrottleStore(self.db)
-
-    @functools.cached_property
-    def group_store(self):
-        from chalicelib.storage.groups import GroupStore
-
-        return GroupStore(self.db)
-
-    @functools.cached_property
-    def membership_store(self):
-        from chalicelib.storage.memberships import MembershipStore
-
-        return MembershipStore(self.db)
-
-    @functools.cached_property
-    def conversation_store(self):
-        from chalicelib.storage.conversations import ConversationStore
-
-        return ConversationStore(self.db)
-
-    @functools.cached_property
-    def message_store(self):
-        from chalicelib.storage.messages import MessageStore
-
-        return MessageStore(self.db)
-
-    @functools.cached_property
-    def reaction_store(self):
-        from chalicelib.storage.reactions import ReactionStore
-
-        return ReactionStore(self.db)
-
-    @functools.cached_property
-    def read_marker_store(self):
-        from chalicelib.storage.read_markers import ReadMarkerStore
-
-        return ReadMarkerStore(self.db)
-
-    @functools.cached_property
-    def key_store(self):
-        from chalicelib.storage.conversation_keys import ConversationKeyStore
-
-        return ConversationKeyStore(self.db)
-
-    @functools.cached_property
-    def connection_store(self):
-        from chalicelib.storage.connections import ConnectionStore
-
-        return ConnectionStore(self.db)
-
-    @functools.cached_property
-    def attachment_store(self):
-        from chalicelib.storage.attachments import AttachmentStore
-
-        return AttachmentStore(self.db)
-
-    @functools.cached_property
-    def ticket_store(self):
-        from chalicelib.storage.tickets import TicketStore
-
-        return TicketStore(self.db)
+    # Stores (one per collection): the Stores mixin, chalicelib/storage/stores.py
 
     # Adapters to AWS -----------------------------------------------------------------------------
 
@@ -151,19 +83,6 @@ class Services:
     # Shared collaborators ------------------------------------------------------------------------
 
     @functools.cached_property
-    def tokens(self):
-        from chalicelib.accounts.tokens import Tokens
-
-        config = self.settings
-        return Tokens(config.jwt_secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds)
-
-    @functools.cached_property
-    def passwords(self):
-        from chalicelib.accounts.passwords import Passwords
-
-        return Passwords(self.settings.bcrypt_rounds)
-
-    @functools.cached_property
     def limiter(self):
         from chalicelib.core.limits import Limiter
 
@@ -179,15 +98,9 @@ class Services:
     def audience(self):
         from chalicelib.realtime.audience import ConversationAudience
 
-        return ConversationAudience(self.membership_store, self.conversation_store)
+        return ConversationAudience(self.membership_store, self.conversation_store, self.group_store)
 
     # Use cases -----------------------------------------------------------------------------------
-
-    @functools.cached_property
-    def accounts(self):
-        from chalicelib.accounts.accounts import Accounts
-
-        return Accounts(self.user_store, self.passwords, self.tokens, self.limiter)
 
     @functools.cached_property
     def groups(self):
@@ -221,13 +134,41 @@ class Services:
         return Ownership(self.group_store, self.membership_store, self.publisher, self.clock)
 
     @functools.cached_property
+    def group_roles(self):
+        from chalicelib.groups.roles import Roles
+
+        return Roles(self.group_store, self.membership_store, self.publisher, self.clock)
+
+    @functools.cached_property
+    def group_invites(self):
+        from chalicelib.groups.invites import Invites
+
+        return Invites(self.group_store, self.membership_store, self.invite_store, self.publisher, self.limiter,
+                       self.clock)
+
+    @functools.cached_property
+    def blocking(self):
+        from chalicelib.accounts.blocking import Blocking
+
+        return Blocking(self.block_store, self.user_store, self.limiter, self.clock)
+
+    @functools.cached_property
+    def reports(self):
+        from chalicelib.messaging.reports import Reports
+
+        return Reports(reports=self.report_store, messages=self.message_store, messaging=self.messaging,
+                       memberships=self.membership_store, groups=self.group_store, users=self.user_store,
+                       publisher=self.publisher, limiter=self.limiter, clock=self.clock)
+
+    @functools.cached_property
     def messaging(self):
         from chalicelib.messaging.messages import Messaging
 
         return Messaging(conversations=self.conversation_store, messages=self.message_store,
                          read_markers=self.read_marker_store, keyring=self.keyring, memberships=self.membership_store,
                          groups=self.group_store, users=self.user_store, publisher=self.publisher, limiter=self.limiter,
-                         attachments=self.attachments, reactions=self.reaction_store)
+                         attachments=self.attachments, reactions=self.reaction_store, mutes=self.mute_store,
+                         blocks=self.block_store)
 
     @functools.cached_property
     def attachments(self):
@@ -264,15 +205,18 @@ class Services:
     def sockets(self):
         from chalicelib.realtime.sockets import Sockets
 
-        return Sockets(tokens=self.tokens, tickets=self.ticket_store, connections=self.connection_store,
+        return Sockets(sessions=self.sessions, tickets=self.ticket_store, connections=self.connection_store,
                        pusher=self.pusher, publisher=self.publisher, conversations=self.messaging,
-                       audience=self.audience, limiter=self.limiter)
+                       audience=self.audience, limiter=self.limiter, blocks=self.block_store)
 
     @functools.cached_property
     def fanout(self):
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.audience, self.connection_store, self.pusher, self.publisher, keyring=self.keyring)
+        return Fanout(
+            self.audience, self.connection_store, self.pusher, self.publisher,
+            keyring=self.keyring, notifier=self.notifier,
+        )
 
     @functools.cached_property
     def health(self):
@@ -314,6 +258,22 @@ def accounts():
 
 def tokens():
     return current().tokens
+
+
+def sessions():
+    return current().sessions
+
+
+def recovery():
+    return current().recovery
+
+
+def profiles():
+    return current().profiles
+
+
+def people():
+    return current().people
 
 
 def limiter():
@@ -380,6 +340,14 @@ def fanout():
     return current().fanout
 
 
+def devices():
+    return current().devices
+
+
+def mutes():
+    return current().mutes
+
+
 def groups():
     return current().groups
 
@@ -398,3 +366,19 @@ def group_roster():
 
 def group_ownership():
     return current().group_ownership
+
+
+def group_roles():
+    return current().group_roles
+
+
+def group_invites():
+    return current().group_invites
+
+
+def blocking():
+    return current().blocking
+
+
+def reports():
+    return current().reports

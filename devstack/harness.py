@@ -1,5 +1,5 @@
 """The local services on free ports, for the tests (tests/conftest.py) and the benchmarks
-(bench/environment.py) alike: embedded MongoDB, moto (SQS + KMS), this process's app pointed
+(bench/environment.py) alike: embedded MongoDB, moto (SQS, KMS, S3, SNS), this process's app pointed
 at them, the whole stack (`python -m devstack`) as a child process, and draining the
 fan-out queue.
 
@@ -41,7 +41,7 @@ def mongo(prefix="messaging-mongo-"):
 
 @contextlib.contextmanager
 def moto():
-    """The endpoint URL of moto's server (SQS, KMS, S3) on a free port."""
+    """The endpoint URL of moto's server (SQS, KMS, S3, SNS) on a free port."""
     port = processes.free_port()
     server = processes.start_moto(port)
     try:
@@ -54,15 +54,17 @@ def moto():
 def app_in_this_process(base_env, mongo_uri, aws_endpoint, database, queue_name, bucket=None,
                         bucket_origins=("http://localhost",)):
     """Point this process's app at `mongo_uri`/`database` and moto: `base_env` and the
-    endpoints go into os.environ, the fan-out queue and the KMS key (and, given `bucket`, the
-    attachments bucket, usable from `bucket_origins`) are created in moto.
+    endpoints go into os.environ, the fan-out queue, the KMS key and the SNS platform
+    applications for push (and, given `bucket`, the attachments bucket, usable from
+    `bucket_origins`) are created in moto, and SES verifies the password-reset sender.
     Yields the variables set; forgets the app's clients and settings before and after."""
     from chalicelib import services
     from chalicelib.storage.mongo import reset_for_tests
-    from devstack.provision import provision_bucket, provision_kms, provision_queues
+    from devstack.provision import provision_bucket, provision_kms, provision_push, provision_queues, provision_ses
 
     env = {**base_env, "MONGO_URI": mongo_uri, "MONGO_DB": database, "AWS_ENDPOINT_URL_SQS": aws_endpoint,
-           "AWS_ENDPOINT_URL_KMS": aws_endpoint, "AWS_ENDPOINT_URL_S3": aws_endpoint}
+           "AWS_ENDPOINT_URL_KMS": aws_endpoint, "AWS_ENDPOINT_URL_S3": aws_endpoint,
+           "AWS_ENDPOINT_URL_SNS": aws_endpoint, "AWS_ENDPOINT_URL_SES": aws_endpoint}
     if bucket:
         env["ATTACHMENTS_BUCKET"] = bucket
     os.environ.update(env)
@@ -72,6 +74,11 @@ def app_in_this_process(base_env, mongo_uri, aws_endpoint, database, queue_name,
     env["FANOUT_QUEUE_URL"] = os.environ["FANOUT_QUEUE_URL"] = queue["url"]
     env["KMS_KEY_ID"] = os.environ.setdefault("KMS_KEY_ID", KMS_KEY_ALIAS)
     provision_kms(aws_endpoint, env["KMS_KEY_ID"])
+    push = provision_push(aws_endpoint, os.environ.get("AWS_DEFAULT_REGION", REGION))
+    env["PUSH_APNS_APPLICATION_ARN"], env["PUSH_FCM_APPLICATION_ARN"] = push["apns"], push["fcm"]
+    os.environ.update({name: env[name] for name in ("PUSH_APNS_APPLICATION_ARN", "PUSH_FCM_APPLICATION_ARN")})
+    services.forget_all()
+    provision_ses(aws_endpoint, services.current().settings.ses_sender)  # the password-reset sender
     services.forget_all()
     try:
         yield env

@@ -7,7 +7,8 @@ launcher gives the local master key (the one provisioning creates, recognised by
 description) the same id and key material on every start. They are kept in a state file
 next to the database, under .local/, which is never committed.
 
-moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key. It is
+moto has no switch for this, so the launcher wraps moto's KmsBackend.create_key. It also
+numbers mobile pushes for the local outbox (number_mobile_pushes). It is
 devstack-only, runs inside moto's own process, and tests/stack/test_devstack_kms.py checks it
 against the pinned moto version.
 
@@ -33,6 +34,7 @@ def main(argv=None):
     if known.kms_state:
         keep_local_master_key(known.kms_state)
     enforce_post_policies()
+    number_mobile_pushes()
     from moto.server import main as moto_server
 
     moto_server(moto_args)
@@ -84,6 +86,30 @@ def enforce_post_policies():
         return store(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked_post
+
+
+def number_mobile_pushes():
+    """Number every message published to an SNS platform endpoint, across endpoints, so the
+    local outbox (devstack/outbox.py) can list pushes in the order they were sent. Each
+    endpoint's `published` list ([{n, messageId, customUserData}]) shows in /moto-api/data.json."""
+    import itertools
+    import threading
+
+    from moto.sns.models import PlatformEndpoint
+
+    counter = itertools.count(1)
+    lock = threading.Lock()
+    publish = PlatformEndpoint.publish
+
+    def publish_numbered(self, message):
+        with lock:
+            message_id = publish(self, message)
+            user_data = self.attributes.get("CustomUserData") or self.custom_user_data
+            entry = {"n": next(counter), "messageId": message_id, "customUserData": user_data}
+            self.published = [*getattr(self, "published", []), entry]
+        return message_id
+
+    PlatformEndpoint.publish = publish_numbered
 
 
 def _load(path):

@@ -1,7 +1,7 @@
 """AWS resources the local stack needs, created in moto at start, as a deployed stage gets
-them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, and the
-attachments bucket (with CORS for the web client's origins).
-Idempotent: existing resources are reused."""
+them from infra/: the fan-out queue with its dead-letter queue, the KMS master key, the
+attachments bucket (with CORS for the web client's origins), and the verified SES identity
+emails are sent from. Idempotent: existing resources are reused."""
 import json
 import os
 
@@ -52,6 +52,13 @@ def provision_kms(endpoint, key_id):
     return created["Arn"]
 
 
+def provision_ses(endpoint, sender):
+    """Verify `sender` as an SES identity at `endpoint` (moto verifies at once), so SendEmail
+    from it succeeds as it does from a deployed stage's verified identity."""
+    aws_client("ses", endpoint).verify_email_identity(EmailAddress=sender)
+    return sender
+
+
 def provision_bucket(endpoint, bucket, origins):
     """The attachments bucket at `endpoint`, whose presigned URLs `origins` may use from a
     browser (uploads by POST, downloads by GET), as infra/stack.yaml's CORS rule allows."""
@@ -65,3 +72,27 @@ def provision_bucket(endpoint, bucket, origins):
         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600,
     }]})
     return bucket
+
+
+LOCAL_PUSH_APPLICATIONS = {"apns": ("secure-messaging-local-apns", "APNS_SANDBOX"),
+                           "fcm": ("secure-messaging-local-fcm", "GCM")}
+
+
+def provision_push(endpoint, region):
+    """The two SNS platform applications mobile push uses (APNs sandbox and FCM), created in
+    moto with stand-in credentials (a deployed stage's come from docs/push.md); returns
+    {"apns": arn, "fcm": arn}. Reuses applications already there."""
+    sns = boto3.client("sns", endpoint_url=endpoint, region_name=region)
+    existing = {app["PlatformApplicationArn"].rsplit("/", 1)[-1]: app["PlatformApplicationArn"]
+                for app in sns.list_platform_applications().get("PlatformApplications", [])}
+    arns = {}
+    for platform, (name, sns_platform) in LOCAL_PUSH_APPLICATIONS.items():
+        if name in existing:
+            arns[platform] = existing[name]
+            continue
+        credential = {"PlatformCredential": "local-stand-in", "PlatformPrincipal": "local-stand-in"}
+        if sns_platform == "GCM":
+            credential = {"PlatformCredential": "local-stand-in"}
+        arns[platform] = sns.create_platform_application(
+            Name=name, Platform=sns_platform, Attributes=credential)["PlatformApplicationArn"]
+    return arns

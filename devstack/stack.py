@@ -1,4 +1,4 @@
-"""The local stack: embedded MongoDB, moto (SQS + KMS), and the local API Gateway in front
+"""The local stack: embedded MongoDB, moto (SQS, KMS, S3, SES), and the local API Gateway in front
 of the very same Chalice handlers that Lambda runs. Ctrl-C stops everything it started."""
 import asyncio
 import os
@@ -11,7 +11,8 @@ from aiohttp import web
 from chalicelib.core.config import DEV_JWT_SECRET, settings
 from devstack import processes
 from devstack.lambdas import LambdaPool
-from devstack.provision import provision_bucket, provision_kms, provision_queues
+from devstack.outbox import outbox_route
+from devstack.provision import provision_bucket, provision_kms, provision_push, provision_queues, provision_ses
 from devstack.rest import answer_parse_errors_in_the_contract, preflight_headers, rest_app
 from devstack.sqs_source import SqsEventSource
 from devstack.websocket import WebSocketGateway
@@ -52,8 +53,11 @@ def app_environment(ports, mongo_uri, aws_endpoint):
         # Only endpoint URLs differ from a deployed stage.
         "AWS_ENDPOINT_URL_SQS": aws_endpoint,
         "AWS_ENDPOINT_URL_KMS": aws_endpoint,
+        "AWS_ENDPOINT_URL_SES": aws_endpoint,
+        "SES_SENDER": os.environ.get("SES_SENDER", "no-reply@secure-messaging.local"),
         "AWS_ENDPOINT_URL_S3": aws_endpoint,
         "ATTACHMENTS_BUCKET": os.environ.get("ATTACHMENTS_BUCKET", "secure-messaging-attachments-dev"),
+        "AWS_ENDPOINT_URL_SNS": aws_endpoint,
         # No WS_CALLBACK_URL: the handlers derive the @connections endpoint from the event
         # ({domainName}/{stage}), so that path runs locally; a deployed stage must set it.
         "FANOUT_QUEUE_NAME": os.environ.get("FANOUT_QUEUE_NAME", "secure-messaging-fanout-dev"),
@@ -89,6 +93,7 @@ async def serve(ports, pool, queue, aws_endpoint):
     answer_parse_errors_in_the_contract()
     websocket = WebSocketGateway(pool).application()
     websocket.router.add_route("POST", "/__devstack/sqs/crash-next", _crash_next(source))
+    websocket.router.add_route("GET", "/__devstack/outbox", outbox_route(aws_endpoint))
     runners = []
     for application, port, label, scheme in (
         (rest_app(pool, list(app.routes), static_dirs=static,
@@ -145,13 +150,17 @@ def main():
             children.append(processes.start_moto(ports.aws, os.path.join(data_dir, "moto.log"),
                                                  kms_state=os.path.join(data_dir, "kms-master-key.json")))
             aws_endpoint = f"http://127.0.0.1:{ports.aws}"
-        print(f"SQS, KMS, S3 {aws_endpoint} (moto)", flush=True)
+        print(f"SQS, KMS, S3, SES {aws_endpoint} (moto)", flush=True)
         os.environ.update(app_environment(ports, mongo_uri, aws_endpoint))
         queue = provision_queues(aws_endpoint, os.environ["AWS_DEFAULT_REGION"], os.environ["FANOUT_QUEUE_NAME"])
         os.environ["FANOUT_QUEUE_URL"] = queue["url"]
         print(f"KMS key    {provision_kms(aws_endpoint, settings().kms_key_id)}", flush=True)
+        print(f"SES sender {provision_ses(aws_endpoint, settings().ses_sender)}", flush=True)
         print(f"S3 bucket  {provision_bucket(aws_endpoint, settings().attachments_bucket, web_origins(ports))}",
               flush=True)
+        push = provision_push(aws_endpoint, os.environ["AWS_DEFAULT_REGION"])
+        os.environ["PUSH_APNS_APPLICATION_ARN"], os.environ["PUSH_FCM_APPLICATION_ARN"] = push["apns"], push["fcm"]
+        print(f"Push apps  {push['apns']}, {push['fcm']} (SNS, moto)", flush=True)
         pool = LambdaPool(int(os.environ.get("LAMBDA_WORKERS", "4")))
         pool.warm_up()
         asyncio.run(serve(ports, pool, queue, aws_endpoint))

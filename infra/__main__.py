@@ -14,11 +14,15 @@ def main(argv=None):
     deploy = commands.add_parser("deploy", help="stack, secrets, chalice deploy, after-deploy settings")
     deploy.add_argument("stage", choices=STAGES)
     deploy.add_argument("--alarm-email", default="", help="address subscribed to the alarms")
+    deploy.add_argument("--mail-from", default="", help="verified SES address password-reset emails come from")
     package = commands.add_parser("package", help="a CloudFormation (SAM) template + zip from the deployed stack's outputs")
     package.add_argument("stage", choices=STAGES)
     package.add_argument("out_dir")
     mongo = commands.add_parser("mongo-uri", help="store the MongoDB connection string (asked for, not echoed)")
     mongo.add_argument("stage", choices=STAGES)
+    push_apps = commands.add_parser("push-apps", help="SNS platform applications from the push credentials in SSM")
+    push_apps.add_argument("stage", choices=STAGES)
+    push_apps.add_argument("--sandbox", action="store_true", help="APNs sandbox (development builds)")
     destroy = commands.add_parser("destroy", help="delete the stage (the KMS key and state bucket are kept)")
     destroy.add_argument("stage", choices=STAGES)
     destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -31,12 +35,14 @@ def main(argv=None):
     try:
         deployer = Deployer(boto3.session.Session())
         if args.command == "deploy":
-            for name, url in deployer.deploy(args.stage, args.alarm_email).items():
+            for name, url in deployer.deploy(args.stage, args.alarm_email, args.mail_from).items():
                 print(f"{name:10} {url}")
         elif args.command == "package":
             print(deployer.package(args.stage, args.out_dir))
         elif args.command == "mongo-uri":
             deployer.put_mongo_uri(args.stage, getpass.getpass("MongoDB connection string: "))
+        elif args.command == "push-apps":
+            deployer.push_apps(args.stage, args.sandbox)
         elif args.command == "destroy":
             if not args.yes and input(f"Type {args.stage} to delete it: ").strip() != args.stage:
                 print("Nothing deleted.")

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-from infra import DeployError, after_chalice, parameters, stack
+from infra import DeployError, after_chalice, parameters, push, stack
 from infra.stage import (
     PENDING_WEBSOCKET_API,
     ChaliceRecord,
@@ -53,10 +53,12 @@ class Deployer:
         self._run = runner
         self._log = log
 
-    def deploy(self, stage, alarm_email=""):
+    def deploy(self, stage, alarm_email="", mail_from=""):
         """Every step; returns the stage's endpoints."""
         self._log(f"[1/5] CloudFormation stack {stack.stack_name(stage)}")
-        outputs = stack.deploy_stack(self._client("cloudformation"), stage, alarm_email, log=self._log)
+        outputs = stack.deploy_stack(self._client("cloudformation"), stage, alarm_email, log=self._log,
+                                     push_applications=push.application_arns(self._client("ssm"), stage),
+                                     mail_from=mail_from)
         self._log("[2/5] Secrets in Parameter Store")
         parameters.ensure_parameters(self._client("ssm"), outputs, log=self._log)
         build_dir = self.build_dir(stage)
@@ -88,6 +90,12 @@ class Deployer:
         if values is None:
             values = stage_values(stack.stack_outputs(self._client("cloudformation"), stage))
         return package(self._repo, stage, values, out_dir, self.build_dir(stage) + "-package", self._run)
+
+    def push_apps(self, stage, sandbox=False):
+        """Create or update the stage's SNS platform applications from its stored credentials."""
+        made = push.create_applications(self._client("sns"), self._client("ssm"), stage, sandbox, log=self._log)
+        self._log("Run `make deploy` to hand them to the stack, the app's settings and its policies.")
+        return made
 
     def put_mongo_uri(self, stage, uri):
         """Store the stage's MongoDB connection string (the stack must exist)."""

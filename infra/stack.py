@@ -14,8 +14,11 @@ def stack_name(stage):
     return f"{APP}-{stage}"
 
 
-def deploy_stack(cfn, stage, alarm_email="", log=print):
-    """Create the stage's stack, or update it in place; wait; return `stack_outputs`."""
+def deploy_stack(cfn, stage, alarm_email="", log=print, push_applications=None, mail_from=""):
+    """Create the stage's stack, or update it in place; wait; return `stack_outputs`.
+
+    `push_applications` ({"apns": arn, "fcm": arn}, see infra/push.py) become its parameters."""
+    push_applications = push_applications or {}
     name = stack_name(stage)
     with open(TEMPLATE, encoding="utf-8") as template:
         request = {
@@ -24,8 +27,11 @@ def deploy_stack(cfn, stage, alarm_email="", log=print):
             "Parameters": [
                 {"ParameterKey": "Stage", "ParameterValue": stage},
                 {"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email},
+                {"ParameterKey": "MailFrom", "ParameterValue": mail_from},
                 # The web origin the REST API allows (app.py) may use the attachments bucket too.
                 {"ParameterKey": "WebOrigin", "ParameterValue": os.environ.get("CORS_ALLOW_ORIGIN", "").strip()},
+                {"ParameterKey": "ApnsPlatformApplicationArn", "ParameterValue": push_applications.get("apns", "")},
+                {"ParameterKey": "FcmPlatformApplicationArn", "ParameterValue": push_applications.get("fcm", "")},
             ],
             # Stack tags reach every resource that takes tags.
             "Tags": [{"Key": "app", "Value": APP}, {"Key": "stage", "Value": stage}],

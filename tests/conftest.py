@@ -19,6 +19,7 @@ TEST_ENV = {
     "LOG_LEVEL": "WARNING",
     # Deployed 4 s (docs/benchmarks.md); the embedded server on this shared machine can be slower.
     "MONGO_SOCKET_TIMEOUT_MS": "10000",
+    "PASSWORD_FORGOT_FLOOR_SECONDS": "0.3",  # the floor is what is tested, not its size
 }
 
 
@@ -31,7 +32,7 @@ def mongo_uri():
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """moto's server (SQS, KMS, S3) on a free port, for the whole run."""
+    """moto's server (SQS, KMS, S3, SES) on a free port, for the whole run."""
     with harness.moto() as endpoint:
         yield endpoint
 
@@ -121,7 +122,7 @@ def aws(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_KMS",
-                 "AWS_ENDPOINT_URL_S3"):
+                 "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL_SES"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")  # resources moto does not model

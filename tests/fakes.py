@@ -79,13 +79,19 @@ class RecordingQueue:
 
 
 class StaticAudience:
-    """An Audience from a table: conversation id -> member ids (production: ConversationAudience)."""
+    """An Audience from a table: conversation id -> member ids (production: ConversationAudience).
+    `joined` ({conversation id: {member id: when they joined}}) names the "joined"-history
+    groups; a member without a time there joined at the beginning of time."""
 
-    def __init__(self, members):
+    def __init__(self, members, joined=None):
         self._members = {conversation: sorted(ids) for conversation, ids in members.items()}
+        self._joined = joined or {}
 
-    def member_ids(self, conversation_id, after=None, limit=500):
+    def member_ids(self, conversation_id, after=None, limit=500, sent_at=None):
         members = self._members.get(conversation_id, [])
+        if sent_at is not None and conversation_id in self._joined:
+            times = self._joined[conversation_id]
+            members = [member for member in members if member not in times or times[member] <= sent_at]
         return [member for member in members if after is None or member > after][:limit]
 
     def conversations_of(self, user_id, limit=1000):
@@ -145,7 +151,7 @@ class RecordingPublisher:
     def __init__(self):
         self.published = []
 
-    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=(), sent_at=None):
         """Deliver `event` to the members of `conversation_id` and to `user_ids`, except
         `except_user_ids` (typing goes to the other members only)."""
         self.published.append({
@@ -153,10 +159,31 @@ class RecordingPublisher:
             "conversationId": conversation_id,
             "userIds": list(user_ids),
             "exceptUserIds": list(except_user_ids),
+            **({"sentAt": sent_at} if sent_at is not None else {}),
         })
 
     def of_type(self, event_type):
         return [entry for entry in self.published if entry["event"]["type"] == event_type]
+
+
+class RecordingMailer:
+    """Keeps the emails it was asked to send: [(to, subject, text)]; `broken` makes every send fail."""
+
+    def __init__(self, broken=False):
+        self.sent = []
+        self._broken = broken
+
+    def send(self, to, subject, text):
+        if self._broken:
+            raise RuntimeError("mail service down")
+        self.sent.append((to, subject, text))
+
+    def code_for(self, to):
+        """The reset code in the last email to `to`."""
+        import re
+
+        (text,) = [text for address, _, text in self.sent if address == to][-1:]
+        return re.search(r"code is (\d+)", text).group(1)
 
 
 class FakeBucket:
@@ -201,3 +228,60 @@ class FakeBucket:
 
     def delete_prefix(self, prefix):
         return self.delete([key for key in self.objects if key.startswith(prefix)])
+
+
+class RecordingMobilePush:
+    """A MobilePush (chalicelib.core.ports) that keeps endpoints and notifications in memory;
+    some endpoints can be disabled, throttle a few times, or fail."""
+
+    def __init__(self, throttle_times=None):
+        self.endpoints = {}  # arn -> {"platform", "token", "userData", "enabled"}
+        self.published = []  # (platform, arn, notification)
+        self.deleted = []
+        self.broken = set()
+        self._throttles_left = dict(throttle_times or {})
+
+    def create_endpoint(self, platform, token, user_data=""):
+        for arn, endpoint in self.endpoints.items():
+            if endpoint["token"] == token:
+                endpoint.update(userData=user_data, enabled=True)
+                return arn
+        arn = f"arn:aws:sns:us-east-1:123456789012:endpoint/{platform}/app/{len(self.endpoints) + 1}"
+        self.endpoints[arn] = {"platform": platform, "token": token, "userData": user_data, "enabled": True}
+        return arn
+
+    def ensure_enabled(self, endpoint_arn, token):
+        endpoint = self.endpoints.get(endpoint_arn)
+        if endpoint is None:
+            return False
+        endpoint.update(token=token, enabled=True)
+        return True
+
+    def set_user_data(self, endpoint_arn, user_data):
+        self.endpoints[endpoint_arn]["userData"] = user_data
+
+    def delete_endpoint(self, endpoint_arn):
+        self.deleted.append(endpoint_arn)
+        self.endpoints.pop(endpoint_arn, None)
+
+    def publish(self, platform, endpoint_arn, notification):
+        from chalicelib.realtime.sns import EndpointDisabled, PushThrottled
+
+        endpoint = self.endpoints.get(endpoint_arn)
+        if endpoint is None or not endpoint["enabled"]:
+            raise EndpointDisabled(endpoint_arn)
+        if self._throttles_left.get(endpoint_arn, 0) > 0:
+            self._throttles_left[endpoint_arn] -= 1
+            raise PushThrottled(endpoint_arn)
+        if endpoint_arn in self.broken:
+            raise RuntimeError("SNS unreachable")
+        self.published.append((platform, endpoint_arn, notification))
+        return f"msg-{len(self.published)}"
+
+    def disable(self, endpoint_arn):
+        self.endpoints[endpoint_arn]["enabled"] = False
+
+    def to_token(self, token):
+        """The notifications sent to the endpoint of `token`."""
+        return [notification for _, arn, notification in self.published
+                if self.endpoints.get(arn, {}).get("token") == token]

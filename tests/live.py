@@ -38,6 +38,7 @@ class Listener:
     def __init__(self, url):
         self.socket = connect(url, open_timeout=10, legacy=True)
         self.frames = []
+        self.closed = threading.Event()  # set once the server (or we) closed the connection
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -50,6 +51,8 @@ class Listener:
                     self._changed.notify_all()
         except Exception:  # noqa: BLE001 - the connection closed
             pass
+        finally:
+            self.closed.set()
 
     def send(self, frame):
         self.socket.send(json.dumps(frame))

@@ -15,7 +15,7 @@ MAX_LINES = 400
 # Higher imports lower, never the other way. app.py (the Lambda entry point) is above them all.
 LAYERS = {
     "edge": 4,
-    "services": 3, "admin": 3,
+    "services": 3, "account_services": 3, "push_services": 3, "admin": 3,
     "accounts": 2, "groups": 2, "messaging": 2, "media": 2, "realtime": 2,
     "storage": 1, "crypto": 1,
     "core": 0,

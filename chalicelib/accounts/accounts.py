@@ -1,5 +1,5 @@
 """Use cases for accounts: sign up (both seeds), log in, who am I, find a person by email."""
-from chalicelib.accounts.schemas import user_view
+from chalicelib.accounts.schemas import own_view, user_view
 from chalicelib.core.errors import NotAuthenticated, NotFound, RateLimited
 from chalicelib.core.limits import (
     LOGIN_FAILURES_PER_ACCOUNT,
@@ -9,10 +9,10 @@ from chalicelib.core.validation import clean_name, normalise_email
 
 
 class Accounts:
-    def __init__(self, users, passwords, tokens, limiter):
+    def __init__(self, users, passwords, sessions, limiter):
         self._users = users
         self._passwords = passwords
-        self._tokens = tokens
+        self._sessions = sessions  # chalicelib.accounts.sessions.Sessions
         self._limiter = limiter
 
     def register(self, *, email, password, name, department=None, role=None):
@@ -26,8 +26,9 @@ class Accounts:
         )
         return user_view(user)
 
-    def login(self, *, email, password, source_address):
-        """A token and the user for the right password; throttled per account and address.
+    def login(self, *, email, password, source_address, user_agent=None):
+        """A new session (its token pair) and the user for the right password; throttled per
+        account and address.
 
         Each attempt is counted first, atomically, and only then decided: N parallel wrong
         passwords reach bcrypt at most the limit's number of times (a check before counting
@@ -47,19 +48,14 @@ class Accounts:
             raise NotAuthenticated("The email or password is wrong.", "invalid_credentials")
         self._limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
         self._limiter.forgive(LOGIN_FAILURES_PER_ADDRESS, source_address)
-        return {
-            "token": self._tokens.issue(user["_id"]),
-            "tokenType": "Bearer",
-            "expiresIn": self._tokens.ttl_seconds(),
-            "user": user_view(user),
-        }
+        return {**self._sessions.open(user["_id"], user_agent), "user": own_view(user)}
 
     def me(self, user_id):
         user = self._users.by_id(user_id)
         if user is None:
             # A valid token for an account that no longer exists.
             raise NotAuthenticated("The account no longer exists.", "invalid_token")
-        return user_view(user)
+        return own_view(user)
 
     def find_by_email(self, email):
         """Look a person up by exact email (to start a 1:1 chat); 404 if there is none."""

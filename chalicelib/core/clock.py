@@ -17,6 +17,11 @@ def iso(moment):
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_iso(text):
+    """The aware UTC datetime `iso` wrote as `text`."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
 # The JSON Schema of a time as `iso` writes it (for the OpenAPI document).
 TIME_SCHEMA = {"type": "string", "format": "date-time"}
 OPTIONAL_TIME_SCHEMA = {"type": ["string", "null"], "format": "date-time"}

@@ -31,12 +31,19 @@ class Settings:
     jwt_secret: str
     jwt_issuer: str
     jwt_audience: str
-    token_ttl_seconds: int
+    token_ttl_seconds: int  # access tokens: ACCESS_TOKEN_MINUTES (or TOKEN_TTL_SECONDS)
+    refresh_token_days: int  # a session lives this long after its last refresh (sliding)
+    session_cache_seconds: float  # how long one Lambda trusts a session check (0: never)
     bcrypt_rounds: int
     kms_key_id: str
     fanout_queue_url: str
     ws_callback_url: str  # empty (local only): derive {domainName}/{stage} from the event
     log_level: str
+    ses_sender: str  # the verified SES identity password-reset emails come from
+    forgot_floor_seconds: float  # POST /password/forgot answers no sooner, known email or not
+    # SNS platform applications for mobile push; empty: that platform cannot register devices.
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
     on_lambda: bool = False
     mongo_max_pool_size: int = 2
     mongo_server_selection_timeout_ms: int = 5000
@@ -63,12 +70,18 @@ def settings():
         jwt_secret=_secret(env, "JWT_SECRET"),
         jwt_issuer=env.get("JWT_ISSUER", "secure-messaging"),
         jwt_audience=env.get("JWT_AUDIENCE", "secure-messaging-clients"),
-        token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
+        token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS") or 60 * int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
+        refresh_token_days=int(env.get("REFRESH_TOKEN_DAYS", "30")),
+        session_cache_seconds=float(env.get("SESSION_CACHE_SECONDS", "2")),
         bcrypt_rounds=int(env.get("BCRYPT_ROUNDS", "12")),
         kms_key_id=env.get("KMS_KEY_ID", "alias/secure-messaging"),
         fanout_queue_url=env.get("FANOUT_QUEUE_URL", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
+        push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
+        ses_sender=env.get("SES_SENDER", "no-reply@secure-messaging.local"),
+        forgot_floor_seconds=float(env.get("PASSWORD_FORGOT_FLOOR_SECONDS", "1.0")),
         on_lambda=on_lambda(env),
         # MongoDB (chalicelib/storage/mongo.py; the arithmetic is in docs/benchmarks.md).
         mongo_max_pool_size=int(env.get("MONGO_MAX_POOL_SIZE", "2")),
@@ -136,6 +149,12 @@ def _refuse_unsafe(loaded):
         if not loaded.ws_callback_url.startswith("https://"):
             # Derived from the event it would name the API's own host: wrong behind a custom domain.
             raise ServiceMisconfigured(f"{where} needs WS_CALLBACK_URL, the https:// @connections endpoint.")
+    if not 10 <= loaded.token_ttl_seconds <= 24 * 3600:
+        raise ServiceMisconfigured("Access tokens must live between ten seconds and one day.")
+    if not 1 <= loaded.refresh_token_days <= 365:
+        raise ServiceMisconfigured("REFRESH_TOKEN_DAYS must be between 1 and 365.")
+    if not 0 <= loaded.session_cache_seconds <= 60:
+        raise ServiceMisconfigured("SESSION_CACHE_SECONDS must be between 0 and 60.")
     if not 60 <= loaded.attachment_url_seconds <= 3600:
         raise ServiceMisconfigured("ATTACHMENT_URL_SECONDS must be between 60 and 3600.")
     if not 4 <= loaded.bcrypt_rounds <= 16:

@@ -62,7 +62,46 @@ DIRECT_CONVERSATIONS_STARTED_PER_USER = Limit(
     "direct-conversations-started", 30, 60 * 60,
     "You have started too many new conversations in the last hour; try again later.",
 )
+# Sessions and passwords (chalicelib/accounts). Every attempt counts, right or wrong, in one
+# atomic update: a valid refresh token or reset code is unguessable, so these bound the work
+# an abuser can make us do, and the code guesses one account can get.
+REFRESH_ATTEMPTS_PER_ADDRESS = Limit(
+    "refresh-address", 120, 5 * 60, "Too many token refreshes from this address; try again later."
+)
+PASSWORD_FORGOT_PER_ADDRESS = Limit(
+    "password-forgot-address", 20, 60 * 60, "Too many password reset requests from this address; try again later."
+)
+# Over this, /password/forgot still answers 202 (no enumeration) but sends nothing more.
+PASSWORD_FORGOT_PER_ACCOUNT = Limit(
+    "password-forgot-account", 3, 60 * 60, "Too many password reset emails for this account."
+)
+PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT = Limit(
+    "password-reset-account", 5, 15 * 60, "Too many reset attempts for this account; ask for a new code later."
+)
+PASSWORD_RESET_ATTEMPTS_PER_ADDRESS = Limit(
+    "password-reset-address", 30, 15 * 60, "Too many reset attempts from this address; try again later."
+)
 
+# A new device (or one moved from another account) counts; the same token again does not.
+DEVICES_REGISTERED_PER_USER = Limit(
+    "devices-registered", 20, 60 * 60, "You have registered too many devices in the last hour; try again later."
+)
+# Invite links: making them (owner, moderators), and accepting codes (codes are 256 random
+# bits, so this bounds probing and join churn rather than guessing).
+INVITES_CREATED_PER_USER = Limit(
+    "invites-created", 50, 60 * 60, "You have made too many invite links in the last hour; try again later."
+)
+INVITE_ACCEPTS_PER_USER = Limit(
+    "invite-accepts", 30, 60 * 60, "Too many invite links accepted in the last hour; try again later."
+)
+# Reports of messages: enough for a real abuse wave, too few to flood a group's moderators.
+REPORTS_PER_USER = Limit(
+    "reports", 20, 60 * 60, "You have sent too many reports in the last hour; try again later."
+)
+# Blocking and unblocking, each change counted (both are cheap, but churn is not a use).
+BLOCK_CHANGES_PER_USER = Limit(
+    "block-changes", 100, 60 * 60, "You have blocked or unblocked too many people in the last hour."
+)
 # Every POST /attachments counts (the bytes go to S3, but each upload costs storage and a key).
 ATTACHMENTS_UPLOADED_PER_USER = Limit(
     "attachments-uploaded", 60, 60 * 60, "You have uploaded too many files in the last hour; try again later."

@@ -4,6 +4,7 @@ Production adapters (SQS, @connections, MongoDB stores) and the tests' fakes bot
 these, and tests/core/test_ports.py runs the same cases against each pair so they cannot
 drift apart.
 """
+from datetime import datetime
 from typing import Iterable, Protocol
 
 
@@ -12,10 +13,12 @@ class Publisher(Protocol):
 
     An event is a JSON-ready dict with a `type` (`message`, `member.joined`, `typing`, ...).
     Its audience is every member of `conversation_id`, and/or `user_ids`, less `except_user_ids`.
+    An event about a message sent at `sent_at` reaches only the members who may read it (see
+    Audience).
     """
 
     def publish(self, event: dict, *, conversation_id: str | None = None, user_ids: Iterable[str] = (),
-                except_user_ids: Iterable[str] = ()) -> None: ...
+                except_user_ids: Iterable[str] = (), sent_at: datetime | None = None) -> None: ...
 
 
 class JobQueue(Protocol):
@@ -37,10 +40,19 @@ class Pusher(Protocol):
     def disconnect(self, endpoint: str, connection_id: str) -> None: ...
 
 
-class Audience(Protocol):
-    """Who hears a conversation's events: member ids in id order, a page at a time."""
+class Mailer(Protocol):
+    """Sends one plain-text email (production: Amazon SES, chalicelib.accounts.mailer)."""
 
-    def member_ids(self, conversation_id: str, after: str | None = None, limit: int = 500) -> list[str]: ...
+    def send(self, to: str, subject: str, text: str) -> None: ...
+
+
+class Audience(Protocol):
+    """Who hears a conversation's events: member ids in id order, a page at a time. With
+    `sent_at` (an event about a message sent then), a "joined"-history group's members who
+    joined after it are left out: they cannot read that message."""
+
+    def member_ids(self, conversation_id: str, after: str | None = None, limit: int = 500,
+                   sent_at: datetime | None = None) -> list[str]: ...
 
     def conversations_of(self, user_id: str, limit: int = 1000) -> list[str]: ...
 
@@ -71,6 +83,31 @@ class Conversations(Protocol):
              mentions: list[str] | None = None) -> dict: ...
 
     def mark_read(self, caller_id: str, conversation_id: str, seq: int) -> dict: ...
+
+
+class MobilePush(Protocol):
+    """Mobile push endpoints and notifications (production: chalicelib.realtime.sns.MobilePush).
+
+    `publish` raises chalicelib.realtime.sns.EndpointDisabled when the endpoint is dead (the
+    app was uninstalled) and PushThrottled when SNS asks us to slow down. A notification is
+    {title, body, badge, data, collapseKey}.
+    """
+
+    def create_endpoint(self, platform: str, token: str, user_data: str = "") -> str: ...
+
+    def ensure_enabled(self, endpoint_arn: str, token: str) -> bool: ...
+
+    def set_user_data(self, endpoint_arn: str, user_data: str) -> None: ...
+
+    def delete_endpoint(self, endpoint_arn: str) -> None: ...
+
+    def publish(self, platform: str, endpoint_arn: str, notification: dict) -> str: ...
+
+
+class Notifier(Protocol):
+    """Pushes a `message` event to the phones of users no open connection reached."""
+
+    def notify(self, event: dict, user_ids: Iterable[str], deadline: float | None = None) -> int: ...
 
 
 class AttachmentObjects(Protocol):

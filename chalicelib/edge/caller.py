@@ -1,12 +1,17 @@
-"""Who is calling: the bearer token of a REST request, verified."""
+"""Who is calling: the bearer token of a REST request, verified, and its session still live."""
 from chalicelib.core.errors import NotAuthenticated
 
 
-def caller_id(request):
-    """The id of the user whose valid bearer token came with `request`."""
+def caller(request):
+    """The AccessToken (user id, session id) of the request's valid bearer token of a live session."""
     from chalicelib import services
 
-    return services.tokens().verify(bearer_token(request.headers.get("authorization")))
+    return services.sessions().authenticate(bearer_token(request.headers.get("authorization")))
+
+
+def caller_id(request):
+    """The id of the user whose valid bearer token (of a live session) came with `request`."""
+    return caller(request).user_id
 
 
 def bearer_token(authorization_header):

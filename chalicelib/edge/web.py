@@ -124,6 +124,11 @@ def source_address(request):
     return (request.context.get("identity") or {}).get("sourceIp") or "unknown"
 
 
+def user_agent(request):
+    """The client's User-Agent header (what GET /sessions shows to tell devices apart), or None."""
+    return request.headers.get("user-agent")
+
+
 def ok(body, status=200, headers=None):
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 

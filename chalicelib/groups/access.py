@@ -7,7 +7,10 @@ is the one way to learn that a private group exists (the requester must know its
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.storage.groups import PRIVATE
-from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state
+from chalicelib.storage.memberships import BANNED, MEMBER, MODERATOR_ROLE, PENDING, current_state
+
+OWNER = "owner"
+MODERATOR = "moderator"
 
 
 def group_not_found():
@@ -50,6 +53,24 @@ class GroupAccess:
             self._relation(group, caller_id)
             raise Forbidden("Only the group's owner may do that.", "not_owner")
         return group
+
+    def moderated(self, group_id, caller_id):
+        """(group, OWNER or MODERATOR) if the caller may moderate it; NotFound if hidden, Forbidden otherwise.
+
+        A moderator's powers are read from their membership on every call, so a demotion,
+        kick or ban takes them away from the next request on.
+        """
+        group = self.existing(group_id)
+        if group["ownerId"] == caller_id:
+            return group, OWNER
+        doc = self._relation(group, caller_id)
+        if doc is not None and doc["state"] == MEMBER and doc.get("role") == MODERATOR_ROLE:
+            return group, MODERATOR
+        raise Forbidden("Only the group's owner or a moderator may do that.", "not_owner")
+
+    def staff_ids(self, group):
+        """The owner's and the moderators' ids: who hears of requests, reports and invites used."""
+        return [group["ownerId"], *self._memberships.moderator_ids(group["_id"])]
 
     def member_of(self, group_id, caller_id, now):
         """The group if the caller is a member; NotFound if hidden, Forbidden otherwise."""

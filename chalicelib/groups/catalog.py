@@ -9,8 +9,8 @@ from chalicelib.groups.announcements import announce
 from chalicelib.groups.paging import fetch_page
 from chalicelib.groups.schemas import clean_name
 from chalicelib.groups.views import group_preview, group_view, request_view, role_in
-from chalicelib.storage.groups import OPEN
-from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state
+from chalicelib.storage.groups import OPEN, SHARED_HISTORY
+from chalicelib.storage.memberships import BANNED, MEMBER, PENDING, current_state, joined_at
 
 
 class Groups:
@@ -22,7 +22,7 @@ class Groups:
         self._clock = clock
         self._access = GroupAccess(groups, memberships)
 
-    def create(self, caller_id, *, name, group_type, rejoin_cooldown_seconds=0):
+    def create(self, caller_id, *, name, group_type, rejoin_cooldown_seconds=0, history_visibility=SHARED_HISTORY):
         """A new group owned by the caller, who is its first member."""
         name = clean_name(name)
         self._limiter.take(GROUPS_CREATED_PER_USER, caller_id)
@@ -33,20 +33,22 @@ class Groups:
         self._memberships.add_owner(group_id, caller_id, now)
         group = self._groups.create(
             group_id=group_id, name=name, group_type=group_type, owner_id=caller_id,
-            rejoin_cooldown_seconds=rejoin_cooldown_seconds, now=now,
+            rejoin_cooldown_seconds=rejoin_cooldown_seconds, now=now, history_visibility=history_visibility,
         )
         return group_view(group)
 
-    def update(self, group_id, caller_id, *, name=None, rejoin_cooldown_seconds=None):
-        """The owner renames the group or changes its rejoin cooldown."""
-        if name is None and rejoin_cooldown_seconds is None:
-            raise InvalidInput("Send at least one of name, rejoinCooldownSeconds.", "nothing_to_change")
+    def update(self, group_id, caller_id, *, name=None, rejoin_cooldown_seconds=None, history_visibility=None):
+        """The owner renames the group or changes its rejoin cooldown or history visibility."""
+        if name is None and rejoin_cooldown_seconds is None and history_visibility is None:
+            raise InvalidInput("Send at least one of name, rejoinCooldownSeconds, historyVisibility.",
+                               "nothing_to_change")
         if name is not None:
             name = clean_name(name)
         self._access.owned(group_id, caller_id)
         now = self._clock()
         group = self._groups.update(group_id, caller_id, now, name=name,
-                                    rejoin_cooldown_seconds=rejoin_cooldown_seconds)
+                                    rejoin_cooldown_seconds=rejoin_cooldown_seconds,
+                                    history_visibility=history_visibility)
         if group is None:
             raise Forbidden("Only the group's owner may do that.", "not_owner")  # ownership moved meanwhile
         view = group_view(group)
@@ -78,7 +80,7 @@ class Groups:
             if group is None:
                 continue  # a membership left behind by a creation that did not finish
             view = group_view(group)
-            view["membership"] = {"role": role_in(group, caller_id), "joinedAt": iso(doc["since"])}
+            view["membership"] = {"role": role_in(group, caller_id, doc), "joinedAt": iso(joined_at(doc))}
             items.append(view)
         return {"groups": items, "nextCursor": next_cursor}
 

@@ -8,9 +8,9 @@ import math
 from datetime import timedelta
 
 from chalicelib.core.clock import utcnow
-from chalicelib.core.errors import Conflict, NotFound, RateLimited
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, RateLimited
 from chalicelib.core.limits import JOIN_REQUESTS_PER_USER
-from chalicelib.groups.access import GroupAccess, banned_error, require_self
+from chalicelib.groups.access import MODERATOR, GroupAccess, banned_error, require_self
 from chalicelib.groups.announcements import announce
 from chalicelib.groups.views import membership_view, request_view
 from chalicelib.storage.groups import OPEN
@@ -18,6 +18,7 @@ from chalicelib.storage.memberships import (
     BANNED,
     FORMER,
     MEMBER,
+    MEMBER_ROLE,
     PENDING,
     current_state,
     lock_is_fresh,
@@ -63,19 +64,14 @@ class Joining:
                 return REQUESTED, request_view(doc)
             if state == BANNED:
                 raise banned_error(doc)
-            wait = _cooldown_left(group, doc, now)
-            if wait > 0:
-                raise RateLimited(
-                    f"You left this group, were removed or were turned down recently; you may ask again in "
-                    f"{math.ceil(wait)} seconds.",
-                    wait,
-                    code="rejoin_cooldown",
-                )
+            cooling = cooldown_error(group, doc, now)
+            if cooling is not None:
+                raise cooling
         raise changed_meanwhile()
 
     def approve(self, group_id, user_id, caller_id):
-        """The owner turns a pending request into membership."""
-        group = self._access.owned(group_id, caller_id)
+        """The owner or a moderator turns a pending request into membership."""
+        group, _ = self._access.moderated(group_id, caller_id)
         now = self._clock()
         doc = self._memberships.approve(group_id, user_id, now)
         if doc is None:
@@ -93,8 +89,8 @@ class Joining:
         return membership_view(group, doc)
 
     def reject(self, group_id, user_id, caller_id):
-        """The owner turns a pending request down; the group's rejoin cooldown starts."""
-        self._access.owned(group_id, caller_id)
+        """The owner or a moderator turns a pending request down; the group's rejoin cooldown starts."""
+        self._access.moderated(group_id, caller_id)
         now = self._clock()
         if self._memberships.drop_request(group_id, user_id, now, "rejected", cooldown=True) is None:
             raise _no_request()
@@ -108,8 +104,8 @@ class Joining:
         now = self._clock()
         if self._memberships.drop_request(group_id, user_id, now, "withdrawn", cooldown=False) is None:
             raise _no_request()
-        announce(self._publisher, "request.withdrawn", group_id, now, user_ids=(group["ownerId"], user_id),
-                 userId=user_id)
+        announce(self._publisher, "request.withdrawn", group_id, now,
+                 user_ids=(*self._access.staff_ids(group), user_id), userId=user_id)
 
     def leave(self, group_id, user_id, caller_id):
         """A member leaves; the owner must transfer ownership first."""
@@ -130,8 +126,8 @@ class Joining:
             self._groups.count_member(group_id, +1)
             announce(self._publisher, "member.joined", group_id, now, to_members=True, userId=user_id)
             return JOINED, membership_view(group, doc)
-        announce(self._publisher, "request.created", group_id, now, user_ids=(group["ownerId"], user_id),
-                 userId=user_id)
+        announce(self._publisher, "request.created", group_id, now,
+                 user_ids=(*self._access.staff_ids(group), user_id), userId=user_id)
         return REQUESTED, request_view(doc)
 
     def _remove(self, group, user_id, now, reason, not_member_message, not_member_code):
@@ -139,9 +135,14 @@ class Joining:
                       not_member_code)
 
 
-def remove_member(groups, memberships, group, user_id, now, reason, not_member_message, not_member_code):
-    """Take a member out (leave or kick) and count them out; explain a refusal."""
-    if memberships.remove(group["_id"], user_id, now, reason) is not None:
+def remove_member(groups, memberships, group, user_id, now, reason, not_member_message, not_member_code,
+                  actor_role=None):
+    """Take a member out (leave or kick) and count them out; explain a refusal.
+
+    A moderator's kick (`actor_role` MODERATOR) only matches a plain member.
+    """
+    plain_only = actor_role == MODERATOR
+    if memberships.remove(group["_id"], user_id, now, reason, plain_only=plain_only) is not None:
         groups.count_member(group["_id"], -1)
         return
     doc = memberships.get(group["_id"], user_id)
@@ -149,7 +150,26 @@ def remove_member(groups, memberships, group, user_id, now, reason, not_member_m
         raise NotFound(not_member_message, not_member_code)
     if lock_is_fresh(doc, now):
         raise ownership_changing()
+    if plain_only and doc.get("role") != MEMBER_ROLE:
+        raise target_is_staff()
     raise changed_meanwhile()
+
+
+def cooldown_error(group, doc, now):
+    """The RateLimited a former member inside the group's rejoin cooldown gets, or None."""
+    wait = _cooldown_left(group, doc, now)
+    if wait <= 0:
+        return None
+    return RateLimited(
+        f"You left this group, were removed or were turned down recently; you may join again in "
+        f"{math.ceil(wait)} seconds.",
+        wait,
+        code="rejoin_cooldown",
+    )
+
+
+def target_is_staff():
+    return Forbidden("Moderators cannot act on the owner or another moderator.", "target_is_moderator")
 
 
 def _cooldown_left(group, doc, now):

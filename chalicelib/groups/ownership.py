@@ -18,6 +18,9 @@ Transfer A -> B:
 3. Release A's lock (only the one A held when the transfer started, so a transfer back to A
    that already re-locked A is left alone).
 
+B may be a moderator (the lock then remembers it, and an undone transfer gives the role
+back); A becomes a plain member. Only the owner transfers: a moderator never can.
+
 A crash after step 1 leaves B locked while A still owns the group: after LOCK_LEASE that
 lock is stale and B counts as a plain member again. A crash after step 2 leaves A locked
 although B owns the group: A is not `groups.ownerId`, and A's lock is older than the lease,
@@ -56,12 +59,12 @@ class Ownership:
         if self._memberships.lock_owner(group_id, new_owner_id, locked_at) is None:
             raise self._why_not_lockable(group_id, new_owner_id, locked_at)
         if self._clock() - locked_at > LOCK_LEASE / 2:
-            self._memberships.release_owner(group_id, new_owner_id, locked_at)
+            self._memberships.release_owner(group_id, new_owner_id, locked_at, restore=True)
             raise Unavailable("The transfer took too long and was undone; try again.", "transfer_timed_out")
         now = self._clock()
         group = self._groups.change_owner(group_id, owner_id, new_owner_id, now)
         if group is None:
-            self._memberships.release_owner(group_id, new_owner_id, locked_at)
+            self._memberships.release_owner(group_id, new_owner_id, locked_at, restore=True)
             raise Conflict("Ownership of this group changed meanwhile; nothing was transferred.",
                            "ownership_changed")
         if old_lock is not None and old_lock.get("lockedAt") is not None:

@@ -1,4 +1,5 @@
-"""Who is in a group: its members (for members); its pending requests and bans (for the owner)."""
+"""Who is in a group: its members (for members); its pending requests and bans (for the owner
+and moderators)."""
 from chalicelib.core.clock import utcnow
 from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.groups.access import GroupAccess
@@ -24,8 +25,8 @@ class Roster:
         return {"members": [member_view(group, doc, names) for doc in docs], "nextCursor": next_cursor}
 
     def requests(self, group_id, caller_id, limit=DEFAULT_PAGE, cursor=None):
-        """A page of pending join requests in user id order (the owner only)."""
-        self._access.owned(group_id, caller_id)
+        """A page of pending join requests in user id order (the owner and moderators)."""
+        self._access.moderated(group_id, caller_id)
         docs, next_cursor = fetch_page(
             lambda after, count: self._memberships.in_state(group_id, PENDING, after, count), limit, cursor, _by_user
         )
@@ -33,8 +34,8 @@ class Roster:
         return {"requests": [request_view(doc, names) for doc in docs], "nextCursor": next_cursor}
 
     def bans(self, group_id, caller_id, limit=DEFAULT_PAGE, cursor=None):
-        """A page of the bans still in force, in user id order (the owner only)."""
-        self._access.owned(group_id, caller_id)
+        """A page of the bans still in force, in user id order (the owner and moderators)."""
+        self._access.moderated(group_id, caller_id)
         now = self._clock()
         docs, next_cursor = fetch_page(
             lambda after, count: self._memberships.active_bans(group_id, now, after, count), limit, cursor, _by_user

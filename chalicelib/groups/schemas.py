@@ -1,24 +1,31 @@
 """What group requests may contain: JSON Schemas for bodies and query strings, and ids."""
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import is_id
+from chalicelib.core.validation import CURSOR_SCHEMA, WHITESPACE_CLASS, page_limit_schema
 from chalicelib.core.validation import clean_name as clean_person_or_group_name
-from chalicelib.core.validation import page_limit_schema
-from chalicelib.storage.groups import OPEN, PRIVATE
+from chalicelib.storage.groups import JOINED_HISTORY, OPEN, PRIVATE, SHARED_HISTORY
 
 MAX_NAME_CHARS = 100
 MAX_COOLDOWN_SECONDS = 30 * 24 * 3600
 MAX_BAN_SECONDS = 365 * 24 * 3600
+DEFAULT_INVITE_SECONDS = 7 * 24 * 3600
+MAX_INVITE_SECONDS = 30 * 24 * 3600
+MAX_INVITE_USES = 10_000
 
 _NAME = {
-    "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": "^[^\\u0000-\\u001f]*$",
+    "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS,
+    # No control characters anywhere, and at least one character that is not whitespace.
+    "pattern": f"^[^\\u0000-\\u001f]*[^\\u0000-\\u001f{WHITESPACE_CLASS}][^\\u0000-\\u001f]*$",
+    "x-error-codes": {"pattern": "invalid_name"},
     "description": "No control characters; trimmed, and must hold a visible character (400 invalid_name).",
 }
 _COOLDOWN = {"type": "integer", "minimum": 0, "maximum": MAX_COOLDOWN_SECONDS}
-_LIMIT = page_limit_schema()
-_CURSOR = {
-    "type": "string", "minLength": 1, "maxLength": 512,
-    "description": "The nextCursor of the previous page (400 invalid_cursor for anything else).",
+_HISTORY = {
+    "type": "string", "enum": [SHARED_HISTORY, JOINED_HISTORY],
+    "description": "shared (the default): members read all history; joined: only what was sent after they joined.",
 }
+_LIMIT = page_limit_schema()
+_CURSOR = CURSOR_SCHEMA
 
 CREATE_SCHEMA = {
     "type": "object",
@@ -28,14 +35,27 @@ CREATE_SCHEMA = {
         "name": _NAME,
         "type": {"type": "string", "enum": [OPEN, PRIVATE]},
         "rejoinCooldownSeconds": _COOLDOWN,
+        "historyVisibility": _HISTORY,
     },
 }
 # The type of a group is fixed at creation: members joined under its rules.
 UPDATE_SCHEMA = {
     "type": "object",
     "description": "At least one field (400 nothing_to_change).",
+    "minProperties": 1,
+    "x-error-codes": {"minProperties": "nothing_to_change"},
     "additionalProperties": False,
-    "properties": {"name": _NAME, "rejoinCooldownSeconds": _COOLDOWN},
+    "properties": {"name": _NAME, "rejoinCooldownSeconds": _COOLDOWN, "historyVisibility": _HISTORY},
+}
+INVITE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "expiresInSeconds": {"type": "integer", "minimum": 60, "maximum": MAX_INVITE_SECONDS,
+                             "description": f"Default {DEFAULT_INVITE_SECONDS} (7 days)."},
+        "maxUses": {"type": "integer", "minimum": 1, "maximum": MAX_INVITE_USES,
+                    "description": "Omitted: any number of uses until it expires."},
+    },
 }
 BAN_SCHEMA = {
     "type": "object",

@@ -3,10 +3,15 @@ and the JSON Schema of each (published in the OpenAPI document)."""
 from chalicelib.core.clock import OPTIONAL_TIME_SCHEMA, TIME_SCHEMA, iso
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.validation import object_schema as _object
-from chalicelib.storage.groups import OPEN, PRIVATE
+from chalicelib.storage.groups import JOINED_HISTORY, OPEN, PRIVATE, SHARED_HISTORY
+from chalicelib.storage.memberships import MODERATOR_ROLE, joined_at
 
 _TYPE = {"type": "string", "enum": [OPEN, PRIVATE]}
-_ROLE = {"type": "string", "enum": ["owner", "member"]}
+_ROLE = {"type": "string", "enum": ["owner", "moderator", "member"]}
+HISTORY_VISIBILITY_SCHEMA = {
+    "type": "string", "enum": [SHARED_HISTORY, JOINED_HISTORY],
+    "description": "shared: members read all history; joined: only what was sent after they last joined.",
+}
 
 
 GROUP_SCHEMA = _object({
@@ -16,6 +21,7 @@ GROUP_SCHEMA = _object({
     "ownerId": ID_SCHEMA,
     "rejoinCooldownSeconds": {"type": "integer", "minimum": 0},
     "memberCount": {"type": "integer", "minimum": 1},
+    "historyVisibility": HISTORY_VISIBILITY_SCHEMA,
     "createdAt": TIME_SCHEMA,
 })
 MY_GROUP_SCHEMA = _object({
@@ -46,6 +52,7 @@ def group_view(group):
         "ownerId": group["ownerId"],
         "rejoinCooldownSeconds": group["rejoinCooldownSeconds"],
         "memberCount": group.get("memberCount", 0),
+        "historyVisibility": group.get("historyVisibility", SHARED_HISTORY),
         "createdAt": iso(group["createdAt"]),
     }
 
@@ -55,8 +62,13 @@ def group_preview(group):
     return {"id": group["_id"], "name": group["name"], "type": group["type"]}
 
 
-def role_in(group, user_id):
-    return "owner" if group["ownerId"] == user_id else "member"
+def role_in(group, user_id, doc=None):
+    """"owner" (groups.ownerId), "moderator" (the membership's role) or "member"."""
+    if group["ownerId"] == user_id:
+        return "owner"
+    if doc is not None and doc.get("role") == MODERATOR_ROLE:
+        return "moderator"
+    return "member"
 
 
 def membership_view(group, doc):
@@ -65,14 +77,14 @@ def membership_view(group, doc):
         "groupId": doc["groupId"],
         "userId": doc["userId"],
         "state": "member",
-        "role": role_in(group, doc["userId"]),
-        "joinedAt": iso(doc["since"]),
+        "role": role_in(group, doc["userId"], doc),
+        "joinedAt": iso(joined_at(doc)),
     }
 
 
 def member_view(group, doc, names):
     """One row of a member list; `names` maps user ids to display names."""
-    view = {"userId": doc["userId"], "role": role_in(group, doc["userId"]), "joinedAt": iso(doc["since"])}
+    view = {"userId": doc["userId"], "role": role_in(group, doc["userId"], doc), "joinedAt": iso(joined_at(doc))}
     if doc["userId"] in names:
         view["name"] = names[doc["userId"]]
     return view

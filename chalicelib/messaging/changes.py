@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.core.errors import InvalidInput
 
 CURSOR_MARGIN = timedelta(seconds=60)
-CURSOR_PATTERN = r"^[0-9]{1,15}(\.[A-Za-z0-9_-]{1,64})?$"
+# 13 digits reach the year 2286: every cursor the pattern admits is a time Python can hold.
+CURSOR_PATTERN = r"^[0-9]{1,13}(\.[A-Za-z0-9_-]{1,64})?$"
 CURSOR_SCHEMA = {
-    "type": "string", "pattern": CURSOR_PATTERN,
+    "type": "string", "pattern": CURSOR_PATTERN, "x-error-codes": {"type": "invalid_cursor", "pattern": "invalid_cursor"},
     "description": "A `changeCursor` from an earlier answer: the messages changed since, in change order "
                    "(not with before/after: 400 conflicting_cursors).",
 }

@@ -18,7 +18,7 @@ through `changedSince`. Events carry the full message view with its `version`.
 import logging
 from datetime import timedelta, timezone
 
-from chalicelib.core.clock import utcnow
+from chalicelib.core.clock import parse_iso, utcnow
 from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from chalicelib.core.limits import MESSAGE_CHANGES_PER_USER
 from chalicelib.core.validation import DEFAULT_PAGE, is_blank
@@ -108,12 +108,15 @@ class Lifecycle:
                        message_view(stored, None), caller_id)
         return None
 
-    def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE):
-        """The conversation's messages changed after the cursor, in change order, for a member."""
+    def changes(self, caller_id, conversation_id, changed_since, limit=DEFAULT_PAGE, before=None, after=None):
+        """The conversation's messages changed after the cursor, in change order, for a member
+        (in a "joined"-history group, only messages sent since the caller's latest join; with
+        `after`/`before`, only messages of that seq window: the ones a client has on screen)."""
         since = parse_cursor(changed_since)
-        self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        floor = self._conversations.reading_floor(caller_id, conversation_id)  # authorizes too
         now = self._clock()
-        found, has_more = self._messages.changed_since(conversation_id, since, limit)
+        found, has_more = self._messages.changed_since(conversation_id, since, limit, created_since=floor,
+                                                       seq_after=after, seq_before=before)
         keys, mine = {}, reactions_of(self._reactions, caller_id, found)
         views = [open_view(self._keyring, message, keys, mine.get(message["_id"], frozenset())) for message in found]
         # The next cursor: after the last change answered while there are more, else "now" less the margin
@@ -148,12 +151,14 @@ def message_in(messages, conversation_id, message_id):
 
 
 def publish_change(publisher, event_type, conversation_id, conversation, view, actor_id, **extra):
-    """Tell the conversation's members; the change is already stored, so a failure is only logged."""
+    """Tell the conversation's members who can read the message (in a "joined"-history group,
+    not those who joined after it was sent: the audience reads `sent_at`); the change is already
+    stored, so a failure is only logged."""
     event = {"type": event_type, "conversationId": conversation_id, "message": view, "actorId": actor_id, **extra}
     if is_direct_id(conversation_id):
         audience = {"user_ids": list((conversation or {}).get("participants", ()))}
     else:
-        audience = {"conversation_id": conversation_id}
+        audience = {"conversation_id": conversation_id, "sent_at": parse_iso(view["createdAt"])}
     try:
         publisher.publish(event, **audience)
     except Exception as exc:  # noqa: BLE001 - stored; members catch up through changedSince

@@ -4,7 +4,10 @@ operator's key rotation and crypto-shredding.
 One conversation model serves groups and 1:1 chats. A group's conversation id is the
 group's id, and only its current members may read or send. A 1:1 conversation's id is
 derived from the pair of users, and only those two may. Access is checked on every call,
-so a banned or departed member loses it at once.
+so a banned or departed member loses it at once. A user blocked by the other participant
+may not start or send to their 1:1 chat (403 blocked). In a group whose historyVisibility
+is "joined", a member reads only messages sent since their latest join: history, catch-up
+(`after`) and the conversation list's lastMessage all take the same floor (`reading_floor`).
 
 Sending is ordered so that a failure never leaves anything half-done. First the caller is
 authorized, the input checked and the sender's rate limits taken. Then the key is fetched and the text sealed. Then the
@@ -29,7 +32,7 @@ from chalicelib.core.limits import (
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     MESSAGES_SENT_PER_USER,
 )
-from chalicelib.core.validation import DEFAULT_PAGE, is_blank, normalise_email
+from chalicelib.core.validation import DEFAULT_PAGE, is_blank, is_date_time, normalise_email
 from chalicelib.crypto.cipher import message_aad, seal
 from chalicelib.groups.access import GroupAccess
 from chalicelib.media.sealing import message_fields
@@ -42,6 +45,8 @@ from chalicelib.messaging.schemas import (
 )
 from chalicelib.messaging.views import message_view, person_view
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
+from chalicelib.storage.groups import JOINED_HISTORY
+from chalicelib.storage.memberships import MEMBER, joined_at
 from chalicelib.storage.messages import idempotent_message_id
 
 log = logging.getLogger("messaging.messages")
@@ -49,7 +54,7 @@ log = logging.getLogger("messaging.messages")
 
 class Messaging:
     def __init__(self, *, conversations, messages, read_markers, keyring, memberships, groups, users, publisher,
-                 limiter, attachments=None, reactions=None):
+                 limiter, attachments=None, reactions=None, mutes=None, blocks=None):
         self._conversations = conversations
         self._messages = messages
         self._markers = read_markers
@@ -59,8 +64,10 @@ class Messaging:
         self._users = users
         self._publisher = publisher
         self._limiter = limiter
+        self._blocks = blocks  # chalicelib.storage.blocks.BlockStore (None: no blocks are checked)
         self._attachments = attachments  # chalicelib.media.attachments.Attachments: claim, release, delete
         self._reactions = reactions  # for the viewer's own reactions (`me`); None: never marked
+        self._mutes = mutes  # storage.mutes.MuteStore: GET /conversations shows mutedUntil
         self._group_access = GroupAccess(groups, memberships)
 
     # Sending ------------------------------------------------------------------------------
@@ -72,6 +79,8 @@ class Messaging:
         _check_text(text, attachments)
         conversation = self.authorize(caller_id, conversation_id)
         sender = self._caller(caller_id)
+        if conversation is not None and conversation["kind"] != GROUP:
+            self._refuse_if_blocked(caller_id, [p for p in conversation["participants"] if p != caller_id])
         self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
@@ -93,6 +102,7 @@ class Messaging:
             raise Forbidden("You can only send messages as yourself.", "not_the_sender")
         other = self._other_participant(emails, caller)
         conversation_id = direct_conversation_id(caller_id, other["_id"])
+        self._refuse_if_blocked(caller_id, [other["_id"]])
         self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if self._conversations.get(conversation_id) is None:
             self._limiter.take(DIRECT_CONVERSATIONS_STARTED_PER_USER, caller_id)
@@ -166,13 +176,11 @@ class Messaging:
 
     def history(self, caller_id, conversation_id, limit=DEFAULT_PAGE, before=None, after=None):
         """A page of a conversation's messages, oldest first, for a member or participant."""
-        _check_cursor(before, after)
-        self.authorize(caller_id, conversation_id, need_conversation=False)
-        return {"conversationId": conversation_id, **self._page(caller_id, conversation_id, limit, before, after)}
+        floor = self.reading_floor(caller_id, conversation_id)
+        return {"conversationId": conversation_id, **self._page(caller_id, conversation_id, limit, before, after, floor)}
 
     def direct_history(self, caller_id, participants, limit=DEFAULT_PAGE, before=None, after=None):
         """The 1:1 seed's read: the conversation of two people by email, for either of them."""
-        _check_cursor(before, after)
         caller = self._caller(caller_id)
         emails = _pair(participants)
         if caller["email"] not in emails:
@@ -185,13 +193,14 @@ class Messaging:
 
     def conversations_of(self, caller_id, limit=DEFAULT_CONVERSATIONS):
         """The caller's conversations that have messages, most recent first, with unread counts."""
-        group_ids = self._memberships.group_ids_of(caller_id)
-        found = self._conversations.recent_of(caller_id, group_ids, limit)
+        joined = {doc["groupId"]: doc for doc in self._memberships.groups_of(caller_id, limit=1000)}
+        found = self._conversations.recent_of(caller_id, list(joined), limit)
         ids = [conversation["_id"] for conversation in found]
         last_messages = self._messages.by_ids([c["lastMessageId"] for c in found if c.get("lastMessageId")])
         mine = reactions_of(self._reactions, caller_id, last_messages.values())
         read_seqs = self._markers.read_seqs(caller_id, ids)
         others = self._users.by_ids({p for c in found for p in c.get("participants", ()) if p != caller_id})
+        muted = self._mutes.muted_until(caller_id, ids, utcnow()) if self._mutes is not None else {}
         views = []
         for conversation in found:
             read_seq = min(read_seqs.get(conversation["_id"], 0), conversation["lastSeq"])
@@ -203,10 +212,13 @@ class Messaging:
                 "lastSeq": conversation["lastSeq"],
                 "readSeq": read_seq,
                 "unreadCount": conversation["lastSeq"] - read_seq,
+                "muted": conversation["_id"] in muted,
+                "mutedUntil": iso(muted.get(conversation["_id"])),
             }
             if conversation["kind"] == GROUP:
                 group = self._groups.get(conversation["_id"]) or {}
                 view["name"] = group.get("name")
+                self._hide_before_join(view, conversation, group, joined.get(conversation["_id"]), last)
             else:
                 view["participants"] = [person_view(others.get(p)) for p in conversation["participants"] if p != caller_id]
             views.append(view)
@@ -239,6 +251,22 @@ class Messaging:
         # with no membership record in it, as if it did not exist; a banned user is told so.
         self._group_access.member_of(conversation_id, caller_id, utcnow())
         return self._conversations.get(conversation_id) if need_conversation else None  # a member meanwhile
+
+    def reading_floor(self, caller_id, conversation_id):
+        """Authorize reading (as `authorize`); the caller's latest join in a "joined"-history group, else None."""
+        if is_direct_id(conversation_id):
+            self.authorize(caller_id, conversation_id, need_conversation=False)
+            return None
+        doc = self._memberships.get(conversation_id, caller_id)
+        if doc is None or doc["state"] != MEMBER:
+            self.authorize(caller_id, conversation_id, need_conversation=False)  # the group routes' refusal
+            doc = self._memberships.get(conversation_id, caller_id)  # a member meanwhile
+        group = self._groups.get(conversation_id) or {}
+        return _floor(group, doc)
+
+    def view(self, message):
+        """`message` (a stored document) as a member sees it, decrypted."""
+        return self._view(message)
 
     # Operators ----------------------------------------------------------------------------
 
@@ -275,8 +303,22 @@ class Messaging:
             raise NotFound("No user has that email.", "user_not_found")
         return other
 
-    def _page(self, caller_id, conversation_id, limit, before, after):
-        found, has_more = self._messages.page(conversation_id, limit=limit, before=before, after=after)
+    def _refuse_if_blocked(self, caller_id, others):
+        if self._blocks is not None and any(self._blocks.has_blocked(other, caller_id) for other in others):
+            raise Forbidden("This person has blocked you; you cannot message them.", "blocked")
+
+    def _hide_before_join(self, view, conversation, group, membership, last):
+        """A "joined" group's entry shows nothing from before the caller's join, nor counts it unread."""
+        floor = _floor(group, membership)
+        if floor is None or last is None or last["createdAt"] >= floor:
+            if floor is not None and view["unreadCount"]:
+                view["unreadCount"] = self._messages.count_since(conversation["_id"], floor, view["readSeq"])
+            return
+        view["lastMessage"] = None
+        view["unreadCount"] = 0
+
+    def _page(self, caller_id, conversation_id, limit, before, after, since=None):
+        found, has_more = self._messages.page(conversation_id, limit=limit, before=before, after=after, since=since)
         keys, mine = {}, reactions_of(self._reactions, caller_id, found)
         views = [self._view(message, keys, mine.get(message["_id"], frozenset())) for message in found]
         page = {"messages": views, "hasMore": has_more, "changeCursor": change_cursor(utcnow())}
@@ -304,16 +346,18 @@ class Messaging:
             self._attachments.release(claim)
 
 
+def _floor(group, membership):
+    """The caller's latest join if `group` shows members only what was sent since; else None."""
+    if membership is None or group.get("historyVisibility") != JOINED_HISTORY:
+        return None
+    return joined_at(membership)
+
+
 def _check_text(text, attachments=()):
     if is_blank(text) and not attachments:  # whitespace, zero-width and other invisible characters only
         raise InvalidInput("text must not be empty.", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")
-
-
-def _check_cursor(before, after):
-    if before is not None and after is not None:
-        raise InvalidInput("Use before or after, not both.", "conflicting_cursors")
 
 
 def _pair(participants):
@@ -324,13 +368,18 @@ def _pair(participants):
 
 
 def _client_timestamp(claimed):
-    """The client's claimed send time as ISO 8601 UTC (kept as a claim; the server's time rules)."""
+    """The client's claimed send time as ISO 8601 UTC (kept as a claim; the server's time rules).
+
+    The schema admits RFC 3339 date-times only; one Python cannot represent (year 0, a leap
+    second) is kept as sent."""
     if claimed is None:
         return None
+    if not is_date_time(claimed):
+        raise InvalidInput("message.timestamp must be an RFC 3339 date-time.", "invalid_timestamp")
     try:
-        moment = datetime.fromisoformat(claimed)
+        moment = datetime.fromisoformat(claimed.upper())
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return iso(moment)
     except (ValueError, OverflowError):
-        raise InvalidInput("message.timestamp must be an ISO 8601 time.", "invalid_timestamp") from None
+        return claimed

@@ -15,7 +15,7 @@ MESSAGE_SCHEMA = object_schema(
         "id": ID_SCHEMA,
         "conversationId": ID_SCHEMA,
         "senderId": ID_SCHEMA,
-        "sender": {"type": "string", "description": "The sender's email."},
+        "sender": {"type": ["string", "null"], "description": "The sender's email; null once they deleted their account."},
         "text": {"type": ["string", "null"], "description": "null only when the message is deleted or undecryptable."},
         "createdAt": TIME_SCHEMA,
         "seq": {"type": "integer", "minimum": 1},
@@ -28,6 +28,7 @@ MESSAGE_SCHEMA = object_schema(
         "clientMessageId": {"type": "string"},
         "clientTimestamp": {**TIME_SCHEMA, "description": "The sender's claimed time (1:1 seed), normalised."},
         "undecryptable": {"const": True},
+        "senderDeleted": {"const": True, "description": "The sender deleted their account (docs/accounts.md)."},
         "attachments": {"type": "array", "items": MESSAGE_ATTACHMENT_SCHEMA,
                         "description": "Files sent with the message (GET /attachments/{id} fetches one)."},
         "editedAt": TIME_SCHEMA,
@@ -66,6 +67,9 @@ CONVERSATION_SCHEMA = object_schema(
         "kind": {"type": "string", "enum": ["group", "direct"]},
         "lastMessage": {"anyOf": [MESSAGE_SCHEMA, {"type": "null"}]},
         **_COUNTS,
+        "muted": {"type": "boolean", "description": "Pushes silenced (PUT /conversations/{id}/mute); mentions still push."},
+        "mutedUntil": {"type": ["string", "null"], "format": "date-time",
+                       "description": "When the mute ends; null if not muted or muted until unmuted."},
     },
     {
         "name": {"type": ["string", "null"], "description": "A group's name."},
@@ -89,7 +93,7 @@ def message_view(message, text, attachments=None, mine=frozenset()):
         "reactions": [{"emoji": emoji, "count": count, "me": emoji in mine}
                       for emoji, count in (message.get("reactions") or {}).items() if count > 0],
     }
-    for optional in ("clientMessageId", "clientTimestamp", "replyTo", "mentions"):
+    for optional in ("clientMessageId", "clientTimestamp", "replyTo", "mentions", "senderDeleted"):
         if message.get(optional) is not None:
             view[optional] = message[optional]
     if attachments:

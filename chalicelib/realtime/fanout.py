@@ -17,6 +17,10 @@ is dropped unsent.
 
 A conversation with more members than one page is split: this job delivers the first page
 and enqueues a continuation for the rest, so no job's work grows with the group.
+
+Recipients of a `message` whose connections did not take it (none open, or none reached)
+are handed to the notifier (realtime/notifications.py), which pushes to their phones, within
+the same deadline.
 """
 import concurrent.futures
 import contextvars
@@ -26,6 +30,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.metrics import metrics
 from chalicelib.crypto.cipher import Unreadable
 from chalicelib.crypto.keyring import KeyMissing
@@ -61,7 +66,7 @@ class Delivery:
 class Fanout:
     def __init__(self, audience, connections, pusher, queue, *, keyring=None, members_per_job=MEMBERS_PER_JOB,
                  workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, sleep=time.sleep, clock=time.monotonic,
-                 wall_clock=time.time):
+                 wall_clock=time.time, notifier=None):
         self._audience = audience
         self._connections = connections
         self._pusher = pusher
@@ -72,6 +77,8 @@ class Fanout:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
+        self._notifier = notifier  # mobile push for those no connection reached (None: none)
+        self._notifier_takes_deadline = _takes_deadline(notifier)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
         self._records = concurrent.futures.ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="job")
 
@@ -111,39 +118,48 @@ class Fanout:
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
         if _is_presence_change(job):
-            return self._deliver_presence(event, deadline)
+            return self._deliver_presence(event, deadline, job.get("exceptUserIds"))
         if conversation_id is not None:
-            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1)
+            sent_at = parse_iso(job["sentAt"]) if job.get("sentAt") else None
+            members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1,
+                                                sent_at=sent_at)
             if len(members) > self._members_per_job:
                 members = members[: self._members_per_job]
                 # The continuation carries the event as it came: still sealed.
                 self._queue.enqueue(new_job(event, conversation_id, (), job.get("exceptUserIds") or (),
-                                            after=members[-1]))
+                                            after=members[-1], sent_at=job.get("sentAt")))
             recipients.update(members)
         recipients.difference_update(job.get("exceptUserIds") or ())
         delivery = Delivery(recipients=recipients)
         targets = self._connections.of_users(recipients)
-        if not targets:
+        wants_push = self._notifier is not None and event.get("type") == "message" and bool(recipients)
+        if not targets and not wants_push:
             return delivery
         frame = self._opened(event)
         if frame is None:
             return delivery
         ephemeral = event.get("type") in EPHEMERAL_TYPES
-        outcomes = self._push_all(targets, [frame] * len(targets), deadline, ephemeral)
-        delivery.pushed = outcomes.count("sent")
-        _record_deliveries(frame, delivery.pushed)
-        delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
-        failed = outcomes.count("retry")
+        failed = 0
+        if targets:
+            outcomes = self._push_all(targets, [frame] * len(targets), deadline, ephemeral)
+            delivery.pushed = outcomes.count("sent")
+            _record_deliveries(frame, delivery.pushed)
+            delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
+            failed = outcomes.count("retry")
+        unreached = recipients - delivery.reached
+        if wants_push and unreached:
+            self._notify(frame, unreached, deadline)
         if failed and not ephemeral:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached")
         return delivery
 
-    def _deliver_presence(self, event, deadline):
+    def _deliver_presence(self, event, deadline, job_except=()):
         """A user came online or went offline: tell each connection following presence in one
         of their conversations, in that conversation's terms (the `presence` reply's shape)."""
         user_id = event["userId"]
+        left_out = {user_id, *(job_except or ())}  # the user's own devices, and users blocked either way
         targets = [target for target in self._connections.watchers(self._audience.conversations_of(user_id))
-                   if target["userId"] != user_id]
+                   if target["userId"] not in left_out]
         frames = [{"type": "presence", "conversationId": target["watching"], "online": {user_id: bool(event["online"])}}
                   for target in targets]
         delivery = Delivery(recipients={target["userId"] for target in targets})
@@ -159,6 +175,13 @@ class Fanout:
         return list(self._pool.map(
             lambda target, frame, context: context.run(self._push, target, frame, deadline, ephemeral),
             targets, frames, contexts))
+
+    def _notify(self, frame, user_ids, deadline):
+        """Mobile push (the opened frame: previews need its text) for those no socket took it from."""
+        if self._notifier_takes_deadline:
+            self._notifier.notify(frame, user_ids, deadline=deadline)
+        else:
+            self._notifier.notify(frame, user_ids)
 
     def _opened(self, event):
         """The frame clients get; None when its message can never be opened (its keys were destroyed)."""
@@ -242,3 +265,15 @@ def _is_stale(job, record, now):
         return False
     lifetime = event.get("expiresInSeconds") or EPHEMERAL_LIFETIME_SECONDS
     return now - int(sent_ms) / 1000 > lifetime
+
+
+def _takes_deadline(notifier):
+    """True when the notifier's notify() accepts a `deadline` (a time.monotonic() instant)."""
+    if notifier is None:
+        return False
+    import inspect
+
+    try:
+        return "deadline" in inspect.signature(notifier.notify).parameters
+    except (TypeError, ValueError):
+        return False

@@ -14,6 +14,7 @@ import base64
 import json
 import uuid
 
+from chalicelib.core.clock import iso
 from chalicelib.crypto.cipher import event_aad, open_sealed, seal
 
 SEALED = "sealedMessage"
@@ -34,9 +35,11 @@ class FanoutQueue:
 
         return cls(client("sqs"), settings().fanout_queue_url, keyring)
 
-    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=()):
-        """Enqueue delivery of `event` to a conversation's members and/or named users."""
-        self.enqueue(new_job(seal_event(event, self._keyring), conversation_id, user_ids, except_user_ids))
+    def publish(self, event, *, conversation_id=None, user_ids=(), except_user_ids=(), sent_at=None):
+        """Enqueue delivery of `event` to a conversation's members and/or named users (with
+        `sent_at`, only the members who may read a message sent then)."""
+        self.enqueue(new_job(seal_event(event, self._keyring), conversation_id, user_ids, except_user_ids,
+                             sent_at=iso(sent_at) if sent_at is not None else None))
 
     def enqueue(self, job):
         """Send a job as it is (a continuation's event is still sealed)."""
@@ -47,12 +50,14 @@ class FanoutQueue:
         self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
 
 
-def new_job(event, conversation_id=None, user_ids=(), except_user_ids=(), after=None):
+def new_job(event, conversation_id=None, user_ids=(), except_user_ids=(), after=None, sent_at=None):
     job = {"jobId": uuid.uuid4().hex, "event": event, "userIds": list(user_ids), "exceptUserIds": list(except_user_ids)}
     if conversation_id is not None:
         job["conversationId"] = conversation_id
     if after is not None:
         job["after"] = after
+    if sent_at is not None:
+        job["sentAt"] = sent_at  # ISO 8601: the audience is who may read a message sent then
     return job
 
 

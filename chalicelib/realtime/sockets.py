@@ -5,6 +5,13 @@ straight back to its connection; everything others should see goes through the p
 (the fan-out queue), so REST and WebSocket sends take one path to every device. A bad frame
 is answered with an error frame and never drops the connection.
 
+Blocks (chalicelib.storage.blocks) cut typing and presence between two people, whichever of
+them blocked: the filter is applied where the event is made, not in the fan-out. A typing
+frame reads the typer's blocks once (one indexed query, usually empty) and names those users
+in the job's `exceptUserIds`; the fan-out consumer stays a plain audience-minus-exceptions
+delivery that never reads blocks for the (far more numerous) message events. A presence
+answer shows such people as offline.
+
 Order of the checks on a frame, cheapest refusal first: the per-connection frame limit
 (before the frame is measured or parsed), the connection's record and its token's expiry,
 the per-user frame limit, then size, JSON (depth-limited, no duplicate keys) and schema.
@@ -33,6 +40,8 @@ MAX_FRAME_BYTES = 16 * 1024
 TYPING_EXPIRES_SECONDS = 6
 PRESENCE_MAX_MEMBERS = 200
 PRESENCE_EXPIRES_SECONDS = 60  # a presence change older than this is not worth delivering
+# At most this many blocked/blocking users are left out of one typing event (the job stays small).
+MAX_BLOCKS_PER_EVENT = 1000
 
 # The very fragments REST validates these fields with.
 _CONVERSATION_ID = ID_SCHEMA
@@ -46,7 +55,14 @@ def _frame(required, **fields):
             "properties": properties}
 
 
-FRAME_SCHEMAS = {
+def _with_actions(schemas):
+    """Each frame's schema with `action` held to its own name (GET /asyncapi.json publishes them)."""
+    for action, schema in schemas.items():
+        schema["properties"]["action"] = {"const": action}
+    return schemas
+
+
+FRAME_SCHEMAS = _with_actions({
     "sendMessage": _frame(
         ["conversationId", "text"],
         conversationId=_CONVERSATION_ID,
@@ -60,12 +76,13 @@ FRAME_SCHEMAS = {
     "markRead": _frame(["conversationId", "seq"], conversationId=_CONVERSATION_ID, seq={"type": "integer", "minimum": 0}),
     "presence": _frame(["conversationId"], conversationId=_CONVERSATION_ID),
     "ping": _frame([]),
-}
+})
 
 
 class Sockets:
-    def __init__(self, *, tokens, tickets, connections, pusher, publisher, conversations, audience, limiter):
-        self._tokens = tokens
+    def __init__(self, *, sessions, tickets, connections, pusher, publisher, conversations, audience, limiter,
+                 blocks=None):
+        self._sessions = sessions  # chalicelib.accounts.sessions.Sessions: connect, require_live
         self._tickets = tickets
         self._connections = connections
         self._pusher = pusher
@@ -73,26 +90,32 @@ class Sockets:
         self._conversations = conversations  # chalicelib.messaging.messages.Messaging: send, authorize, mark_read
         self._audience = audience  # member_ids(conversation_id, after, limit)
         self._limiter = limiter
+        self._blocks = blocks  # chalicelib.storage.blocks.BlockStore: either_way(user_id, limit)
 
     def connect(self, connection_id, endpoint, *, token=None, ticket=None):
-        """Record an authenticated connection; NotAuthenticated refuses the upgrade.
+        """Record an authenticated connection of a live session; NotAuthenticated refuses the upgrade.
 
+        The connection keeps its session id, so ending the session closes it (Sessions.end).
         A user holds at most SOCKETS_PER_USER connections: a new one closes the oldest beyond
         that (a phone that lost its network leaves a record until the two-hour limit, which
         must not lock its owner out)."""
         if ticket:
-            user_id, token_expires_at = self._tickets.redeem(ticket)
+            user_id, session_id, token_expires_at = self._tickets.claim(ticket)
             if user_id is None:
                 raise NotAuthenticated("The ticket is unknown, used or expired.", "invalid_ticket")
+            if session_id is not None:
+                self._sessions.require_live(user_id, session_id)
         elif token:
-            user_id = self._tokens.verify(token)
-            token_expires_at = self._tokens.expires_at(token)
+            access = self._sessions.connect(token)
+            user_id, session_id = access.user_id, access.session_id
+            token_expires_at = self._sessions.token_expires_at(token)
         else:
             raise NotAuthenticated("Connect with ?token=<token> or ?ticket=<ticket>.", "missing_token")
         mine = self._connections.of_user(user_id)  # oldest first
         for oldest in mine[: max(0, len(mine) - (SOCKETS_PER_USER - 1))]:
             self._close(oldest["endpoint"], oldest["_id"])
-        self._connections.add(connection_id, user_id, endpoint, token_expires_at=token_expires_at)
+        self._connections.add(connection_id, user_id, endpoint, session_id=session_id,
+                              token_expires_at=token_expires_at)
         if not mine:
             self._announce(user_id, online=True)  # the first device: the user came online
         return user_id
@@ -171,7 +194,8 @@ class Sockets:
             self._limiter.reset(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:typing")
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
-        self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])
+        except_user_ids = [user_id, *sorted(self._blocked_either_way(user_id))]
+        self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=except_user_ids)
         return None
 
     def _mark_read(self, user_id, frame):
@@ -188,18 +212,26 @@ class Sockets:
         self._conversations.authorize(user_id, conversation_id, need_conversation=False)
         members = self._audience.member_ids(conversation_id, after=None, limit=PRESENCE_MAX_MEMBERS)
         online = self._connections.online(members)
+        if online:
+            online = set(online) - self._blocked_either_way(user_id)
         self._connections.watch(connection_id, conversation_id)
         return {"type": "presence", "conversationId": conversation_id,
                 "online": {member: member in online for member in members}}
 
     def _announce(self, user_id, online):
-        """Tell the connections following presence in the user's conversations (fan-out);
-        a change that cannot be queued is lost, never the connect or disconnect itself."""
+        """Tell the connections following presence in the user's conversations (fan-out), except
+        those of users blocked either way; a change that cannot be queued is lost, never the
+        connect or disconnect itself."""
         event = {"type": "presence", "userId": user_id, "online": online, "expiresInSeconds": PRESENCE_EXPIRES_SECONDS}
         try:
-            self._publisher.publish(event)
+            self._publisher.publish(event, except_user_ids=sorted(self._blocked_either_way(user_id)))
         except Exception as exc:  # noqa: BLE001 - presence is ephemeral; the socket is what matters
             log.warning("presence change not queued: %s", type(exc).__name__)
+
+    def _blocked_either_way(self, user_id):
+        if self._blocks is None:
+            return set()
+        return self._blocks.either_way(user_id, limit=MAX_BLOCKS_PER_EVENT)
 
     def _reply(self, endpoint, connection_id, frame):
         """Post a reply; whatever @connections answers, the handler does not fail over it."""

@@ -1,8 +1,9 @@
 """The `connections` collection: one document per open WebSocket connection.
 
-Document: {_id: connectionId, userId, endpoint (the @connections URL that reaches it),
-connectedAt, expiresAt, tokenExpiresAt?, watching?}. `watching` is the conversation whose
-presence the connection follows (its `presence` frame's). `tokenExpiresAt` is when the token that opened it
+Document: {_id: connectionId, userId, sessionId (the login it was opened with), endpoint
+(the @connections URL that reaches it), connectedAt, expiresAt, tokenExpiresAt?, watching?}.
+`watching` is the conversation whose presence the connection follows (its `presence`
+frame's). `tokenExpiresAt` is when the token that opened it
 expires: from then on the connection neither sends (sockets.py refuses its frames) nor
 receives (`of_users` leaves it out). A user's devices are found by the userId index, never by
 scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
@@ -28,12 +29,15 @@ class ConnectionStore:
     def _create_indexes(self):
         self._connections.create_index([("userId", 1)], name="user")
         self._connections.create_index([("watching", 1)], name="watching", sparse=True)
+        self._connections.create_index([("sessionId", 1)], name="session", sparse=True)
         self._connections.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def add(self, connection_id, user_id, endpoint, token_expires_at=None):
+    def add(self, connection_id, user_id, endpoint, session_id=None, token_expires_at=None):
         now = utcnow()
         document = {"userId": user_id, "endpoint": endpoint, "connectedAt": now,
                     "expiresAt": now + timedelta(seconds=MAX_CONNECTION_SECONDS)}
+        if session_id is not None:
+            document["sessionId"] = session_id
         if token_expires_at is not None:
             document["tokenExpiresAt"] = token_expires_at
         # The filter names the shard key (userId): a sharded cluster requires it of an upsert.
@@ -73,13 +77,17 @@ class ConnectionStore:
         return removed["userId"] if removed else None
 
     def of_users(self, user_ids):
-        """Every open connection of `user_ids` whose token has not expired: [{_id, userId, endpoint}]."""
+        """Every open connection of `user_ids` whose token has not expired: [{_id, userId, endpoint, sessionId?}]."""
         user_ids = list(user_ids)
         if not user_ids:
             return []
         live = {"userId": {"$in": user_ids},
                 "$or": [{"tokenExpiresAt": {"$exists": False}}, {"tokenExpiresAt": {"$gt": utcnow()}}]}
-        return list(self._connections.find(live, {"userId": 1, "endpoint": 1}))
+        return list(self._connections.find(live, {"userId": 1, "endpoint": 1, "sessionId": 1}))
+
+    def of_session(self, session_id):
+        """Every open connection opened with session `session_id`: [{_id, userId, endpoint}]."""
+        return list(self._connections.find({"sessionId": session_id}, {"userId": 1, "endpoint": 1}))
 
     def online(self, user_ids):
         """The subset of `user_ids` with at least one open connection."""

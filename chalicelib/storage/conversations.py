@@ -84,6 +84,15 @@ class ConversationStore:
         cursor = self._conversations.find(query).sort([("lastMessageAt", -1), ("_id", 1)]).limit(limit)
         return list(cursor)
 
+    def last_seqs(self, user_ids, group_ids):
+        """Every conversation with messages that is a 1:1 of `user_ids` or one of `group_ids`:
+        [{_id, lastSeq, participants?}], in one query (for unread totals)."""
+        query = {
+            "$or": [{"participants": {"$in": list(user_ids)}}, {"_id": {"$in": list(group_ids)}}],
+            "lastSeq": {"$gte": 1},
+        }
+        return list(self._conversations.find(query, {"lastSeq": 1, "participants": 1}))
+
     def delete(self, conversation_id):
         self._conversations.delete_one({"_id": conversation_id})
 

@@ -1,7 +1,8 @@
 """The `groups` collection.
 
 Document: {_id, name, nameLower, type: "open"|"private", ownerId, rejoinCooldownSeconds,
-memberCount, createdAt, updatedAt}. The owner is `ownerId` here (the single source of
+memberCount, historyVisibility: "shared"|"joined", createdAt, updatedAt} (a group from
+before historyVisibility existed has none: "shared"). The owner is `ownerId` here (the single source of
 truth); memberships live in their own collection so that groups can grow without bound.
 
 `memberCount` is derived: the membership use cases `$inc` it right after the one atomic
@@ -13,6 +14,8 @@ from chalicelib.storage.mongo import database, ensure_indexes_once
 
 OPEN = "open"
 PRIVATE = "private"
+SHARED_HISTORY = "shared"
+JOINED_HISTORY = "joined"
 # Sorts after every character a name can hold: the upper bound of a prefix range.
 _HIGHEST_CHARACTER = "\U0010ffff"
 
@@ -37,7 +40,8 @@ class GroupStore:
         """The groups among `group_ids`, keyed by id (unknown ids are simply absent)."""
         return {group["_id"]: group for group in self._groups.find({"_id": {"$in": list(group_ids)}})}
 
-    def create(self, *, group_id, name, group_type, owner_id, rejoin_cooldown_seconds, now):
+    def create(self, *, group_id, name, group_type, owner_id, rejoin_cooldown_seconds, now,
+               history_visibility=SHARED_HISTORY):
         """Insert a new group with its owner counted as its one member."""
         document = {
             "_id": group_id,
@@ -47,13 +51,14 @@ class GroupStore:
             "ownerId": owner_id,
             "rejoinCooldownSeconds": rejoin_cooldown_seconds,
             "memberCount": 1,
+            "historyVisibility": history_visibility,
             "createdAt": now,
             "updatedAt": now,
         }
         self._groups.insert_one(document)
         return document
 
-    def update(self, group_id, owner_id, now, *, name=None, rejoin_cooldown_seconds=None):
+    def update(self, group_id, owner_id, now, *, name=None, rejoin_cooldown_seconds=None, history_visibility=None):
         """Change settings if `owner_id` still owns the group; the new document or None."""
         from pymongo import ReturnDocument
 
@@ -62,6 +67,8 @@ class GroupStore:
             fields.update(name=name, nameLower=name.casefold())
         if rejoin_cooldown_seconds is not None:
             fields["rejoinCooldownSeconds"] = rejoin_cooldown_seconds
+        if history_visibility is not None:
+            fields["historyVisibility"] = history_visibility
         return self._groups.find_one_and_update(
             {"_id": group_id, "ownerId": owner_id}, {"$set": fields}, return_document=ReturnDocument.AFTER
         )

@@ -47,6 +47,7 @@ class MessageStore:
     def _create_indexes(self):
         self._messages.create_index([("conversationId", 1), ("seq", 1)], unique=True, name="conversation_seq")
         self._messages.create_index([("conversationId", 1), ("updatedAt", 1), ("_id", 1)], name="conversation_changes")
+        self._messages.create_index("senderId", name="sender")  # finds a deleted account's messages
 
     def append(self, message, next_seq_hint):
         """Store `message` under the next free seq: (stored document, True), or (first, False)
@@ -80,21 +81,30 @@ class MessageStore:
         latest = next(iter(found), None)
         return latest["seq"] if latest else 0
 
-    def page(self, conversation_id, *, limit, before=None, after=None):
+    def page(self, conversation_id, *, limit, before=None, after=None, since=None):
         """(messages oldest first, more exist beyond the page?).
 
-        With `after`: the oldest messages with seq > after. Otherwise the newest with
-        seq < before (or the newest of all).
+        With `after`: the oldest messages with seq > after (and < before, if given: the
+        messages between the two). Otherwise the newest with seq < before (or the newest of all).
+        With `since`, only messages created at or after it (a group's "joined" history visibility).
         """
+        floor = {} if since is None else {"createdAt": {"$gte": since}}
         if after is not None:
-            query = {"conversationId": conversation_id, "seq": {"$gt": after}}
+            seq = {"$gt": after} if before is None else {"$gt": after, "$lt": before}
+            query = {"conversationId": conversation_id, "seq": seq, **floor}
             found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
             return found[:limit], len(found) > limit
-        query = {"conversationId": conversation_id}
+        query = {"conversationId": conversation_id, **floor}
         if before is not None:
             query["seq"] = {"$lt": before}
         found = list(self._messages.find(query).sort("seq", -1).limit(limit + 1))
         return list(reversed(found[:limit])), len(found) > limit
+
+    def count_since(self, conversation_id, since, after_seq):
+        """How many messages of the conversation are created at or after `since` with seq > after_seq."""
+        return self._messages.count_documents(
+            {"conversationId": conversation_id, "seq": {"$gt": after_seq}, "createdAt": {"$gte": since}}
+        )
 
     def by_ids(self, message_ids):
         return {found["_id"]: found for found in self._messages.find({"_id": {"$in": list(message_ids)}})}
@@ -141,13 +151,26 @@ class MessageStore:
                 return found
         return None
 
-    def changed_since(self, conversation_id, since, limit):
-        """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?)."""
+    def changed_since(self, conversation_id, since, limit, created_since=None, seq_after=None, seq_before=None):
+        """(messages changed after the cursor `since` = (updatedAt, _id), in change order, more?);
+        with `created_since`, only messages created at or after it; with `seq_after`/`seq_before`,
+        only messages whose seq is above/below them."""
         at, after_id = since
         query = {"conversationId": conversation_id,
                  "$or": [{"updatedAt": {"$gt": at}}, {"updatedAt": at, "_id": {"$gt": after_id}}]}
+        if created_since is not None:
+            query["createdAt"] = {"$gte": created_since}
+        seq = {**({"$gt": seq_after} if seq_after is not None else {}),
+               **({"$lt": seq_before} if seq_before is not None else {})}
+        if seq:
+            query["seq"] = seq
         found = list(self._messages.find(query).sort([("updatedAt", 1), ("_id", 1)]).limit(limit + 1))
         return found[:limit], len(found) > limit
+
+    def forget_sender(self, sender_id):
+        """Show `sender_id`'s messages as a deleted user's: drop the email, keep the text for the
+        others (a deleted account's email may belong to someone else later)."""
+        self._messages.update_many({"senderId": sender_id}, {"$set": {"senderEmail": None, "senderDeleted": True}})
 
     def _change(self, query, update, now):
         from pymongo import ReturnDocument

@@ -25,6 +25,7 @@ class ReadMarkerStore:
 
     def _create_indexes(self):
         self._markers.create_index("conversationId", name="conversation")
+        self._markers.create_index("userId", name="user")
 
     def mark(self, conversation_id, user_id, seq):
         """Move the user's marker up to `seq` (never back); the marker's seq afterwards."""
@@ -58,5 +59,17 @@ class ReadMarkerStore:
         ids = [marker_id(conversation_id, user_id) for conversation_id in conversation_ids]
         return {found["conversationId"]: found["readSeq"] for found in self._markers.find({"_id": {"$in": ids}})}
 
+    def read_seqs_of_pairs(self, pairs):
+        """{(conversationId, userId): readSeq} for the markers among `pairs`, in one query."""
+        ids = [marker_id(conversation_id, user_id) for conversation_id, user_id in pairs]
+        if not ids:
+            return {}
+        found = self._markers.find({"_id": {"$in": ids}}, {"conversationId": 1, "userId": 1, "readSeq": 1})
+        return {(marker["conversationId"], marker["userId"]): marker["readSeq"] for marker in found}
+
     def delete_conversation(self, conversation_id):
         self._markers.delete_many({"conversationId": conversation_id})
+
+    def delete_user(self, user_id):
+        """Forget every marker of `user_id` (a deleted account)."""
+        self._markers.delete_many({"userId": user_id})

@@ -24,4 +24,6 @@ BROADCAST = {
         "a WebSocket frame names only its connection id (API Gateway passes no user id)",
     ("connections", "findAndModify", ("_id",)):
         "$disconnect names only its connection id",
+    ("memberships", "find", ("state", "userId")):
+        "a mobile push's badge counts the recipients' unread messages in all their groups",
 }

@@ -7,7 +7,7 @@ import jwt
 import pytest
 
 from chalicelib.accounts.passwords import Passwords
-from chalicelib.accounts.tokens import Tokens
+from chalicelib.accounts.tokens import AccessToken, Tokens
 from chalicelib.core.errors import NotAuthenticated
 from chalicelib.edge.caller import bearer_token
 
@@ -18,19 +18,28 @@ tokens = Tokens(SECRET, "issuer", "audience", ttl_seconds=60)
 def claims(**overrides):
     now = int(time.time())
     # Long-lived: these tokens are made at collection time, minutes before a long run uses them.
-    base = {"sub": "user-1", "iss": "issuer", "aud": "audience", "iat": now, "exp": now + 86400, "jti": "j"}
+    base = {"sub": "user-1", "sid": "session-1", "typ": "access", "iss": "issuer", "aud": "audience", "iat": now,
+            "exp": now + 86400, "jti": "j"}
     base.update(overrides)
     return {key: value for key, value in base.items() if value is not None}
 
 
-def test_issued_token_verifies_to_its_user():
-    assert tokens.verify(tokens.issue("user-1")) == "user-1"
+def test_issued_token_verifies_to_its_user_and_session():
+    assert tokens.verify(tokens.issue("user-1", "session-1")) == AccessToken("user-1", "session-1")
 
 
-def test_issued_token_carries_every_required_claim():
-    decoded = jwt.decode(tokens.issue("u"), SECRET, algorithms=["HS256"], audience="audience")
-    assert set(decoded) == {"sub", "iss", "aud", "iat", "exp", "jti"}
+def test_issued_token_carries_every_required_claim_and_is_typed():
+    token = tokens.issue("u", "s")
+    decoded = jwt.decode(token, SECRET, algorithms=["HS256"], audience="audience")
+    assert set(decoded) == {"sub", "sid", "typ", "iss", "aud", "iat", "exp", "jti"}
+    assert decoded["typ"] == "access" and jwt.get_unverified_header(token)["typ"] == "at+jwt"
     assert decoded["exp"] - decoded["iat"] == 60
+
+
+def test_a_well_signed_token_of_another_type_is_refused():
+    with pytest.raises(NotAuthenticated) as raised:
+        tokens.verify(jwt.encode(claims(typ="refresh"), SECRET, algorithm="HS256"))
+    assert raised.value.code == "invalid_token"
 
 
 def _unsigned(payload):
@@ -41,7 +50,7 @@ def _unsigned(payload):
 
 
 def _tampered():
-    header, payload, signature = tokens.issue("user-1").split(".")
+    header, payload, signature = tokens.issue("user-1", "session-1").split(".")
     body = json.loads(base64.urlsafe_b64decode(payload + "=="))
     body["sub"] = "someone-else"
     forged = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
@@ -51,7 +60,7 @@ def _tampered():
 @pytest.mark.parametrize(
     "token, code",
     [
-        (tokens.issue("user-1", now=time.time() - 3600), "token_expired"),
+        (tokens.issue("user-1", "session-1", now=time.time() - 3600), "token_expired"),
         (_unsigned(claims()), "invalid_token"),
         (jwt.encode(claims(), "another-secret-that-is-also-long-enough", algorithm="HS256"), "invalid_token"),
         (jwt.encode(claims(), SECRET + SECRET, algorithm="HS512"), "invalid_token"),
@@ -61,11 +70,13 @@ def _tampered():
         (jwt.encode(claims(exp=None), SECRET, algorithm="HS256"), "invalid_token"),
         (jwt.encode(claims(jti=None), SECRET, algorithm="HS256"), "invalid_token"),
         (jwt.encode(claims(sub=None), SECRET, algorithm="HS256"), "invalid_token"),
+        (jwt.encode(claims(sid=None), SECRET, algorithm="HS256"), "invalid_token"),
+        (jwt.encode(claims(typ=None), SECRET, algorithm="HS256"), "invalid_token"),
         ("not.a.token", "invalid_token"),
         ("", "invalid_token"),
     ],
     ids=["expired", "alg-none", "re-signed", "other-alg", "tampered", "issuer", "audience",
-         "no-exp", "no-jti", "no-sub", "garbage", "empty"],
+         "no-exp", "no-jti", "no-sub", "no-sid", "no-typ", "garbage", "empty"],
 )
 def test_refuses_bad_tokens(token, code):
     with pytest.raises(NotAuthenticated) as raised:

@@ -67,6 +67,18 @@ def test_a_fanout_job_costs_one_post_per_connection_and_no_more_reads(measured):
     assert fanout["mongoCommands"] == {"find": 3}
 
 
+def test_a_push_costs_one_publish_per_device_and_a_fixed_number_of_reads_per_job(measured):
+    from bench import work
+
+    pushed = measured["fanoutPushJob"]
+
+    assert pushed["awsCalls"] == {"ApiGatewayManagementApi.PostToConnection": 1, "SNS.Publish": work.PUSHED_MEMBERS}
+    # members, connections, the conversation key, devices, mutes, users, the group, memberships, conversations, read
+    # markers (the badges), then one insert claiming every device's push: none per recipient.
+    assert pushed["mongoCommands"] == {"find": 10, "insert": 1}
+    assert measured["fanoutJob"]["mongoCommands"] == {"find": 3}  # everyone online: push costs nothing
+
+
 def test_every_hot_query_carries_its_shard_key(measured):
     """Each query the work benchmark records on a collection with a shard key names that key
     (or is a known broadcast), and each inserted document carries it."""

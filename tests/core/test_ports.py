@@ -118,6 +118,32 @@ def test_the_audience_is_its_members_in_id_order_a_page_at_a_time(audience_side)
     assert audience.member_ids("nobody-knows-this-group") == []
 
 
+@pytest.fixture(params=["fake", "production"])
+def joined_history_side(request, db):
+    """(audience, group, when u1 joined): a "joined"-history group; u1 joined an hour after the others."""
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.storage.memberships import membership_id
+
+    joined = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    group = make_group(db, "u3", members=["u1", "u2"])
+    db["groups"].update_one({"_id": group}, {"$set": {"historyVisibility": "joined"}})
+    db["memberships"].update_many({"groupId": group}, {"$set": {"since": joined - timedelta(hours=1)}})
+    db["memberships"].update_one({"_id": membership_id(group, "u1")}, {"$set": {"joinedAt": joined}})
+    if request.param == "fake":
+        return fakes.StaticAudience({group: {"u1", "u2", "u3"}}, joined={group: {"u1": joined}}), group, joined
+    return services.build(db).audience, group, joined
+
+
+def test_an_event_about_a_message_reaches_only_who_can_read_it(joined_history_side):
+    from datetime import timedelta
+
+    audience, group, joined = joined_history_side
+    assert audience.member_ids(group, sent_at=joined - timedelta(minutes=1)) == ["u2", "u3"]
+    assert audience.member_ids(group, sent_at=joined) == ["u1", "u2", "u3"]
+    assert audience.member_ids(group) == ["u1", "u2", "u3"]
+
+
 # Conversations: Messaging over the real stores -------------------------------------------------
 
 @pytest.fixture(params=["fake", "production"])

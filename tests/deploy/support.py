@@ -47,8 +47,15 @@ def sample_outputs(stage="prod"):
         "MongoUriParameterName": f"/secure-messaging/{stage}/mongo-uri",
         "AlarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:secure-messaging-{stage}-alarms",
         "DeployStateBucketName": f"secure-messaging-{stage}-deploystatebucket-abc123",
+        "SesSenderAddress": "no-reply@chat.example.com",
+        "SesSenderIdentityArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/no-reply@chat.example.com",
+        "SesSenderDomainArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/chat.example.com",
         "AttachmentsBucketName": f"secure-messaging-attachments-{stage}-{ACCOUNT}",
         "AttachmentsBucketArn": f"arn:aws:s3:::secure-messaging-attachments-{stage}-{ACCOUNT}",
+        "ApnsPlatformApplicationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:app/APNS/secure-messaging-{stage}-apns",
+        "ApnsEndpointsArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/APNS/secure-messaging-{stage}-apns/*",
+        "FcmPlatformApplicationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:app/GCM/secure-messaging-{stage}-fcm",
+        "FcmEndpointsArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/GCM/secure-messaging-{stage}-fcm/*",
     }
 
 

@@ -160,7 +160,7 @@ def test_the_senders_read_their_secrets_check_health_and_queue_a_message(account
     if function == "api_handler":
         built.messaging.send(owner, group, "hello under IAM")  # kms:GenerateDataKey, sqs:SendMessage
     else:
-        built.sockets.connect("conn-1", "https://example.test/api", token=built.tokens.issue(owner))
+        built.sockets.connect("conn-1", "https://example.test/api", token=built.sessions.open(owner)["token"])
         reply = built.sockets.receive("conn-1", "https://example.test/api", json.dumps(
             {"action": "sendMessage", "conversationId": group, "text": "hello under IAM"}))
         assert reply["type"] == "ack", reply
@@ -177,7 +177,7 @@ def test_the_connection_handlers_read_their_secrets(account, run_as, function):
     built = run_as(function)
     (user,) = _people(account["db"], 1)
     if function == "websocket_connect":
-        built.sockets.connect("conn-2", "https://example.test/api", token=built.tokens.issue(user))
+        built.sockets.connect("conn-2", "https://example.test/api", token=built.sessions.open(user)["token"])
         # A first connection announces its user online: sqs:SendMessage under this role.
         assert [job["event"]["type"] for job in _queued(account)] == ["presence"]
     else:

@@ -252,6 +252,15 @@ def _resources(statement):
     return [r["Fn::Sub"] if isinstance(r, dict) else r for r in resources]
 
 
+def test_email_may_be_sent_only_as_the_stage_sender(packaged_full):
+    statements = [s for s in _statements(packaged_full.roles()["ApiHandlerRole"])
+                  if "ses:SendEmail" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    (statement,) = statements
+    assert sorted(_resources(statement)) == [
+        "arn:aws:ses:us-east-1:123456789012:identity/chat.example.com",
+        "arn:aws:ses:us-east-1:123456789012:identity/no-reply@chat.example.com"]
+
+
 def test_the_package_ships_bytecode_the_lambda_runtime_uses_as_it_is(packaged):
     """No cold start compiles the app (issue 13, item 4): every module of chalicelib/ and of
     the dependencies has an unchecked-hash .pyc for the runtime's Python beside it."""

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib import services
 from chalicelib.core.limits import (
+    DEVICES_REGISTERED_PER_USER,
     DIRECT_CONVERSATIONS_STARTED_PER_USER,
     GROUPS_CREATED_PER_USER,
     JOIN_REQUESTS_PER_USER,
@@ -58,10 +59,11 @@ def test_the_documented_numbers():
     """README's Security table states these; change both together."""
     limits = {limit.name: (limit.max_hits, limit.window_seconds) for limit in (
         LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, GROUPS_CREATED_PER_USER, JOIN_REQUESTS_PER_USER,
-        MESSAGES_SENT_PER_USER, DIRECT_CONVERSATIONS_STARTED_PER_USER)}
+        MESSAGES_SENT_PER_USER, DIRECT_CONVERSATIONS_STARTED_PER_USER, DEVICES_REGISTERED_PER_USER)}
     assert limits == {
         "login-account": (5, 900), "login-address": (30, 900), "groups-created": (20, 3600),
         "group-join-requests": (60, 3600), "messages-sent": (60, 60), "direct-conversations-started": (30, 3600),
+        "devices-registered": (20, 3600),
     }
     assert (MAX_BODY_BYTES, MAX_PAGE, MAX_CONVERSATIONS) == (64 * 1024, 100, 100)
 
@@ -181,6 +183,21 @@ def test_the_other_participant_answering_is_not_a_new_conversation_for_them(clie
     assert status == 201, reply
 
 
+def test_new_push_devices_are_limited_per_user_and_only_the_newest_ten_are_kept(client, db, alice):
+    import uuid
+
+    tokens = [uuid.uuid4().hex * 2 for _ in range(DEVICES_REGISTERED_PER_USER.max_hits + 1)]
+    for token in tokens[:-1]:
+        assert call(client, "POST", "/devices", {"platform": "fcm", "token": token}, token=alice[1])[0] == 201
+    before = stored(db)
+    status, reply, headers = call(client, "POST", "/devices", {"platform": "fcm", "token": tokens[-1]}, token=alice[1])
+    assert status == 429 and reply["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    assert stored(db) == before
+    # The same token again is no new device: it never counts.
+    assert call(client, "POST", "/devices", {"platform": "fcm", "token": tokens[-2]}, token=alice[1])[0] == 200
+    assert len(call(client, "GET", "/devices", token=alice[1])[1]["devices"]) == 10
+
+
 # Sizes -----------------------------------------------------------------------------------
 
 def _oversized(body_fields):
@@ -193,6 +210,9 @@ def _oversized(body_fields):
     ("POST", "/register"), ("POST", "/employees"), ("POST", "/login"), ("POST", "/groups/create"),
     ("PATCH", "/groups/{group}"), ("POST", "/groups/{group}/ban/{bob}"), ("POST", "/messages/send"),
     ("PUT", "/messages"), ("POST", "/messages"), ("POST", "/conversations/{group}/read"),
+    ("POST", "/devices"), ("PUT", "/conversations/{group}/mute"),
+    ("POST", "/groups/{group}/invites"), ("POST", "/messages/{group}/{group}/report"),
+    ("POST", "/groups/{group}/reports/{group}/resolve"),
 ])
 def test_every_body_over_64_kib_is_413_and_writes_nothing(client, db, alice, bob, method, path):
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
@@ -214,6 +234,9 @@ def test_every_body_over_64_kib_is_413_and_writes_nothing(client, db, alice, bob
     ("GET", "/messages/{group}?limit={limit}", MAX_PAGE),
     ("POST", "/messages", MAX_PAGE),
     ("GET", "/conversations?limit={limit}", MAX_CONVERSATIONS),
+    ("GET", "/groups/{group}/invites?limit={limit}", MAX_PAGE),
+    ("GET", "/groups/{group}/reports?limit={limit}", MAX_PAGE),
+    ("GET", "/users/blocked?limit={limit}", MAX_PAGE),
 ])
 def test_every_list_caps_its_page_size(client, db, alice, bob, method, path, cap):
     group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
@@ -226,3 +249,43 @@ def test_every_list_caps_its_page_size(client, db, alice, bob, method, path, cap
     status, reply, _ = page(cap + 1)
     assert status == 400 and reply["error"]["code"] == "invalid_input", reply
     assert page(0)[0] == 400
+
+
+# Moderation and safety -------------------------------------------------------------------
+
+def test_the_moderation_limits_are_the_documented_numbers():
+    """docs/security.md and docs/groups.md state these; change them together."""
+    from chalicelib.core.limits import (
+        BLOCK_CHANGES_PER_USER,
+        INVITE_ACCEPTS_PER_USER,
+        INVITES_CREATED_PER_USER,
+        REPORTS_PER_USER,
+    )
+
+    limits = {limit.name: (limit.max_hits, limit.window_seconds) for limit in (
+        INVITES_CREATED_PER_USER, INVITE_ACCEPTS_PER_USER, REPORTS_PER_USER, BLOCK_CHANGES_PER_USER)}
+    assert limits == {"invites-created": (50, 3600), "invite-accepts": (30, 3600), "reports": (20, 3600),
+                      "block-changes": (100, 3600)}
+
+
+def test_reports_are_limited_per_user(client, db, alice, bob):
+    from chalicelib.core.limits import REPORTS_PER_USER
+
+    group = make_group(db, alice[0]["id"], members=[bob[0]["id"]])
+    message = call(client, "POST", "/messages/send", {"groupId": group, "text": "hm"}, token=alice[1])[1]["message"]
+    path = f"/messages/{group}/{message['id']}/report"
+    for _ in range(REPORTS_PER_USER.max_hits):
+        assert call(client, "POST", path, {"reason": "spam"}, token=bob[1])[0] == 202
+    status, reply, headers = call(client, "POST", path, {"reason": "spam"}, token=bob[1])
+    assert status == 429 and refused(reply, headers, REPORTS_PER_USER)
+
+
+def test_invite_accepts_are_limited_per_user(client, db, alice, bob):
+    from chalicelib.core.limits import INVITE_ACCEPTS_PER_USER
+
+    for _ in range(INVITE_ACCEPTS_PER_USER.max_hits):
+        assert call(client, "POST", "/invites/no-such-invite-code-xxxxxxxx/accept", token=bob[1])[0] == 404
+    before = stored(db)
+    status, reply, headers = call(client, "POST", "/invites/no-such-invite-code-xxxxxxxx/accept", token=bob[1])
+    assert status == 429 and refused(reply, headers, INVITE_ACCEPTS_PER_USER)
+    assert stored(db) == before

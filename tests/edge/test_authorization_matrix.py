@@ -2,9 +2,9 @@
 caller can have to the resource it names, in one table (OWASP API1 object level and API5
 function level authorization).
 
-The scene, built once through the real API: a private group (its owner, a member, a
-pending requester, a banned former member), a 1:1 conversation between the owner and the
-member, an outsider with an account, an anonymous caller and the member holding an expired
+The scene, built once through the real API: a private group (its owner, a moderator, a
+member, a pending requester, a banned former member, an invite link and a report), a 1:1
+conversation between the owner and the member, an outsider with an account, an anonymous caller and the member holding an expired
 token. Each case starts from that scene, restored in the database, and most name ids the
 caller does not own: someone else's group, conversation, user id or email.
 
@@ -25,7 +25,7 @@ from chalicelib.realtime.sockets import FRAME_SCHEMAS
 from tests.fakes import RecordingPublisher, RecordingPusher
 from tests.helpers import call
 
-ACTORS = ("owner", "member", "pending", "banned", "outsider", "anonymous", "expired")
+ACTORS = ("owner", "moderator", "member", "pending", "banned", "outsider", "anonymous", "expired")
 PASSWORD = "correct horse battery"
 IGNORED = ("throttles",)  # counters that refused calls are meant to move (failed logins, ...)
 ENDPOINT = "http://gateway.test"
@@ -62,11 +62,12 @@ def everyone(status):
 
 def signed_in(status):
     """`status` for every signed-in caller; 401 without a token or with an expired one."""
-    return (status,) * 5 + (401, 401)
+    return (status,) * 6 + (401, 401)
 
 
-def by_relation(owner, member, pending, banned, outsider):
-    return (owner, member, pending, banned, outsider, 401, 401)
+def by_relation(owner, member, pending, banned, outsider, *, moderator=None):
+    """Expected statuses by relation; a moderator is answered as a member unless told otherwise."""
+    return (owner, member if moderator is None else moderator, member, pending, banned, outsider, 401, 401)
 
 
 TEXT = {"text": "hello"}
@@ -81,7 +82,26 @@ REST = [
     Rest("POST /login", "/login", everyone(200), {"email": "{owner_email}", "password": PASSWORD}),
     Rest("GET /health", "/health", everyone(200)),
     Rest("GET /openapi.json", "/openapi.json", everyone(200)),
+    Rest("GET /asyncapi.json", "/asyncapi.json", everyone(200)),
     Rest("GET /me", "/me", signed_in(200)),
+    Rest("PATCH /me", "/me", signed_in(200), {"name": "Renamed", "pushPreviews": True}),
+    Rest("DELETE /me", "/me", by_relation(409, 204, 204, 204, 204), {"password": PASSWORD}),
+    Rest("GET /users/search", "/users/search?q=o", signed_in(200)),
+    # Sessions and passwords: the refresh token and the reset code are the credentials there.
+    Rest("POST /token/refresh", "/token/refresh", everyone(200), {"refreshToken": "{refresh}"}),
+    Rest("POST /token/refresh", "/token/refresh", everyone(401), {"refreshToken": "not-a-refresh-token"},
+         variant="a wrong one"),
+    Rest("POST /logout", "/logout", signed_in(204)),
+    Rest("POST /logout/all", "/logout/all", signed_in(204)),
+    Rest("GET /sessions", "/sessions", signed_in(200)),
+    Rest("DELETE /sessions/{sessionId}", "/sessions/{session}", signed_in(204), variant="one's own"),
+    Rest("DELETE /sessions/{sessionId}", "/sessions/{owner_session}", by_relation(204, 404, 404, 404, 404),
+         variant="the owner's"),
+    Rest("POST /me/password", "/me/password", signed_in(204),
+         {"currentPassword": PASSWORD, "newPassword": "another long password"}),
+    Rest("POST /password/forgot", "/password/forgot", everyone(202), {"email": "{self_email}"}),
+    Rest("POST /password/reset", "/password/reset", everyone(400),
+         {"email": "{self_email}", "code": "not-the-code", "newPassword": "another long password"}),
     Rest("GET /users/by-email", "/users/by-email?email={owner_email}", signed_in(200)),
     Rest("POST /realtime/ticket", "/realtime/ticket", signed_in(201)),
     # Groups.
@@ -91,16 +111,17 @@ REST = [
     Rest("GET /groups/{groupId}", "/groups/{group}", by_relation(200, 200, 200, 403, 404)),
     Rest("PATCH /groups/{groupId}", "/groups/{group}", by_relation(200, 403, 403, 403, 404), {"name": "Renamed"}),
     Rest("GET /groups/{groupId}/members", "/groups/{group}/members", by_relation(200, 200, 403, 403, 404)),
-    Rest("GET /groups/{groupId}/requests", "/groups/{group}/requests", by_relation(200, 403, 403, 403, 404)),
-    Rest("GET /groups/{groupId}/bans", "/groups/{group}/bans", by_relation(200, 403, 403, 403, 404)),
+    Rest("GET /groups/{groupId}/requests", "/groups/{group}/requests",
+         by_relation(200, 403, 403, 403, 404, moderator=200)),
+    Rest("GET /groups/{groupId}/bans", "/groups/{group}/bans", by_relation(200, 403, 403, 403, 404, moderator=200)),
     Rest("POST /groups/{groupId}/request/{userId}", "/groups/{group}/request/{self}",
          by_relation(200, 200, 202, 403, 202), variant="for oneself"),
     Rest("POST /groups/{groupId}/request/{userId}", "/groups/{group}/request/{other}",
          by_relation(403, 403, 403, 403, 403), variant="for someone else"),
     Rest("POST /groups/{groupId}/approve/{userId}", "/groups/{group}/approve/{pending}",
-         by_relation(200, 403, 403, 403, 404)),
+         by_relation(200, 403, 403, 403, 404, moderator=200)),
     Rest("POST /groups/{groupId}/reject/{userId}", "/groups/{group}/reject/{pending}",
-         by_relation(204, 403, 403, 403, 404)),
+         by_relation(204, 403, 403, 403, 404, moderator=204)),
     Rest("POST /groups/{groupId}/withdraw/{userId}", "/groups/{group}/withdraw/{self}",
          by_relation(404, 404, 204, 404, 404), variant="for oneself"),
     Rest("POST /groups/{groupId}/withdraw/{userId}", "/groups/{group}/withdraw/{pending}",
@@ -108,12 +129,21 @@ REST = [
     Rest("POST /groups/{groupId}/leave/{userId}", "/groups/{group}/leave/{self}",
          by_relation(409, 204, 404, 404, 404), variant="for oneself"),
     Rest("POST /groups/{groupId}/leave/{userId}", "/groups/{group}/leave/{member}",
-         by_relation(403, 204, 403, 403, 403), variant="the member's"),
+         by_relation(403, 204, 403, 403, 403, moderator=403), variant="the member's"),
     Rest("POST /groups/{groupId}/kick/{userId}", "/groups/{group}/kick/{member}",
-         by_relation(204, 403, 403, 403, 404)),
-    Rest("POST /groups/{groupId}/ban/{userId}", "/groups/{group}/ban/{member}", by_relation(200, 403, 403, 403, 404)),
+         by_relation(204, 403, 403, 403, 404, moderator=204), variant="a member"),
+    Rest("POST /groups/{groupId}/kick/{userId}", "/groups/{group}/kick/{moderator}",
+         by_relation(204, 403, 403, 403, 404, moderator=403), variant="a moderator"),
+    Rest("POST /groups/{groupId}/kick/{userId}", "/groups/{group}/kick/{owner}",
+         by_relation(409, 403, 403, 403, 404, moderator=409), variant="the owner"),
+    Rest("POST /groups/{groupId}/ban/{userId}", "/groups/{group}/ban/{member}",
+         by_relation(200, 403, 403, 403, 404, moderator=200), variant="a member"),
+    Rest("POST /groups/{groupId}/ban/{userId}", "/groups/{group}/ban/{moderator}",
+         by_relation(200, 403, 403, 403, 404, moderator=403), variant="a moderator"),
+    Rest("POST /groups/{groupId}/ban/{userId}", "/groups/{group}/ban/{owner}",
+         by_relation(409, 403, 403, 403, 404, moderator=409), variant="the owner"),
     Rest("POST /groups/{groupId}/unban/{userId}", "/groups/{group}/unban/{banned}",
-         by_relation(204, 403, 403, 403, 404)),
+         by_relation(204, 403, 403, 403, 404, moderator=204)),
     Rest("POST /groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "/groups/{group}/transfer-owner/{self}/{member}",
          by_relation(200, 403, 403, 403, 404), variant="as oneself"),
     Rest("POST /groups/{groupId}/transfer-owner/{ownerId}/{newOwnerId}", "/groups/{group}/transfer-owner/{owner}/{member}",
@@ -121,52 +151,95 @@ REST = [
     # Messages: a private group's messages stay as hidden as the group itself.
     Rest("POST /messages/send", "/messages/send", by_relation(201, 201, 403, 403, 404), {"groupId": "{group}", **TEXT},
          variant="to the group"),
-    Rest("POST /messages/send", "/messages/send", by_relation(201, 201, 404, 404, 404),
+    Rest("POST /messages/send", "/messages/send", by_relation(201, 201, 404, 404, 404, moderator=404),
          {"conversationId": "{dm}", **TEXT}, variant="to the 1:1 by id"),
-    Rest("GET /messages/{groupId}", "/messages/{group}", by_relation(200, 200, 403, 403, 404), variant="the group's"),
-    Rest("GET /messages/{groupId}", "/messages/{dm}", by_relation(200, 200, 404, 404, 404), variant="the 1:1's"),
-    Rest("PUT /messages", "/messages", by_relation(201, 201, 403, 403, 403),
+    Rest("GET /messages/{conversationId}", "/messages/{group}", by_relation(200, 200, 403, 403, 404), variant="the group's"),
+    Rest("GET /messages/{conversationId}", "/messages/{dm}", by_relation(200, 200, 404, 404, 404, moderator=404),
+         variant="the 1:1's"),
+    Rest("PUT /messages", "/messages", by_relation(201, 201, 403, 403, 403, moderator=403),
          {"participants": PAIR, "message": {"sender": "{self_email}", **TEXT}}, variant="as oneself"),
     Rest("PUT /messages", "/messages", by_relation(201, 403, 403, 403, 403),
          {"participants": PAIR, "message": {"sender": "{owner_email}", **TEXT}}, variant="as the owner"),
-    Rest("POST /messages", "/messages", by_relation(200, 200, 404, 404, 404), {"participants": PAIR}),
-    # Message lifecycle: only the sender edits; the sender or the group's owner deletes.
+    Rest("POST /messages", "/messages", by_relation(200, 200, 404, 404, 404, moderator=404), {"participants": PAIR}),
+    # Message lifecycle: only the sender edits; the sender, the group's owner or (for plain members'
+    # messages) a moderator deletes. The group's message here is the owner's.
     Rest("PATCH /messages/{conversationId}/{messageId}", "/messages/{group}/{group_message}",
          by_relation(200, 403, 403, 403, 404), TEXT, variant="the group's"),
     Rest("PATCH /messages/{conversationId}/{messageId}", "/messages/{dm}/{dm_message}",
-         by_relation(200, 403, 404, 404, 404), TEXT, variant="the 1:1's"),
+         by_relation(200, 403, 404, 404, 404, moderator=404), TEXT, variant="the 1:1's"),
     Rest("DELETE /messages/{conversationId}/{messageId}", "/messages/{group}/{group_message}",
          by_relation(204, 403, 403, 403, 404), variant="the group's"),
     Rest("DELETE /messages/{conversationId}/{messageId}", "/messages/{dm}/{dm_message}",
-         by_relation(204, 403, 404, 404, 404), variant="the 1:1's"),
+         by_relation(204, 403, 404, 404, 404, moderator=404), variant="the 1:1's"),
     Rest("PUT /messages/{conversationId}/{messageId}/reactions/{emoji}", "/messages/{group}/{group_message}/reactions/"
          + THUMBS_UP, by_relation(200, 200, 403, 403, 404), variant="in the group"),
     Rest("PUT /messages/{conversationId}/{messageId}/reactions/{emoji}", "/messages/{dm}/{dm_message}/reactions/"
-         + THUMBS_UP, by_relation(200, 200, 404, 404, 404), variant="in the 1:1"),
+         + THUMBS_UP, by_relation(200, 200, 404, 404, 404, moderator=404), variant="in the 1:1"),
     Rest("DELETE /messages/{conversationId}/{messageId}/reactions/{emoji}",
          "/messages/{group}/{group_message}/reactions/" + THUMBS_UP, by_relation(204, 204, 403, 403, 404),
          variant="in the group"),
     Rest("DELETE /messages/{conversationId}/{messageId}/reactions/{emoji}",
-         "/messages/{dm}/{dm_message}/reactions/" + THUMBS_UP, by_relation(204, 204, 404, 404, 404),
+         "/messages/{dm}/{dm_message}/reactions/" + THUMBS_UP, by_relation(204, 204, 404, 404, 404, moderator=404),
          variant="in the 1:1"),
     Rest("GET /conversations", "/conversations", signed_in(200)),
     Rest("POST /conversations/{conversationId}/read", "/conversations/{group}/read",
          by_relation(200, 200, 403, 403, 404), {"seq": 1}, variant="the group's"),
     Rest("POST /conversations/{conversationId}/read", "/conversations/{dm}/read",
-         by_relation(200, 200, 404, 404, 404), {"seq": 1}, variant="the 1:1's"),
+         by_relation(200, 200, 404, 404, 404, moderator=404), {"seq": 1}, variant="the 1:1's"),
+    # Moderation and safety: moderators act on plain members only, never on the owner or each other.
+    Rest("PUT /groups/{groupId}/moderators/{userId}", "/groups/{group}/moderators/{member}",
+         by_relation(200, 403, 403, 403, 404, moderator=403)),
+    Rest("DELETE /groups/{groupId}/moderators/{userId}", "/groups/{group}/moderators/{moderator}",
+         by_relation(204, 403, 403, 403, 404, moderator=403)),
+    Rest("POST /groups/{groupId}/invites", "/groups/{group}/invites",
+         by_relation(201, 403, 403, 403, 404, moderator=201), {"maxUses": 5}),
+    Rest("GET /groups/{groupId}/invites", "/groups/{group}/invites",
+         by_relation(200, 403, 403, 403, 404, moderator=200)),
+    Rest("DELETE /groups/{groupId}/invites/{inviteId}", "/groups/{group}/invites/{invite}",
+         by_relation(204, 403, 403, 403, 404, moderator=204)),
+    Rest("POST /invites/{code}/accept", "/invites/{invite_code}/accept", by_relation(200, 200, 200, 403, 200)),
+    Rest("POST /messages/{conversationId}/{messageId}/report", "/messages/{group}/{group_message}/report",
+         by_relation(202, 202, 403, 403, 404), {"reason": "spam"}, variant="in the group"),
+    Rest("POST /messages/{conversationId}/{messageId}/report", "/messages/{dm}/{dm_message}/report",
+         signed_in(400), {"reason": "spam"}, variant="in the 1:1"),
+    Rest("GET /groups/{groupId}/reports", "/groups/{group}/reports",
+         by_relation(200, 403, 403, 403, 404, moderator=200)),
+    Rest("POST /groups/{groupId}/reports/{reportId}/resolve", "/groups/{group}/reports/{report}/resolve",
+         by_relation(200, 403, 403, 403, 404, moderator=200), {"resolution": "warned"}),
+    Rest("PUT /users/{userId}/block", "/users/{other}/block", signed_in(200)),
+    Rest("DELETE /users/{userId}/block", "/users/{other}/block", signed_in(204)),
+    Rest("GET /users/blocked", "/users/blocked", signed_in(200)),
     # Attachments: uploading follows sending; a file is fetched by members only, 404 for anyone else.
     Rest("POST /attachments", "/attachments", by_relation(201, 201, 403, 403, 404),
          {"conversationId": "{group}", **FILE}, variant="to the group"),
-    Rest("POST /attachments", "/attachments", by_relation(201, 201, 404, 404, 404),
+    Rest("POST /attachments", "/attachments", by_relation(201, 201, 404, 404, 404, moderator=404),
          {"conversationId": "{dm}", **FILE}, variant="to the 1:1"),
     Rest("GET /attachments/{attachmentId}", "/attachments/{group_file}", by_relation(200, 200, 404, 404, 404),
          variant="the group's"),
-    Rest("GET /attachments/{attachmentId}", "/attachments/{dm_file}", by_relation(200, 200, 404, 404, 404),
+    Rest("GET /attachments/{attachmentId}", "/attachments/{dm_file}",
+         by_relation(200, 200, 404, 404, 404, moderator=404),
          variant="the 1:1's"),
+    # Mobile push: a device is its owner's alone; muting needs the same access as reading.
+    Rest("POST /devices", "/devices", signed_in(201), {"platform": "apns", "token": "{fresh_token}"}),
+    Rest("GET /devices", "/devices", signed_in(200)),
+    Rest("DELETE /devices/{deviceId}", "/devices/{device}", by_relation(204, 404, 404, 404, 404)),
+    Rest("PUT /conversations/{conversationId}/mute", "/conversations/{group}/mute",
+         by_relation(200, 200, 403, 403, 404), {}, variant="the group's"),
+    Rest("PUT /conversations/{conversationId}/mute", "/conversations/{dm}/mute",
+         by_relation(200, 200, 404, 404, 404, moderator=404), {}, variant="the 1:1's"),
+    Rest("DELETE /conversations/{conversationId}/mute", "/conversations/{group}/mute",
+         by_relation(204, 204, 403, 403, 404), variant="the group's"),
+    Rest("DELETE /conversations/{conversationId}/mute", "/conversations/{dm}/mute",
+         by_relation(204, 204, 404, 404, 404, moderator=404), variant="the 1:1's"),
 ]
 
 _NOT_IN_GROUP = ("not_a_member", "banned", "group_not_found")
 _NOT_IN_DM = ("conversation_not_found",) * 3
+
+
+def in_dm(owner, member):
+    """A 1:1 between the owner and the member: the moderator is as much a stranger to it as the others."""
+    return by_relation(owner, member, *_NOT_IN_DM, moderator="conversation_not_found")
 
 WS = [
     Ws("$connect", {}, signed_in("connected")),
@@ -174,19 +247,19 @@ WS = [
     Ws("sendMessage", {"action": "sendMessage", "conversationId": "{group}", **TEXT},
        by_relation("ack", "ack", *_NOT_IN_GROUP), "to the group"),
     Ws("sendMessage", {"action": "sendMessage", "conversationId": "{dm}", **TEXT},
-       by_relation("ack", "ack", *_NOT_IN_DM), "to the 1:1"),
+       in_dm("ack", "ack"), "to the 1:1"),
     Ws("typing", {"action": "typing", "conversationId": "{group}", "isTyping": True},
        by_relation("published", "published", *_NOT_IN_GROUP), "in the group"),
     Ws("typing", {"action": "typing", "conversationId": "{dm}", "isTyping": True},
-       by_relation("published", "published", *_NOT_IN_DM), "in the 1:1"),
+       in_dm("published", "published"), "in the 1:1"),
     Ws("markRead", {"action": "markRead", "conversationId": "{group}", "seq": 1},
        by_relation("read", "read", *_NOT_IN_GROUP), "in the group"),
     Ws("markRead", {"action": "markRead", "conversationId": "{dm}", "seq": 1},
-       by_relation("read", "read", *_NOT_IN_DM), "in the 1:1"),
+       in_dm("read", "read"), "in the 1:1"),
     Ws("presence", {"action": "presence", "conversationId": "{group}"},
        by_relation("presence", "presence", *_NOT_IN_GROUP), "of the group"),
     Ws("presence", {"action": "presence", "conversationId": "{dm}"},
-       by_relation("presence", "presence", *_NOT_IN_DM), "of the 1:1"),
+       in_dm("presence", "presence"), "of the 1:1"),
 ]
 
 
@@ -194,19 +267,21 @@ class Scene:
     """The people and resources of every case, and the database state they start from."""
 
     def __init__(self, client):
-        self.users, self.tokens, self.emails = {}, {}, {}
-        for role in ("owner", "member", "pending", "banned", "outsider", "other"):
+        self.users, self.tokens, self.emails, self.refresh, self.sessions = {}, {}, {}, {}, {}
+        for role in ("owner", "moderator", "member", "pending", "banned", "outsider", "other"):
             email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
             self._ok(call(client, "POST", "/register", {"email": email, "password": PASSWORD, "name": role.title()}))
             login = self._ok(call(client, "POST", "/login", {"email": email, "password": PASSWORD}))
             self.users[role], self.tokens[role], self.emails[role] = login["user"]["id"], login["token"], email
+            self.refresh[role], self.sessions[role] = login["refreshToken"], login["sessionId"]
         owner = self.tokens["owner"]
         self.group = self._ok(call(client, "POST", "/groups/create", {"name": "Secret", "type": "private"},
                                    token=owner))["group"]["id"]
-        for role in ("member", "pending", "banned"):
+        for role in ("moderator", "member", "pending", "banned"):
             self._ok(call(client, "POST", f"/groups/{self.group}/request/{self.users[role]}", token=self.tokens[role]))
-        for role in ("member", "banned"):
+        for role in ("moderator", "member", "banned"):
             self._ok(call(client, "POST", f"/groups/{self.group}/approve/{self.users[role]}", token=owner))
+        self._ok(call(client, "PUT", f"/groups/{self.group}/moderators/{self.users['moderator']}", token=owner))
         self._ok(call(client, "POST", f"/groups/{self.group}/ban/{self.users['banned']}", token=owner))
         self.group_message = self._ok(call(client, "POST", "/messages/send", {"groupId": self.group, "text": "welcome"},
                                            token=owner))["message"]["id"]
@@ -216,9 +291,15 @@ class Scene:
         self.dm, self.dm_message = direct["conversationId"], direct["message"]["id"]
         self.group_file = self._sent_file(client, self.group)
         self.dm_file = self._sent_file(client, self.dm)
+        invite = self._ok(call(client, "POST", f"/groups/{self.group}/invites", {}, token=owner))["invite"]
+        self.invite, self.invite_code = invite["id"], invite["code"]
+        self.report = self._ok(call(client, "POST", f"/messages/{self.group}/{self.group_message}/report",
+                                    {"reason": "rude"}, token=self.tokens["member"]))["report"]["id"]
+        self.device = self._ok(call(client, "POST", "/devices", {"platform": "fcm", "token": uuid.uuid4().hex * 2},
+                                    token=owner))["device"]["id"]
         # Issued two lifetimes ago: expired, though its signature and claims are right.
         self.tokens["expired"] = services.tokens().issue(
-            self.users["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
+            self.users["member"], self.sessions["member"], now=time.time() - 2 * services.tokens().ttl_seconds())
 
     def _sent_file(self, client, conversation_id):
         """A file the owner uploaded (through its presigned POST) and sent in the conversation."""
@@ -248,8 +329,11 @@ class Scene:
     def values(self, actor):
         me = self.own(actor)
         return {"group": self.group, "dm": self.dm, "group_file": self.group_file, "dm_file": self.dm_file,
+                "device": self.device, "fresh_token": uuid.uuid4().hex * 2,
                 "self": self.users[me], "self_email": self.emails[me],
-                "group_message": self.group_message, "dm_message": self.dm_message,
+                "group_message": self.group_message, "dm_message": self.dm_message, "invite": self.invite,
+                "invite_code": self.invite_code, "report": self.report,
+                "refresh": self.refresh[me], "session": self.sessions[me], "owner_session": self.sessions["owner"],
                 "fresh_email": f"new-{uuid.uuid4().hex[:10]}@example.com",
                 **self.users, **{f"{role}_email": email for role, email in self.emails.items()}}
 

@@ -41,6 +41,8 @@ class WiredGroups:
         self.moderation = wired.group_moderation
         self.roster = wired.group_roster
         self.ownership = wired.group_ownership
+        self.roles = wired.group_roles
+        self.invites = wired.group_invites
 
     def user(self, name="Someone"):
         """A new account's id."""
@@ -63,6 +65,15 @@ class WiredGroups:
         user_id = self.user("Requester")
         self.joining.request(group_id, user_id, user_id)
         return user_id
+
+    def moderator(self, group_id, name="Moderator"):
+        """A new member of `group_id` whom its owner made a moderator."""
+        user_id = self.member(group_id, name)
+        self.roles.promote(group_id, user_id, self.owner_of(group_id))
+        return user_id
+
+    def role(self, group_id, user_id):
+        return (self.membership_store.get(group_id, user_id) or {}).get("role")
 
     def owner_of(self, group_id):
         return self.group_store.get(group_id)["ownerId"]

@@ -184,3 +184,88 @@ def test_a_kick_racing_a_leave_counts_the_member_out_once(racing):
         assert sum(result is None for result in results) == 1, results
         assert racing.state(group_id, member) == "former"
         assert_consistent(racing, group_id)
+
+
+# Moderators and invite links -------------------------------------------------------------------
+
+
+def test_a_promotion_racing_the_owners_ban_never_leaves_a_banned_moderator(racing):
+    owner = racing.user()
+    group_id = racing.group(owner)
+    for _ in range(ROUNDS):
+        member = racing.member(group_id)
+
+        race(lambda: racing.roles.promote(group_id, member, owner),
+             lambda: racing.moderation.ban(group_id, member, owner))
+
+        doc = racing.membership_store.get(group_id, member)
+        assert doc["state"] == "banned" and doc["role"] == "member", doc
+        assert_consistent(racing, group_id)
+
+
+def test_a_promotion_racing_a_moderators_ban_ends_one_way_or_the_other(racing):
+    owner = racing.user()
+    group_id = racing.group(owner)
+    moderator = racing.moderator(group_id)
+    for _ in range(ROUNDS):
+        member = racing.member(group_id)
+
+        promoted, banned = race(lambda: racing.roles.promote(group_id, member, owner),
+                                lambda: racing.moderation.ban(group_id, member, moderator))
+
+        doc = racing.membership_store.get(group_id, member)
+        if doc["state"] == "banned":
+            assert doc["role"] == "member" and isinstance(promoted, NotFound), (doc, promoted)
+        else:
+            assert doc["role"] == "moderator" and getattr(banned, "code", None) == "target_is_moderator", banned
+        assert_consistent(racing, group_id)
+
+
+def test_accepting_an_invite_racing_a_ban_leaves_the_user_banned_and_counted_once(racing):
+    owner = racing.user()
+    group_id = racing.group(owner, "private")
+    for _ in range(ROUNDS):
+        invite = racing.invites.create(group_id, owner, max_uses=1)
+        user = racing.user()
+
+        accepted, _ = race(lambda: racing.invites.accept(invite["code"], user),
+                           lambda: racing.moderation.ban(group_id, user, owner))
+
+        assert racing.state(group_id, user) == "banned"
+        assert isinstance(accepted, dict) or accepted.code == "banned", accepted
+        uses = racing.db["invites"].find_one({"_id": invite["id"]})["uses"]
+        assert uses == (1 if isinstance(accepted, dict) else 0)
+        assert_consistent(racing, group_id)
+
+
+def test_parallel_accepts_never_go_past_max_uses(racing):
+    owner = racing.user()
+    group_id = racing.group(owner, "private")
+    invite = racing.invites.create(group_id, owner, max_uses=3)
+    users = [racing.user() for _ in range(12)]
+
+    results = race(*[lambda user=user: racing.invites.accept(invite["code"], user) for user in users])
+
+    joined = [user for user, result in zip(users, results) if isinstance(result, dict)]
+    assert len(joined) == 3, results
+    assert all(result.code == "invite_not_found" for result in results if isinstance(result, Exception))
+    assert racing.db["invites"].find_one({"_id": invite["id"]})["uses"] == 3
+    assert racing.member_count(group_id) == 4
+    assert_consistent(racing, group_id)
+
+
+def test_a_demotion_racing_a_transfer_to_that_moderator_never_keeps_a_demoted_moderator(racing):
+    owner = racing.user()
+    for _ in range(ROUNDS):
+        group_id = racing.group(owner)
+        moderator = racing.moderator(group_id)
+
+        transfer, demotion = race(lambda: racing.ownership.transfer(group_id, owner, moderator, owner),
+                                  lambda: racing.roles.demote(group_id, moderator, owner))
+
+        if demotion is None and racing.owner_of(group_id) == owner:
+            assert racing.role(group_id, moderator) == "member"  # the demotion held
+        if racing.owner_of(group_id) == moderator:
+            assert racing.role(group_id, owner) == "member"
+        assert isinstance(transfer, dict) or isinstance(transfer, DomainError), transfer
+        assert_consistent(racing, group_id)

@@ -38,7 +38,9 @@ def test_creating_a_group_makes_the_caller_its_owner_and_first_member(client, al
 
     group = _create(client, token, name="  Book club  ", type="private", rejoinCooldownSeconds=300)
 
-    assert set(group) == {"id", "name", "type", "ownerId", "rejoinCooldownSeconds", "memberCount", "createdAt"}
+    assert set(group) == {"id", "name", "type", "ownerId", "rejoinCooldownSeconds", "memberCount", "historyVisibility",
+                          "createdAt"}
+    assert group["historyVisibility"] == "shared"
     assert (group["name"], group["type"], group["ownerId"]) == ("Book club", "private", alice_id)
     assert (group["rejoinCooldownSeconds"], group["memberCount"]) == (300, 1)
     assert ISO.match(group["createdAt"])
@@ -304,14 +306,25 @@ def test_my_groups_come_in_pages(client, alice, bob):
 
 
 @pytest.mark.parametrize("query", [
-    "limit=0", "limit=101", "limit=ten", "limit=", "cursor=", "cursor=%21%21%21",
-    "cursor=WyJhIiwiYiIsImMiXQ", "cursor=WzFd", "cursor=bm90IGpzb24", "sort=name",
+    "limit=0", "limit=101", "limit=ten", "limit=", "cursor=", "cursor=%21%21%21", "cursor=A", "cursor=abcde",
+    "sort=name",
 ])
 @pytest.mark.parametrize("path", ["/groups", "/groups/discover", "/groups/{group}/members"])
 def test_bad_paging_is_refused(client, alice, query, path):
     group = _create(client, alice[1])
     status, reply, _ = call(client, "GET", path.format(group=group["id"]) + "?" + query, token=alice[1])
     assert status == 400, reply
+    if query.startswith("cursor="):
+        assert reply["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("cursor", ["WyJhIiwiYiIsImMiXQ", "WzFd", "bm90IGpzb24", "AA", "____"])
+@pytest.mark.parametrize("path", ["/groups", "/groups/discover", "/groups/{group}/members"])
+def test_any_well_formed_cursor_is_a_position_to_page_on_from(client, alice, cursor, path):
+    # The OpenAPI document admits every unpadded base64url string: so does the server.
+    group = _create(client, alice[1])
+    status, reply, _ = call(client, "GET", path.format(group=group["id"]) + "?cursor=" + cursor, token=alice[1])
+    assert status == 200, reply
 
 
 def test_no_request_a_client_can_make_gets_a_server_error(client, alice):

@@ -264,7 +264,7 @@ def test_the_socket_send_carries_attachments(client, group, alice, bob):
 
     attachment = uploaded(client, alice[1], group)
     pusher = RecordingPusher()
-    sockets = Sockets(tokens=services.tokens(), tickets=services.tickets(), connections=services.connections(),
+    sockets = Sockets(sessions=services.sessions(), tickets=services.tickets(), connections=services.connections(),
                       pusher=pusher, publisher=RecordingPublisher(), conversations=services.messaging(),
                       audience=services.audience(), limiter=services.limiter())
     sockets.connect("c-1", "http://gateway.test", token=alice[1])

@@ -103,6 +103,12 @@ def test_changed_since_over_http(client, group, alice, bob):
     call(client, "PATCH", _path(group, message["id"]), {"text": "one!"}, token=bob[1])
     status, body, _ = call(client, "GET", f"/messages/{group}?changedSince=0&limit=10", token=alice[1])
     assert [m["text"] for m in body["messages"]] == ["one!"]
-    for query, code in (("changedSince=0&after=1", "conflicting_cursors"), ("changedSince=yesterday", "invalid_input")):
-        status, body, _ = call(client, "GET", f"/messages/{group}?{query}", token=alice[1])
-        assert (status, body["error"]["code"]) == (400, code)
+    status, body, _ = call(client, "GET", f"/messages/{group}?changedSince=yesterday", token=alice[1])
+    assert (status, body["error"]["code"]) == (400, "invalid_cursor")
+
+    second = _send(client, bob[1], group, "two")
+    call(client, "PATCH", _path(group, second["id"]), {"text": "two!"}, token=bob[1])
+    for window, texts in (("", ["one!", "two!"]), ("&after=1", ["two!"]), ("&before=2", ["one!"]),
+                          ("&after=1&before=2", [])):
+        status, body, _ = call(client, "GET", f"/messages/{group}?changedSince=0{window}", token=alice[1])
+        assert status == 200 and [m["text"] for m in body["messages"]] == texts, window

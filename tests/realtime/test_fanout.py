@@ -82,6 +82,21 @@ def test_large_conversations_are_split_into_continuation_jobs(connections):
     assert len(queue.jobs) == 1  # the last page enqueues nothing more
 
 
+def test_a_job_about_an_older_message_skips_members_who_joined_after_it_pages_included(connections):
+    from datetime import datetime, timezone
+
+    sent = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    audience = StaticAudience({"big": {"alice", "bob", "carol", "zed"}},
+                              joined={"big": {"bob": sent.replace(hour=1), "zed": sent.replace(hour=2)}})
+    queue, pusher = RecordingQueue(), RecordingPusher()
+    service = fanout(connections, pusher, audience=audience, queue=queue, members_per_job=1)
+    service.deliver(new_job(EVENT, conversation_id="big", sent_at="2026-01-01T00:00:00.000Z"))
+    (continuation,) = queue.jobs
+    assert continuation["sentAt"] == "2026-01-01T00:00:00.000Z"  # the next page keeps the filter
+    service.deliver(continuation)
+    assert sorted(target for _, target, _ in pusher.sent) == ["a1", "a2", "c1"]
+
+
 # --- What API Gateway's answers mean, and the time a batch may take (issue 13) ----------------
 
 def _records(*jobs, sent_ms=None):

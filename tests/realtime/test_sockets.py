@@ -28,7 +28,7 @@ def sockets_with_alice(db):
     wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher,
                            messaging=FakeConversations({"group-0001": {"alice", "bob"}}),
                            audience=StaticAudience({"group-0001": {"alice", "bob"}}))
-    wired.sockets.connect("conn-a", ENDPOINT, token=tokens.issue("alice"))
+    wired.sockets.connect("conn-a", ENDPOINT, token=wired.sessions.open("alice")["token"])
     publisher.published.clear()  # alice came online (test_presence_is_announced_on_change covers it)
     return wired.sockets, pusher, publisher, wired.connection_store, wired.ticket_store
 
@@ -91,7 +91,7 @@ def test_typing_goes_to_the_other_members_only(sockets_with_alice):
 
 def test_mark_read_acks_and_tells_the_others(sockets_with_alice):
     realtime, pusher, publisher, _, _ = sockets_with_alice
-    realtime.connect("conn-b", ENDPOINT, token=tokens.issue("bob"))
+    realtime.connect("conn-b", ENDPOINT, token=realtime._sessions.open("bob")["token"])
     for n in range(5):  # bob writes, alice reads
         realtime.receive("conn-b", ENDPOINT, json.dumps({"action": "sendMessage", "conversationId": "group-0001", "text": f"m{n}"}))
     pusher.sent.clear()
@@ -164,7 +164,7 @@ def test_the_frame_limit_also_holds_per_user_across_connections(sockets_with_ali
 
     realtime, pusher, _, _, _ = sockets_with_alice
     for index in range(1, 4):
-        realtime.connect(f"conn-a{index}", ENDPOINT, token=tokens.issue("alice"))
+        realtime.connect(f"conn-a{index}", ENDPOINT, token=realtime._sessions.open("alice")["token"])
     per_connection = WS_FRAMES_PER_CONNECTION.max_hits
     for connection in ("conn-a", "conn-a1", "conn-a2", "conn-a3"):
         for _ in range(per_connection):
@@ -178,7 +178,7 @@ def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(sockets_w
 
     realtime, pusher, _, connections, _ = sockets_with_alice
     for index in range(SOCKETS_PER_USER + 5):
-        realtime.connect(f"conn-many-{index}", ENDPOINT, token=tokens.issue("bob"))
+        realtime.connect(f"conn-many-{index}", ENDPOINT, token=realtime._sessions.open("bob")["token"])
     assert len(connections.of_users(["bob"])) == SOCKETS_PER_USER
     assert connections.get(f"conn-many-{SOCKETS_PER_USER + 4}") is not None
     assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
@@ -205,7 +205,8 @@ def test_a_socket_does_not_outlive_its_token(sockets_with_alice):
 
     realtime, pusher, _, connections, _ = sockets_with_alice
     short = Tokens("realtime-unit-test-secret-long-enough-xxxxxxxx", "iss", "aud", 1)
-    realtime.connect("conn-short", ENDPOINT, token=short.issue("bob"))
+    session_id = realtime._sessions.open("bob")["sessionId"]  # a live session, a one-second token
+    realtime.connect("conn-short", ENDPOINT, token=short.issue("bob", session_id))
     assert [c["_id"] for c in connections.of_users(["bob"])] == ["conn-short"]
     time.sleep(2.1)
     assert connections.of_users(["bob"]) == []
@@ -273,7 +274,7 @@ def test_a_reply_that_api_gateway_refuses_never_fails_the_handler(db, failure):
                            publisher=RecordingPublisher(), messaging=FakeConversations({}),
                            audience=StaticAudience({}))
     realtime, connections = wired.sockets, wired.connection_store
-    realtime.connect("conn-r", ENDPOINT, token=tokens.issue("alice"))
+    realtime.connect("conn-r", ENDPOINT, token=wired.sessions.open("alice")["token"])
     reply = realtime.receive("conn-r", ENDPOINT, json.dumps({"action": "ping"}))
     assert reply["type"] == "pong"
     assert (connections.get("conn-r") is None) == (failure == "forbidden")
@@ -282,8 +283,8 @@ def test_a_reply_that_api_gateway_refuses_never_fails_the_handler(db, failure):
 def test_presence_is_announced_on_change_not_on_every_connection(sockets_with_alice):
     """The first device of a user announces them online, the last one's $disconnect offline."""
     realtime, _, publisher, _, _ = sockets_with_alice
-    realtime.connect("conn-b1", ENDPOINT, token=tokens.issue("bob"))
-    realtime.connect("conn-b2", ENDPOINT, token=tokens.issue("bob"))
+    realtime.connect("conn-b1", ENDPOINT, token=realtime._sessions.open("bob")["token"])
+    realtime.connect("conn-b2", ENDPOINT, token=realtime._sessions.open("bob")["token"])
     realtime.disconnect("conn-b1")
     realtime.disconnect("conn-b2")
     realtime.disconnect("conn-b2")  # a repeated $disconnect changes nothing

@@ -62,6 +62,26 @@ def test_a_full_scenario_logs_request_ids_and_no_secrets(stack):
     finally:
         bob_live.close()
         alice_live.close()
+    # Sessions: a refresh, a reused refresh token (logged as such, never the token), a reset code.
+    login = requests.post(f"{stack['http']}/login", json={"email": alice.email, "password": secrets["alice-password"]})
+    answers.append(("POST", login))
+    secrets["refresh-token"] = login.json()["refreshToken"]
+    for expected in (200, 401):
+        answer = requests.post(f"{stack['http']}/token/refresh", json={"refreshToken": secrets["refresh-token"]})
+        assert answer.status_code == expected
+        answers.append(("POST", answer))
+        if expected == 200:
+            secrets["rotated-refresh-token"] = answer.json()["refreshToken"]
+    forgot = requests.post(f"{stack['http']}/password/forgot", json={"email": bob.email})
+    answers.append(("POST", forgot))
+    outbox = requests.get(f"{stack['ws'].replace('ws://', 'http://')}/__devstack/outbox").json()
+    (mail,) = [mail for mail in outbox["emails"] if mail["to"] == bob.email]
+    secrets["reset-code"] = mail["text"].split("code is ")[1][:8]
+    secrets["new-password"] = marker("new-password")
+    reset = requests.post(f"{stack['http']}/password/reset", json={
+        "email": bob.email, "code": secrets["reset-code"], "newPassword": secrets["new-password"]})
+    assert reset.status_code == 204
+    answers.append(("POST", reset))
 
     request_ids = {answer.headers["x-amzn-RequestId"] for _, answer in answers}
 
@@ -92,7 +112,9 @@ def test_a_full_scenario_logs_request_ids_and_no_secrets(stack):
     assert any(entry["logger"] == "messaging.fanout" and entry["records"] >= 1 for entry in logged)
     assert {entry["route"] for entry in access.values()} >= {
         "/login", "/me", "/groups/create", "/groups/{groupId}/request/{userId}", "/realtime/ticket",
-        "/messages/send", "/messages", "/messages/{groupId}", "/users/by-email"}
+        "/messages/send", "/messages", "/messages/{conversationId}", "/users/by-email", "/token/refresh",
+        "/password/forgot", "/password/reset"}
+    assert any(entry["message"] == "refresh token reused: session ended" for entry in logged)
 
 
 def _lines_after(path, start, complete, timeout=10.0):

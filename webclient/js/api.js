@@ -19,12 +19,24 @@ export class Api {
     this.base = base.replace(/\/+$/, "");
     this.token = null;
     this.onUnauthorized = onUnauthorized;
+    this.renewToken = null; // set by TokenKeeper (tokens.js): resolves to a fresh access token
   }
 
+  /** One request; an expired access token is renewed once (tokens.js) and the request sent again. */
   async request(method, path, body) {
+    try {
+      return await this.send(method, path, body, !this.renewToken);
+    } catch (error) {
+      if (error.code !== "token_expired" || !this.renewToken || !this.token) throw error;
+      await this.renewToken();
+      return this.send(method, path, body, true);
+    }
+  }
+
+  async send(method, path, body, lastTry, { anonymous = false } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (this.token && !anonymous) headers.Authorization = `Bearer ${this.token}`;
     let response;
     try {
       response = await fetch(this.base + path, {
@@ -51,8 +63,12 @@ export class Api {
         error.message || `The server answered ${response.status} ${response.statusText}.`.replace(" .", "."),
         retryAfter,
       );
-      // A token that expired or was refused ends the session; a failed login does not.
-      if (response.status === 401 && this.token && this.onUnauthorized) this.onUnauthorized(failure);
+      // A token that was refused ends the session (an expired one first gets a refresh);
+      // a failed login does not.
+      const renewable = failure.code === "token_expired" && !lastTry;
+      if (response.status === 401 && this.token && !anonymous && this.onUnauthorized && !renewable) {
+        this.onUnauthorized(failure);
+      }
       throw failure;
     }
     return data;
@@ -77,6 +93,30 @@ export class Api {
 
   me() {
     return this.request("GET", "/me");
+  }
+
+  /** A new token pair for a refresh token (no bearer token: the refresh token is the credential). */
+  refreshTokens(refreshToken) {
+    return this.send("POST", "/token/refresh", { refreshToken }, true, { anonymous: true });
+  }
+
+  logout() {
+    return this.request("POST", "/logout");
+  }
+
+  sessions() {
+    return this.request("GET", "/sessions");
+  }
+
+  endSession(sessionId) {
+    return this.request("DELETE", `/sessions/${seg(sessionId)}`);
+  }
+
+  /** People who share a group with you, by name or email prefix. */
+  searchPeople(q, cursor) {
+    const query = new URLSearchParams({ q, limit: "20" });
+    if (cursor) query.set("cursor", cursor);
+    return this.request("GET", `/users/search?${query}`);
   }
 
   userByEmail(email) {

@@ -1,21 +1,29 @@
-// The group panel: what the group is, its members (with who is online), and for its
-// owner the join requests (approve / reject), bans, kicking and handing over ownership.
-// Everyone can leave (the owner is told by the API to hand over ownership first).
+// The group panel: what the group is, its members (with who is online and their role),
+// and for its owner and moderators the join requests (approve / reject), bans, kicking,
+// invite links and reports (moderation-view.js); the owner also names moderators and
+// hands over ownership. Moderators act on plain members only. Everyone can leave (the
+// owner is told by the API to hand over ownership first).
 
 import { $, announce, busy, h, onSubmit, replaceChildrenKeepingFocus } from "./dom.js";
+import { mountModeration } from "./moderation-view.js";
 
 const BAN_DURATIONS = [["", "Until I lift it"], ["3600", "1 hour"], ["86400", "1 day"], ["604800", "1 week"]];
 
 export function mountGroupPanel(chats) {
   const body = $("group-panel-body");
+  let moderation = null;
 
   const render = () => {
     const chat = chats.active;
     const panel = chat && chats.panels.get(chat.id);
     if (!chat || chat.kind !== "group" || !panel || $("group-panel").hidden) return;
-    const owner = panel.group.ownerId === chats.me.id;
-    const sections = [about(panel.group), membersSection(chats, chat.id, owner)];
-    if (owner) sections.push(requestsSection(chats, chat.id, panel.requests), bansSection(chats, chat.id, panel.bans));
+    const role = moderation.roleOf(chat.id);
+    const sections = [about(panel.group), membersSection(chats, chat.id, role, moderation)];
+    if (role !== "member") {
+      const { requests, bans } = moderation.lists(chat.id, panel);
+      sections.push(requestsSection(chats, chat.id, requests), bansSection(chats, chat.id, bans),
+        ...moderation.sections(chat.id));
+    }
     sections.push(h("p", {}, h("button", {
       type: "button",
       class: "danger",
@@ -30,6 +38,7 @@ export function mountGroupPanel(chats) {
     }, "Leave group")));
     replaceChildrenKeepingFocus(body, sections);
   };
+  moderation = mountModeration(chats, (groupId) => { if (groupId === chats.activeId) render(); });
 
   chats.on("panel", (groupId) => { if (groupId === chats.activeId) render(); });
   chats.on("members", (groupId) => { if (groupId === chats.activeId) render(); });
@@ -54,21 +63,28 @@ function about(group) {
     group.type === "private" && h("p", { class: "hint" }, "Share the group id: people ask to join with it."));
 }
 
-function membersSection(chats, groupId, owner) {
+const RANK = { owner: 0, moderator: 1, member: 2 };
+
+function membersSection(chats, groupId, role, moderation) {
+  const owner = role === "owner";
   const online = chats.online.get(groupId) || {};
   const members = [...(chats.members.get(groupId)?.values() || [])]
-    .sort((a, b) => (a.role === "owner" ? -1 : b.role === "owner" ? 1 : a.name.localeCompare(b.name)));
+    .sort((a, b) => (RANK[a.role] ?? 2) - (RANK[b.role] ?? 2) || a.name.localeCompare(b.name));
   const items = members.map((member) => {
     const isMe = member.userId === chats.me.id;
-    const label = `${member.name}${isMe ? " (you)" : ""}${member.role === "owner" ? ", owner" : ""}`;
-    const actions = owner && !isMe ? [
+    const label = `${member.name}${isMe ? " (you)" : ""}${member.role !== "member" ? `, ${member.role}` : ""}`;
+    // Moderators act on plain members only; the owner on everyone but themselves.
+    const mayModerate = !isMe && (owner || (role === "moderator" && member.role === "member"));
+    const actions = !mayModerate ? [] : [
+      ...(owner ? moderation.roleActions(groupId, member, action) : []),
+      ...(owner ? [
       action(`transfer:${member.userId}`, "Make owner", member.name, `Make ${member.name} the owner? You will be a plain member.`,
-        () => chats.transfer(groupId, member.userId), `${member.name} is now the owner.`),
+        () => chats.transfer(groupId, member.userId), `${member.name} is now the owner.`)] : []),
       action(`kick:${member.userId}`, "Remove", member.name, `Remove ${member.name} from the group?`,
         () => chats.moderate("kick", groupId, member.userId), `${member.name} was removed.`),
       action(`ban:${member.userId}`, "Ban", member.name, `Ban ${member.name}? They cannot ask to join again until you lift it.`,
         () => chats.ban(groupId, member.userId), `${member.name} was banned.`),
-    ] : [];
+    ];
     return h("li", { class: "member" },
       h("span", { class: online[member.userId] ? "dot online" : "dot", "aria-hidden": "true" }),
       h("span", {}, label),

@@ -7,9 +7,12 @@ import { Chats } from "./chats.js";
 import { mountConversation } from "./conversation-view.js";
 import { $, announce, busy, clearError, onSubmit, showError } from "./dom.js";
 import { mountGroupPanel } from "./group-panel-view.js";
-import { clearSession, loadSession, saveSession, takeNotice } from "./session.js";
+import { mountSafety } from "./safety-view.js";
+import { clearSession, loadSession, saveSession, saveTokens, takeNotice } from "./session.js";
+import { mountSessions } from "./sessions-view.js";
 import { mountSidebar } from "./sidebar-view.js";
 import { RealtimeSocket } from "./socket.js";
+import { TokenKeeper } from "./tokens.js";
 
 // Local defaults: REST on this page's origin, WebSocket on port 8001 of this host.
 const apiBase = config.apiBase || window.location.origin;
@@ -19,6 +22,7 @@ const SESSION_ENDED = "Your session has ended. Sign in again.";
 const STATUS_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", closed: "Offline" };
 
 const api = new Api(apiBase, { onUnauthorized: () => endSession(SESSION_ENDED) });
+let keeper = null;
 
 function endSession(notice) {
   clearSession(notice);
@@ -32,13 +36,15 @@ async function boot() {
   mountAuth();
   const stored = loadSession();
   if (stored) {
-    api.token = stored.token;
+    keeper = new TokenKeeper(api, stored, { onTokens: saveTokens, onEnded: () => endSession(SESSION_ENDED) });
+    keeper.start(); // an access token that expired while the tab was closed is renewed on first use
     try {
       const { user } = await api.me();
       startWorkspace({ ...stored, user });
       return;
     } catch (error) {
       if (error.status !== 401) showError(error.message); // kept: a reload tries again
+      keeper.stop();
       api.token = null;
     }
   }
@@ -50,7 +56,10 @@ function mountAuth() {
     const answer = await api.login(email, password);
     $("auth").hidden = true;
     clearError();
-    startWorkspace(saveSession(answer));
+    const session = saveSession(answer);
+    keeper = new TokenKeeper(api, session, { onTokens: saveTokens, onEnded: () => endSession(SESSION_ENDED) });
+    keeper.start();
+    startWorkspace(session);
   };
   onSubmit("sign-in-form", (form) => signIn(form.email.value, form.password.value));
   onSubmit("sign-up-form", async (form) => {
@@ -87,10 +96,17 @@ function startWorkspace(session) {
   mountSidebar(chats);
   mountConversation(chats);
   mountGroupPanel(chats);
+  mountSafety(chats);
 
-  $("sign-out").addEventListener("click", () => {
+  mountSessions(api);
+
+  // Sign out on the server too (the session's tokens stop working and its socket closes);
+  // if the server cannot be reached the tokens are forgotten here all the same.
+  $("sign-out").addEventListener("click", async () => {
     chats.stop();
     socket.stop();
+    keeper?.stop();
+    await api.logout().catch(() => {});
     clearSession();
     window.location.reload();
   });

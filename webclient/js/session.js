@@ -7,11 +7,12 @@
 const KEY = "secure-messaging.session";
 const NOTICE_KEY = "secure-messaging.notice";
 
-/** {token, user, expiresAt} if a session is stored and has not expired, else null. */
+/** {token, refreshToken, sessionId, user, expiresAt} if a session is stored (its access token
+ * may have expired: the refresh token renews it), else null. */
 export function loadSession() {
   try {
     const stored = JSON.parse(sessionStorage.getItem(KEY));
-    if (stored && stored.token && stored.expiresAt > Date.now()) return stored;
+    if (stored && stored.token && (stored.refreshToken || stored.expiresAt > Date.now())) return stored;
   } catch {
     // Unreadable: treated as signed out.
   }
@@ -19,11 +20,19 @@ export function loadSession() {
   return null;
 }
 
-/** Keep a POST /login answer: {token, expiresIn, user}. */
-export function saveSession({ token, expiresIn, user }) {
-  const session = { token, user, expiresAt: Date.now() + (expiresIn || 3600) * 1000 };
+/** Keep a POST /login answer: {token, refreshToken, expiresIn, sessionId, user}. */
+export function saveSession({ token, refreshToken, expiresIn, sessionId, user }) {
+  const session = { token, refreshToken, sessionId, user, expiresAt: Date.now() + (expiresIn || 900) * 1000 };
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
+}
+
+/** Keep a POST /token/refresh answer (the new pair) in the stored session. */
+export function saveTokens({ token, refreshToken, expiresIn }) {
+  const stored = JSON.parse(sessionStorage.getItem(KEY) || "null");
+  if (!stored) return;
+  Object.assign(stored, { token, refreshToken, expiresAt: Date.now() + expiresIn * 1000 });
+  sessionStorage.setItem(KEY, JSON.stringify(stored));
 }
 
 export function clearSession(notice) {

@@ -37,13 +37,14 @@ def create_group():
     group = services.groups().create(
         caller, name=body["name"], group_type=body["type"],
         rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds", 0),
+        history_visibility=body.get("historyVisibility", "shared"),
     )
     return created({"group": group})
 
 
 @routes.route("/groups", methods=["GET"])
 @endpoint
-def my_groups():
+def list_my_groups():
     caller = _authorised()
     return ok(services.groups().mine(caller, **_page(PAGE_QUERY)))
 
@@ -58,7 +59,7 @@ def discover_groups():
 
 @routes.route("/groups/{groupId}", methods=["GET"])
 @endpoint
-def group_details(groupId):
+def get_group(groupId):
     caller = _authorised(groupId=groupId)
     return ok(services.groups().details(groupId, caller))
 
@@ -69,28 +70,29 @@ def update_group(groupId):
     caller = _authorised(groupId=groupId)
     body = json_body(routes.current_request, UPDATE_SCHEMA)
     group = services.groups().update(
-        groupId, caller, name=body.get("name"), rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds")
+        groupId, caller, name=body.get("name"), rejoin_cooldown_seconds=body.get("rejoinCooldownSeconds"),
+        history_visibility=body.get("historyVisibility"),
     )
     return ok({"group": group})
 
 
 @routes.route("/groups/{groupId}/members", methods=["GET"])
 @endpoint
-def group_members(groupId):
+def list_group_members(groupId):
     caller = _authorised(groupId=groupId)
     return ok(services.group_roster().members(groupId, caller, **_page(PAGE_QUERY)))
 
 
 @routes.route("/groups/{groupId}/requests", methods=["GET"])
 @endpoint
-def join_requests(groupId):
+def list_join_requests(groupId):
     caller = _authorised(groupId=groupId)
     return ok(services.group_roster().requests(groupId, caller, **_page(PAGE_QUERY)))
 
 
 @routes.route("/groups/{groupId}/bans", methods=["GET"])
 @endpoint
-def group_bans(groupId):
+def list_group_bans(groupId):
     caller = _authorised(groupId=groupId)
     return ok(services.group_roster().bans(groupId, caller, **_page(PAGE_QUERY)))
 

@@ -1,9 +1,9 @@
-"""Messages: /messages/send, /messages/{groupId}, PUT and POST /messages (the 1:1 seed),
+"""Messages: /messages/send, /messages/{conversationId}, PUT and POST /messages (the 1:1 seed),
 /conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
 from chalice import Blueprint
 
 from chalicelib import services
-from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.core.errors import NotFound
 from chalicelib.core.ids import is_id
 from chalicelib.edge.caller import caller_id
 from chalicelib.edge.web import created, endpoint, json_body, ok, query_params
@@ -32,13 +32,15 @@ def send_message():
     return created({"message": message})
 
 
-@routes.route("/messages/{groupId}", methods=["GET"])
+# The seed's GET /messages/{groupId}: a 1:1 conversation's id works too, and API Gateway allows one
+# variable name per path segment, shared with /messages/{conversationId}/{messageId} (lifecycle).
+@routes.route("/messages/{conversationId}", methods=["GET"])
 @endpoint
-def message_history(groupId):
+def list_messages(conversationId):
     caller, params = _caller_and_query(HISTORY_QUERY)
     if "changedSince" in params:  # catch-up on edits, deletions and reactions (docs/messaging.md)
-        return ok(services.message_lifecycle().changes(caller, _known_id(groupId), **_changes_params(params)))
-    return ok(services.messaging().history(caller, _known_id(groupId), **params))
+        return ok(services.message_lifecycle().changes(caller, _known_id(conversationId), **_changes_params(params)))
+    return ok(services.messaging().history(caller, _known_id(conversationId), **params))
 
 
 @routes.route("/messages", methods=["PUT"])
@@ -61,29 +63,29 @@ def send_direct_message():
 
 @routes.route("/messages", methods=["POST"])
 @endpoint
-def direct_history():
+def read_direct_messages():
     caller, body = _caller_and_body(DIRECT_HISTORY_SCHEMA)
     return ok(services.messaging().direct_history(caller, **body))
 
 
 @routes.route("/conversations", methods=["GET"])
 @endpoint
-def my_conversations():
+def list_conversations():
     caller, params = _caller_and_query(CONVERSATIONS_QUERY)
     return ok(services.messaging().conversations_of(caller, **params))
 
 
 @routes.route("/conversations/{conversationId}/read", methods=["POST"])
 @endpoint
-def mark_read(conversationId):
+def mark_conversation_read(conversationId):
     caller, body = _caller_and_body(MARK_READ_SCHEMA)
     return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
 
 
 def _changes_params(params):
-    if "before" in params or "after" in params:
-        raise InvalidInput("Use changedSince alone, or before/after.", "conflicting_cursors")
-    return {"changed_since": params["changedSince"], **({"limit": params["limit"]} if "limit" in params else {})}
+    """changedSince, and the seq window (before, after) and page size that may come with it."""
+    return {"changed_since": params["changedSince"],
+            **{name: params[name] for name in ("limit", "before", "after") if name in params}}
 
 
 def _caller_and_body(schema):
