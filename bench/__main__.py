@@ -28,7 +28,7 @@ PROFILES = {
     "smoke": {"importRounds": 1, "profileRuns": 1, "compileRepeats": 1, "cryptoMessages": 70,
               "cryptoBatches": 1, "cryptoPerBatch": 10, "workers": 2,
               "load": {"seconds": 2, "groups": 2, "members": 3, "rate": 5.0, "grace_seconds": 10},
-              "fanout": {"repeats": 1, "sizes": (3, 5)}, "pool": {"connections": 10, "latency_ms": 1.0}},
+              "fanout": {"repeats": 1, "sizes": (3, 5)}, "pool": {"connections": 10, "latency_ms": 1.0, "repeats": 1}},
 }
 
 
@@ -73,15 +73,24 @@ def run(chosen, profile="full", results=RESULTS):
         _write(results, name, context, figures)
 
     if "coldstart" in chosen:  # first, while nothing else of ours is running
-        print("cold start: import times in fresh interpreters", flush=True)
-        imports = coldstart.measure_imports(rounds=sizes["importRounds"])
+        import tempfile
+
+        scratch = tempfile.TemporaryDirectory(prefix="bench-package-")
+        shipped, why_not = (None, "a smoke run times the checkout") if profile == "smoke" else \
+            coldstart.shipped_package(scratch.name)
+        print(f"cold start: import times in fresh interpreters, on the {'package' if shipped else 'checkout'}"
+              + (f" ({why_not})" if why_not else ""), flush=True)
+        imports = coldstart.measure_imports(rounds=sizes["importRounds"], root=shipped)
+        imports["notOnPackage"] = why_not
+        profile_of_imports = coldstart.import_profile(runs=sizes["profileRuns"], root=shipped)
+        scratch.cleanup()
     # A smoke run keeps apart from a real run's databases (it may share their MongoDB).
     suffix = "_smoke" if profile == "smoke" else ""
     with Services(database=f"bench_inproc{suffix}", queue_name=f"bench-fanout-inproc{suffix}") as services:
         context["mongo"] = services.mongo
         if "coldstart" in chosen:
             print("cold start: memory of each function's first invocation", flush=True)
-            write("coldstart", {"imports": imports, "profile": coldstart.import_profile(runs=sizes["profileRuns"]),
+            write("coldstart", {"imports": imports, "profile": profile_of_imports,
                                 "compile": coldstart.compile_cost(repeats=sizes["compileRepeats"]),
                                 "memory": coldstart.measure_memory()})
         if "work" in chosen:

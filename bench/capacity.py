@@ -23,6 +23,19 @@ PROFILE = {
     "connectionsPerUser": 1.2,  # devices connected at once
     "phonesPerUser": 1.0,  # devices registered for mobile push (POST /devices)
     "mutedShare": 0.1,  # of a conversation's offline members, those who muted it
+    # Typing: the client says "typing" at most every 4 s and "stopped" once; the API coalesces
+    # to one of each per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION),
+    # so a client sending more (many tabs, a loop) costs no more posts than this.
+    # Presence: asked once when a chat opens (a frame and its answer), then pushed on change
+    # (a user's first device connects, their last one disconnects) to the connections that
+    # follow a conversation of theirs. Before, the web client asked every 30 s while a chat was open.
+    "chatOpensPerHour": 6,
+    "presenceChangesPerHour": 2,  # online and offline, once per connection cycle
+    "presenceFollowersPerChange": 2,  # connections with a chat of that user open
+    # Attachments: uploads go straight to S3 (a presigned POST), but asking for the upload and
+    # each download link is a REST request.
+    "attachmentsPerHour": 0.5,
+    "attachmentViewsShare": 0.5,  # of the connected members, who open it (GET /attachments/{id})
 }
 
 # Deployed latencies and CPU (assumed; Lambda gives 1 vCPU at 1,769 MB, proportionally less below).
@@ -86,17 +99,25 @@ def _rates_per_user(work, profile):
     typing_share_group = group_sends / (group_sends + direct_sends)
     typing_posts = profile["connectionsPerUser"] * (
         typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
+    presence_frames = profile["chatOpensPerHour"] / hour
+    presence_posts = (presence_frames  # each frame's answer
+                      + profile["presenceChangesPerHour"] / hour * profile["presenceFollowersPerChange"])
+    attachments = profile["attachmentsPerHour"] / hour
+    attachment_requests = attachments * (1 + connected_members * profile["attachmentViewsShare"])
     rates = {
         "restRequests": (group_sends + direct_sends + profile["historyPagesPerHour"] / hour
-                         + profile["loginsPerHour"] / hour + profile["refreshesPerHour"] / hour),
-        "webSocketFrames": typing,
+                         + profile["loginsPerHour"] / hour + profile["refreshesPerHour"] / hour
+                         + attachment_requests),
+        "webSocketFrames": typing + presence_frames,
+        "presencePosts": presence_posts,
+        "attachmentRequests": attachment_requests,
         "connects": profile["connectsPerHour"] / hour,
         "logins": profile["loginsPerHour"] / hour,
         "refreshes": profile["refreshesPerHour"] / hour,
         "sends": group_sends + direct_sends,
         "historyPages": profile["historyPagesPerHour"] / hour,
-        "fanoutJobs": group_sends + direct_sends + typing,
-        "posts": group_sends * group_posts + direct_sends * direct_posts + typing * typing_posts,
+        "fanoutJobs": group_sends + direct_sends + typing + profile["presenceChangesPerHour"] / hour,
+        "posts": group_sends * group_posts + direct_sends * direct_posts + typing * typing_posts + presence_posts,
         "typingPosts": typing * typing_posts,
         # Mobile push: one SNS Publish per phone of each recipient no socket reached.
         "snsPublishes": group_sends * group_pushes + direct_sends * direct_pushes,
@@ -112,6 +133,12 @@ def _rates_per_user(work, profile):
         + rates["connects"] * (work["connect"]["mongo"] + work["disconnect"]["mongo"])
         + rates["logins"] * work["login"]["mongo"]
         + rates["refreshes"] * work["refresh"]["mongo"]
+        # Not measured by bench/work.py (estimates): a presence frame is a typing frame's
+        # checks plus the members, who is online and the follow; a presence change, the
+        # consumer's three reads; an attachment request, three commands.
+        + presence_frames * (work["typing"]["mongo"] + 3)
+        + profile["presenceChangesPerHour"] / hour * 3
+        + attachment_requests * 3
     )
     rates["sqsMessages"] = rates["fanoutJobs"]
     # KMS: at most one Decrypt per request that touches a key (every key-cache miss), at
@@ -170,7 +197,8 @@ def _concurrency(per_user, durations, users):
     rate = {name: value * users for name, value in per_user.items()}
     return {
         "api_handler": (rate["sends"] * durations["send"] + rate["historyPages"] * durations["historyPage"]
-                        + rate["logins"] * durations["login"] + rate["refreshes"] * durations["refresh"]) / 1000,
+                        + rate["logins"] * durations["login"] + rate["refreshes"] * durations["refresh"]
+                        + rate["attachmentRequests"] * durations["historyPage"]) / 1000,
         "websocket_message": rate["webSocketFrames"] * durations["typing"] / 1000,
         "websocket_connect": rate["connects"] * durations["connect"] / 1000,
         "websocket_disconnect": rate["connects"] * durations["disconnect"] / 1000,
@@ -191,6 +219,8 @@ def _needs(per_user, durations, users, deployed):
     return {
         "apiGatewayRequestsPerSecond": round(rate["apiGatewayRequests"]),
         "connectionsPostsPerSecond": round(rate["posts"]),
+        "presencePostsPerSecond": round(rate["presencePosts"]),
+        "attachmentRequestsPerSecond": round(rate["attachmentRequests"]),
         "webSocketNewConnectionsPerSecond": round(rate["connects"], 1),
         "reconnectEveryoneMinutes": round(users / QUOTAS["webSocketNewConnectionsPerSecond"] / 60, 1),
         "lambdaConcurrency": {**{name: round(value, 1) for name, value in concurrency.items()},

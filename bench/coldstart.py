@@ -7,6 +7,12 @@ the median of the per-round ratios. The floor is `import boto3, pymongo`: every 
 needs both sooner or later. `import app` alone defers them (and bcrypt, jwt, cryptography)
 to first use, so the honest figure is "import app + the first request's imports".
 
+The imports are timed on the package as shipped: `make package`'s deployment.zip (Chalice's
+zip of the app and its Linux wheels, plus the bytecode infra/ adds), unpacked, with boto3 from
+the environment as the Lambda runtime provides it. Packaging needs PyPI once (Chalice fetches
+the wheels); without it, or in a smoke run, they are timed on this checkout and the results
+say so (`measuredOn`).
+
 Memory: each Lambda function's handler runs once in a fresh process against the local
 services; RSS after `import app` and the peak after that first invocation (the REST
 function's being a 50-message history read) must fit 128 MB.
@@ -44,17 +50,44 @@ FANOUT_MEMBERS = 50
 HISTORY_ROUTE = "/messages/{conversationId}"
 
 
-def measure_imports(rounds=15):
+def shipped_package(workspace):
+    """The deployment package of the prod stage, unpacked under `workspace`: (its folder, None),
+    or (None, why not)."""
+    import functools
+    import zipfile
+
+    from infra import DeployError
+    from infra.deploy import package, run_chalice
+    from infra.stage import stage_values
+    from tests.deploy.support import sample_outputs
+
+    build, out, unpacked = (os.path.join(workspace, name) for name in ("build", "out", "package"))
+    os.makedirs(os.path.join(workspace, "deployments"), exist_ok=True)
+    os.makedirs(os.path.join(build, ".chalice"), exist_ok=True)
+    os.symlink(os.path.join(workspace, "deployments"), os.path.join(build, ".chalice", "deployments"))
+    try:
+        package(ROOT, "prod", stage_values(sample_outputs("prod")), out, build,
+                functools.partial(run_chalice, capture=True))
+    except (DeployError, OSError) as failure:
+        return None, f"could not package: {str(failure).splitlines()[0][:200]}"
+    with zipfile.ZipFile(os.path.join(out, "deployment.zip")) as archive:
+        archive.extractall(unpacked)
+    return unpacked, None
+
+
+def measure_imports(rounds=15, root=None):
     """{variant: {"medianMs", "runsMs", "medianWallMs"}, "ratio...": ...}: the CPU time of each
-    variant's imports in fresh interpreters (and the wall time, for reference)."""
-    _import_seconds(IMPORTS["appFirstRequest"])  # writes the app's bytecode, as the packages have theirs
+    variant's imports in fresh interpreters (and the wall time, for reference), in `root`
+    (an unpacked package; None: this checkout, its bytecode written first)."""
+    if root is None:
+        _import_seconds(IMPORTS["appFirstRequest"])  # writes the app's bytecode, as the packages have theirs
     runs = {name: [] for name in IMPORTS}
     walls = {name: [] for name in IMPORTS}
     ratios = []
     names = list(IMPORTS)
     for round_ in range(rounds):
         order = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
-        timed = {name: _import_seconds(IMPORTS[name]) for name in order}
+        timed = {name: _import_seconds(IMPORTS[name], root) for name in order}
         for name, (cpu, wall) in timed.items():
             runs[name].append(cpu * 1000)
             walls[name].append(wall * 1000)
@@ -64,6 +97,7 @@ def measure_imports(rounds=15):
               for name, values in runs.items()}
     result["code"] = IMPORTS
     result["rounds"] = rounds
+    result["measuredOn"] = "package" if root else "checkout"
     # Two estimates of one ratio; on a quiet machine they agree, on a busy one they bracket it.
     result["ratioOfMedians"] = round(result["appFirstRequest"]["medianMs"] / result["floor"]["medianMs"], 3)
     result["ratioAppFirstRequestToFloor"] = round(statistics.median(ratios), 3)  # median of per-round ratios
@@ -71,15 +105,15 @@ def measure_imports(rounds=15):
     return result
 
 
-def import_profile(runs=3):
+def import_profile(runs=3, root=None):
     """Where "import app + first request" spends its time beyond the floor: the self time of
     every module the floor does not import, by top-level package (median over `runs`, ms,
-    from `python -X importtime`)."""
-    floor_modules = set(_import_times(IMPORTS["floor"]))
+    from `python -X importtime`), in `root` as for `measure_imports`."""
+    floor_modules = set(_import_times(IMPORTS["floor"], root))
     by_package = {}
     for _ in range(runs):
         totals = {}
-        for module, self_us in _import_times(IMPORTS["appFirstRequest"]).items():
+        for module, self_us in _import_times(IMPORTS["appFirstRequest"], root).items():
             if module not in floor_modules:
                 package = module.split(".")[0]
                 totals[package] = totals.get(package, 0) + self_us / 1000
@@ -89,10 +123,10 @@ def import_profile(runs=3):
     return dict(sorted(medians.items(), key=lambda item: -item[1]))
 
 
-def _import_times(code):
+def _import_times(code, root=None):
     """{module: self time in microseconds} of `code` in a fresh interpreter."""
-    answer = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True, timeout=120, env=_child_env())
+    answer = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=root or ROOT, capture_output=True,
+                            text=True, check=True, timeout=120, env=_child_env(root))
     times = {}
     for line in answer.stderr.splitlines():
         if line.startswith("import time:") and "self [us]" not in line:
@@ -147,19 +181,22 @@ def measure_memory():
     return results
 
 
-def _child_env():
+def _child_env(root=None):
     """The environment of the measuring children: bytecode is written and used (a development
     shell may say PYTHONDONTWRITEBYTECODE, which would make every import of the app compile
-    its sources, while the floor's packages come with bytecode). `compile_cost` is the other case."""
+    its sources, while the floor's packages come with bytecode). `compile_cost` is the other case.
+    With a package's `root`, its modules come first, as /var/task does on Lambda."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if root:
+        env["PYTHONPATH"] = root
     return env
 
 
-def _import_seconds(code):
+def _import_seconds(code, root=None):
     """(CPU seconds, wall seconds) that `code` takes in a fresh interpreter."""
-    answer = subprocess.run([sys.executable, "-c", _TIMED.format(code=code)], cwd=ROOT, capture_output=True,
-                            text=True, check=True, timeout=120, env=_child_env())
+    answer = subprocess.run([sys.executable, "-c", _TIMED.format(code=code)], cwd=root or ROOT, capture_output=True,
+                            text=True, check=True, timeout=120, env=_child_env(root))
     cpu, wall = answer.stdout.strip().splitlines()[-1].split()
     return float(cpu), float(wall)
 

@@ -25,6 +25,7 @@ class Work:
     def __init__(self):
         self.mongo = collections.Counter()
         self.aws = collections.Counter()
+        self.queries = []  # the shape of each MongoDB command: collection, command, filter fields
 
     def as_dict(self):
         return {
@@ -32,6 +33,7 @@ class Work:
             "aws": sum(self.aws.values()),
             "mongoCommands": dict(sorted(self.mongo.items())),
             "awsCalls": dict(sorted(self.aws.items())),
+            "queries": self.queries,
         }
 
 
@@ -66,17 +68,53 @@ def counting():
             _active.remove(work)
 
 
-def _record(kind, name):
+def _record(kind, name, shape=None):
     with _lock:
         for work in _active:
             getattr(work, kind)[name] += 1
+            if shape is not None:
+                work.queries.append(shape)
+
+
+def query_shape(command_name, command):
+    """{"collection", "command", "filters": [[field, ...], ...]}: the fields each filter of a
+    command names at its top level (or inside a top-level $and), values left out."""
+    collection = command.get(command_name)
+    if command_name == "find":
+        filters = [command.get("filter") or {}]
+    elif command_name == "findAndModify":
+        filters = [command.get("query") or {}]
+    elif command_name in ("update", "delete"):
+        key = "updates" if command_name == "update" else "deletes"
+        filters = [statement.get("q") or {} for statement in command.get(key, [])]
+    elif command_name == "aggregate":
+        filters = [stage["$match"] for stage in command.get("pipeline", [])[:1] if "$match" in stage]
+    elif command_name in ("count", "distinct"):
+        filters = [command.get("query") or {}]
+    else:
+        filters = []
+    shape = {"collection": collection, "command": command_name, "filters": [_fields(f) for f in filters]}
+    if command_name == "insert":  # what each new document carries (its shard key, say)
+        shape["documents"] = [sorted(document) for document in command.get("documents", [])]
+    return shape
+
+
+def _fields(query):
+    fields = set()
+    for name, value in query.items():
+        if name == "$and":
+            for part in value:
+                fields.update(_fields(part))
+        elif not name.startswith("$"):
+            fields.add(name)
+    return sorted(fields)
 
 
 class _CommandCounter(monitoring.CommandListener):
     """A pymongo CommandListener that counts every command started."""
 
     def started(self, event):
-        _record("mongo", event.command_name)
+        _record("mongo", event.command_name, query_shape(event.command_name, event.command))
 
     def succeeded(self, event):
         pass

@@ -131,11 +131,75 @@ class ConnectionsEndpoint:
             def log_message(self, *args):
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128  # every push thread connects at once
+            daemon_threads = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self):
         self._server.shutdown()
         self._server.server_close()
+
+
+class RemoteConnectionsEndpoint:
+    """A ConnectionsEndpoint in a process of its own: its CPU is not the measured process's
+    (deployed, @connections is API Gateway's, not the Lambda's). `posts` is not counted."""
+
+    def __init__(self, delay_seconds=0.0):
+        import os
+        import subprocess
+        import sys
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        code = f"import bench.invoke as i; i._serve_connections({float(delay_seconds)!r})"
+        self._process = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+        self.url = self._process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            self.close()
+            raise RuntimeError("the @connections stand-in did not start")
+
+    def close(self):
+        self._process.stdin.close()  # the child ends when its stdin does
+        try:
+            self._process.wait(5)
+        except Exception:  # noqa: BLE001 - a benchmark's helper: make sure it is gone
+            self._process.kill()
+
+
+def _serve_connections(delay_seconds):
+    """Serve @connections POSTs (200) and DELETEs (204) on asyncio, with as little parsing as
+    HTTP/1.1 keep-alive needs: the stand-in's own CPU should not be what is measured."""
+    import asyncio
+    import os
+    import sys
+
+    async def answer(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                if length:
+                    await reader.readexactly(length)
+                if head.startswith(b"POST"):
+                    if delay_seconds:
+                        await asyncio.sleep(delay_seconds)  # a network round trip, simulated
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=128)
+        print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent is done
+        os._exit(0)  # nothing to clean up; open keep-alive connections just end
+
+    asyncio.run(main())

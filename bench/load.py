@@ -38,6 +38,7 @@ class _Ledger:
         self.first = {}  # (key, user id) -> perf_counter of the first copy
         self.copies = collections.Counter()  # (key, user id) -> copies received
         self.ids = collections.defaultdict(set)  # key -> message ids seen for it
+        self.created = {}  # key -> the message's createdAt (the server stored it), epoch seconds
 
     def __call__(self, user, message, arrived):
         key = message.get("clientMessageId")
@@ -45,6 +46,10 @@ class _Ledger:
             return
         pair = (key, user["id"])
         self.first.setdefault(pair, arrived)
+        if key not in self.created and isinstance(message.get("createdAt"), str):
+            from datetime import datetime
+
+            self.created[key] = datetime.fromisoformat(message["createdAt"].replace("Z", "+00:00")).timestamp()
         self.copies[pair] += 1
         self.ids[key].add(message["id"])
 
@@ -60,6 +65,8 @@ async def _run(stack, services, group_count, members, rate, seconds, grace_secon
     population.close()
     ledger = _Ledger()
     sends = []
+    log_from = _log_size(stack)
+    wall_offset = time.time() - time.perf_counter()  # perf_counter moments -> epoch seconds
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         everyone = [user for group in groups for user in group["members"]]
         receivers, _ = await open_all(session, stack.ws, everyone, ledger)
@@ -84,7 +91,64 @@ async def _run(stack, services, group_count, members, rate, seconds, grace_secon
         finally:
             await close_all(receivers)
     window = max(ledger.first.values(), default=started) - started
-    return _summary(sends, ledger, expected, group_count, members, rate, seconds, sent_for, window, redelivery)
+    summary = _summary(sends, ledger, expected, group_count, members, rate, seconds, sent_for, window, redelivery)
+    summary["breakdown"] = _breakdown(sends, ledger, expected, wall_offset, _stack_timings(stack, log_from))
+    return summary
+
+
+def _breakdown(sends, ledger, expected, wall_offset, server):
+    """Where send-to-receive time goes (medians and p99, ms): the REST call, of which the part
+    until the message was stored; then, from the consumer's own metrics in the stack's log,
+    the SQS hop (enqueued until taken up: FanoutWait) and stored until posted (DeliveryLag),
+    which leaves the consumer's work before posting and the post's way to the client."""
+    by_key = {send["key"]: send for send in sends if send["status"] == 201}
+    until_stored = [(ledger.created[key] - (send["started"] + wall_offset)) * 1000
+                    for key, send in by_key.items() if key in ledger.created]
+    stored_to_receive = [((arrived + wall_offset) - ledger.created[key]) * 1000
+                         for (key, _), arrived in ledger.first.items()
+                         if key in ledger.created and key in by_key and (key, _) in expected]
+    figures = {
+        "restMs": _percentiles(sorted(send["restMs"] for send in by_key.values())),
+        "restUntilStoredMs": _percentiles(sorted(until_stored)),
+        "storedToReceiveMs": _percentiles(sorted(stored_to_receive)),
+        "sqsHopMs": _percentiles(sorted(server.get("FanoutWait", []))),
+        "storedToPostMs": _percentiles(sorted(server.get("DeliveryLag", []))),
+    }
+    median = {name: figures[name]["p50"] for name in figures}
+    if None not in (median["storedToPostMs"], median["sqsHopMs"], median["storedToReceiveMs"]):
+        figures["consumerBeforePostMedianMs"] = round(median["storedToPostMs"] - median["sqsHopMs"], 1)
+        figures["postToReceiveMedianMs"] = round(median["storedToReceiveMs"] - median["storedToPostMs"], 1)
+    return figures
+
+
+def _log_size(stack):
+    import os
+
+    log = getattr(stack, "log", None)
+    return os.path.getsize(log) if log and os.path.exists(log) else 0
+
+
+def _stack_timings(stack, offset):
+    """{metric: [ms, ...]} of the timings the stack's functions wrote (EMF lines) since `offset`."""
+    import json
+
+    found = collections.defaultdict(list)
+    log = getattr(stack, "log", None)
+    if not log:
+        return found
+    with open(log, "rb") as lines:
+        lines.seek(offset)
+        for line in lines:
+            if b'"CloudWatchMetrics"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            for name in ("FanoutWait", "DeliveryLag"):
+                value = entry.get(name)
+                found[name] += value if isinstance(value, list) else [value] if value is not None else []
+    return found
 
 
 async def _send(session, http_url, sender, group, key, sends):

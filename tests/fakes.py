@@ -94,6 +94,9 @@ class StaticAudience:
             members = [member for member in members if member not in times or times[member] <= sent_at]
         return [member for member in members if after is None or member > after][:limit]
 
+    def conversations_of(self, user_id, limit=1000):
+        return sorted(conversation for conversation, ids in self._members.items() if user_id in ids)[:limit]
+
 
 class FakeConversations:
     """The messaging facade the WebSocket use cases call (production: Messaging); the same
@@ -104,7 +107,7 @@ class FakeConversations:
         self.sent = []
         self.read = {}
 
-    def authorize(self, caller_id, conversation_id):
+    def authorize(self, caller_id, conversation_id, need_conversation=True):
         from chalicelib.core.errors import NotFound
         from chalicelib.storage.conversations import is_direct_id
 

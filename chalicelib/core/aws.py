@@ -30,6 +30,11 @@ def client(service, endpoint_url=None, attempts=DEFAULT_ATTEMPTS, read_timeout=5
     return found
 
 
+def credentials():
+    """The session's credentials (botocore's chain; refreshable ones refresh themselves)."""
+    return _session_().get_credentials()
+
+
 def _session_():
     global _session
     if _session is None:

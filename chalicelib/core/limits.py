@@ -34,9 +34,12 @@ WS_FRAMES_PER_CONNECTION = Limit(
 WS_FRAMES_PER_USER = Limit(
     "ws-frames-user", 300, 60, "Too many frames from your connections; slow down."
 )
-# Typing indicators fan out to every member: past this they are dropped silently.
+# Typing indicators fan out to every online member, so they are coalesced: at most one
+# "typing" and one "stopped" per user and conversation every 3 s (keyed by state, in
+# chalicelib/realtime/sockets.py); the frames past that are dropped silently. A receiver's
+# indicator lasts TYPING_EXPIRES_SECONDS (6) unless repeated.
 WS_TYPING_PER_CONVERSATION = Limit(
-    "ws-typing", 10, 10, "Too many typing indicators; slow down."
+    "ws-typing", 1, 3, "Too many typing indicators; slow down."
 )
 # Not a rate: how many sockets one user may hold open at once ($connect closes the oldest beyond it).
 SOCKETS_PER_USER = 10

@@ -59,6 +59,11 @@ def request_scope(request_id):
         _request_id.reset(token)
 
 
+def current_request_id():
+    """The id of the invocation this code runs in (None outside one: tests, tools)."""
+    return _request_id.get()
+
+
 def request_id_of(event):
     """API Gateway's request id of a Chalice REST or WebSocket event; the Lambda's otherwise."""
     context = getattr(event, "context", None)

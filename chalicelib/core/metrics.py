@@ -21,6 +21,7 @@ NAMES = {
     "MessagesSent": COUNT,          # Kind: group | direct
     "Deliveries": COUNT,            # frames @connections accepted
     "DeliveryLag": MILLISECONDS,    # from a message's createdAt to its post
+    "FanoutWait": MILLISECONDS,     # from a new message's job enqueued (SQS SentTimestamp) to its handling
     "ConnectionAnswers": COUNT,     # Code: the @connections answer (200, 403, 410, 413, 429, other)
     "Throttles": COUNT,             # Limit: the rate limit that refused a request
     "PushesSent": COUNT,

@@ -54,6 +54,8 @@ class Audience(Protocol):
     def member_ids(self, conversation_id: str, after: str | None = None, limit: int = 500,
                    sent_at: datetime | None = None) -> list[str]: ...
 
+    def conversations_of(self, user_id: str, limit: int = 1000) -> list[str]: ...
+
 
 class Limiter(Protocol):
     """Fixed-window rate limits; `take` counts first and raises RateLimited when over."""
@@ -74,7 +76,7 @@ class Limiter(Protocol):
 class Conversations(Protocol):
     """What the socket use cases need of messaging (production: messaging.messages.Messaging)."""
 
-    def authorize(self, caller_id: str, conversation_id: str): ...
+    def authorize(self, caller_id: str, conversation_id: str, need_conversation: bool = True): ...
 
     def send(self, caller_id: str, conversation_id: str, text: str, client_message_id: str | None = None,
              attachments: Iterable[str] = (), *, reply_to: str | None = None,

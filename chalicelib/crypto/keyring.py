@@ -17,6 +17,7 @@ import threading
 import time
 
 from chalicelib.core.errors import Unavailable
+from chalicelib.core.logs import current_request_id
 from chalicelib.crypto.cipher import KEY_BYTES
 
 CACHE_MAX_KEYS = 256
@@ -32,13 +33,21 @@ class Keyring:
         self._store = store
         self._kms = key_service
         self._cache = cache if cache is not None else KeyCache()
+        self._current = None  # ((request id, conversation id), (version, key)): see `current`
 
     def current(self, conversation_id):
         """(version, key) that new messages of `conversation_id` are sealed with; made on first use."""
+        # Within one invocation the current version is read once: a send seals its message and
+        # then its queued event, and both use the version the message names.
+        scope = current_request_id()
+        remembered = self._current
+        if scope is not None and remembered is not None and remembered[0] == (scope, conversation_id):
+            return remembered[1]
         found = self._store.latest(conversation_id)
-        if found is None:
-            return self._add_version(conversation_id, 1)
-        return found["version"], self._unwrapped(found)
+        current = self._add_version(conversation_id, 1) if found is None else (found["version"], self._unwrapped(found))
+        if scope is not None:
+            self._current = ((scope, conversation_id), current)
+        return current
 
     def key(self, conversation_id, version):
         """The key of one version (to open older messages); KeyMissing if it was destroyed.
@@ -54,11 +63,13 @@ class Keyring:
     def rotate(self, conversation_id):
         """Start a new key version for new messages; old versions keep opening old ones."""
         found = self._store.latest(conversation_id)
+        self._current = None
         version, _ = self._add_version(conversation_id, (found["version"] if found else 0) + 1)
         return version
 
     def destroy(self, conversation_id):
         """Delete every key version of a conversation (crypto-shredding); the number deleted."""
+        self._current = None
         self._cache.drop_conversation(conversation_id)
         deleted = self._store.delete_all(conversation_id)
         self._cache.drop_conversation(conversation_id)

@@ -78,7 +78,8 @@ class Lifecycle:
         aad = message_aad(conversation_id=conversation_id, message_id=message_id, sender_id=caller_id,
                           key_version=version)
         nonce, ciphertext = seal(key, text, aad)
-        stored = self._messages.replace_text(message_id, caller_id, version, nonce, ciphertext, now)
+        stored = self._messages.replace_text(message_id, caller_id, version, nonce, ciphertext, now,
+                                             conversation_id=conversation_id)
         if stored is None:  # deleted meanwhile
             raise Conflict("A deleted message cannot be edited.", "message_deleted")
         mine = reactions_of(self._reactions, caller_id, [stored]).get(message_id, frozenset())
@@ -99,7 +100,7 @@ class Lifecycle:
         attachment_ids = [item["id"] if isinstance(item, dict) else item for item in message.get("attachments") or ()]
         if attachment_ids:
             self._attachments.delete_objects(conversation_id, attachment_ids)
-        stored = self._messages.tombstone(message_id, caller_id, self._clock())
+        stored = self._messages.tombstone(message_id, caller_id, self._clock(), conversation_id=conversation_id)
         if stored is None:  # someone else deleted it meanwhile
             return None
         self._reactions.delete_of_message(message_id)
@@ -143,7 +144,7 @@ class Lifecycle:
 
 def message_in(messages, conversation_id, message_id):
     """The stored message if it belongs to `conversation_id`; NotFound otherwise."""
-    message = messages.get(message_id)
+    message = messages.get(message_id, conversation_id)
     if message is None or message["conversationId"] != conversation_id:
         raise NotFound("There is no such message in this conversation.", "message_not_found")
     return message

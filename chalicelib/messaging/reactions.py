@@ -58,7 +58,8 @@ class Reactions:
         now = self._clock()
         if not self._reactions.add(conversation_id, message_id, caller_id, emoji, now):
             return self._view(message, caller_id)  # already so: nothing changes, nothing is told
-        stored = self._messages.count_reaction(message_id, emoji, +1, now, MAX_REACTION_KINDS, seen=emoji in counts)
+        stored = self._messages.count_reaction(message_id, emoji, +1, now, MAX_REACTION_KINDS, seen=emoji in counts,
+                                               conversation_id=conversation_id)
         if stored is None:
             self._reactions.remove(message_id, caller_id, emoji)  # undo: the count was refused
             self._live(conversation_id, message_id)  # deleted meanwhile: 409 message_deleted
@@ -73,7 +74,8 @@ class Reactions:
         self._limiter.take(MESSAGE_CHANGES_PER_USER, caller_id)
         if not self._reactions.remove(message_id, caller_id, emoji):
             return None
-        stored = self._messages.count_reaction(message_id, emoji, -1, self._clock(), MAX_REACTION_KINDS)
+        stored = self._messages.count_reaction(message_id, emoji, -1, self._clock(), MAX_REACTION_KINDS,
+                                               conversation_id=conversation_id)
         if stored is not None:
             self._changed(conversation_id, conversation, stored, caller_id, emoji, False)
         return None

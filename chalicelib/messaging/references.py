@@ -14,7 +14,7 @@ def checked_references(messages, memberships, conversation_id, sender_id, reply_
     """The fields a message stores for its reply and mentions ({} for none); InvalidInput if wrong."""
     fields = {}
     if reply_to is not None:
-        target = messages.get(reply_to)
+        target = messages.get(reply_to, conversation_id)
         if target is None or target["conversationId"] != conversation_id:
             raise InvalidInput("replyTo must name a message of this conversation.", "invalid_reply_to")
         if target.get("deleted"):

@@ -29,3 +29,7 @@ class ConversationAudience:
             return self._memberships.member_ids(conversation_id, after=after, limit=limit, joined_by=sent_at)
         participants = sorted(self._conversations.participant_ids(conversation_id))
         return [user for user in participants if after is None or user > after][:limit]
+
+    def conversations_of(self, user_id, limit=1000):
+        """The ids of the conversations `user_id` belongs to: their groups, then their 1:1 chats."""
+        return self._memberships.group_ids_of(user_id, limit=limit) + self._conversations.direct_ids_of(user_id, limit)

@@ -117,6 +117,7 @@ class Fanout:
         try:
             job = json.loads(record["body"])
             fields = _job_fields(job, record)
+            _record_wait(job, record, self._wall_clock())
             if _is_stale(job, record, self._wall_clock()):
                 _log_job(logging.DEBUG, "stale", fields)
                 return True  # a typing indicator from the past: nobody wants it now
@@ -146,6 +147,8 @@ class Fanout:
         event = job["event"]
         recipients = set(job.get("userIds") or ())
         conversation_id = job.get("conversationId")
+        if _is_presence_change(job):
+            return self._deliver_presence(event, deadline, job.get("exceptUserIds"))
         if conversation_id is not None:
             sent_at = parse_iso(job["sentAt"]) if job.get("sentAt") else None
             members = self._audience.member_ids(conversation_id, after=job.get("after"), limit=self._members_per_job + 1,
@@ -168,10 +171,7 @@ class Fanout:
         ephemeral = event.get("type") in EPHEMERAL_TYPES
         failed = 0
         if targets:
-            # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
-            contexts = [contextvars.copy_context() for _ in targets]
-            outcomes = list(self._pool.map(
-                lambda target, context: context.run(self._push, target, frame, deadline, ephemeral), targets, contexts))
+            outcomes = self._push_all(targets, [frame] * len(targets), deadline, ephemeral)
             delivery.pushed = outcomes.count("sent")
             _record_deliveries(frame, delivery.pushed)
             delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
@@ -183,6 +183,29 @@ class Fanout:
         if failed and not ephemeral:
             raise DeliveryIncomplete(f"{failed} of {len(targets)} connections not reached", delivery)
         return delivery
+
+    def _deliver_presence(self, event, deadline, job_except=()):
+        """A user came online or went offline: tell each connection following presence in one
+        of their conversations, in that conversation's terms (the `presence` reply's shape)."""
+        user_id = event["userId"]
+        left_out = {user_id, *(job_except or ())}  # the user's own devices, and users blocked either way
+        targets = [target for target in self._connections.watchers(self._audience.conversations_of(user_id))
+                   if target["userId"] not in left_out]
+        frames = [{"type": "presence", "conversationId": target["watching"], "online": {user_id: bool(event["online"])}}
+                  for target in targets]
+        delivery = Delivery(recipients={target["userId"] for target in targets})
+        outcomes = self._push_all(targets, frames, deadline, ephemeral=True)
+        delivery.pushed = outcomes.count("sent")
+        delivery.reached = {target["userId"] for target, outcome in zip(targets, outcomes) if outcome == "sent"}
+        return delivery
+
+    def _push_all(self, targets, frames, deadline, ephemeral):
+        """Each target's outcome ("sent", "dropped", "retry"), its frame pushed on the pool."""
+        # Each push runs in its own copy of this invocation's context: its log lines keep the request id.
+        contexts = [contextvars.copy_context() for _ in targets]
+        return list(self._pool.map(
+            lambda target, frame, context: context.run(self._push, target, frame, deadline, ephemeral),
+            targets, frames, contexts))
 
     def _notify(self, frame, user_ids, deadline):
         """Mobile push (the opened frame: previews need its text) for those no socket took it from."""
@@ -280,6 +303,21 @@ def _record_deliveries(frame, pushed):
         except ValueError:
             return
         metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
+
+
+def _record_wait(job, record, now):
+    """How long a new message's job waited in the queue (FanoutWait), from SQS's SentTimestamp:
+    the queue's part of DeliveryLag."""
+    sent_ms = (record.get("attributes") or {}).get("SentTimestamp")
+    if sent_ms is not None and (job.get("event") or {}).get("type") == "message":
+        metrics.timing("FanoutWait", max(0.0, now * 1000 - int(sent_ms)))
+
+
+def _is_presence_change(job):
+    """A user's presence change: a presence event with no audience of its own (sockets._announce)."""
+    event = job.get("event") or {}
+    return (event.get("type") == "presence" and "userId" in event and job.get("conversationId") is None
+            and not job.get("userIds"))
 
 
 def _is_stale(job, record, now):

@@ -39,6 +39,7 @@ log = logging.getLogger("messaging.realtime")
 MAX_FRAME_BYTES = 16 * 1024
 TYPING_EXPIRES_SECONDS = 6
 PRESENCE_MAX_MEMBERS = 200
+PRESENCE_EXPIRES_SECONDS = 60  # a presence change older than this is not worth delivering
 # At most this many blocked/blocking users are left out of one typing event (the job stays small).
 MAX_BLOCKS_PER_EVENT = 1000
 
@@ -110,14 +111,19 @@ class Sockets:
             token_expires_at = self._sessions.token_expires_at(token)
         else:
             raise NotAuthenticated("Connect with ?token=<token> or ?ticket=<ticket>.", "missing_token")
-        for oldest in self._connections.oldest_beyond(user_id, SOCKETS_PER_USER - 1):
+        mine = self._connections.of_user(user_id)  # oldest first
+        for oldest in mine[: max(0, len(mine) - (SOCKETS_PER_USER - 1))]:
             self._close(oldest["endpoint"], oldest["_id"])
         self._connections.add(connection_id, user_id, endpoint, session_id=session_id,
                               token_expires_at=token_expires_at)
+        if not mine:
+            self._announce(user_id, online=True)  # the first device: the user came online
         return user_id
 
     def disconnect(self, connection_id):
-        self._connections.remove(connection_id)
+        user_id = self._connections.remove(connection_id)
+        if user_id is not None and not self._connections.online([user_id]):
+            self._announce(user_id, online=False)  # the last device: the user went offline
 
     def receive(self, connection_id, endpoint, raw):
         """Handle one frame from a connection; every answer goes back as a frame (and is
@@ -140,7 +146,8 @@ class Sockets:
                 raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
             frame = validate(FRAME_SCHEMAS[action], frame, where="frame")
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
-                        "markRead": self._mark_read, "presence": self._presence}
+                        "markRead": self._mark_read,
+                        "presence": lambda user_id, frame: self._presence(user_id, frame, connection_id)}
             reply = handlers[action](connection["userId"], frame)
         except RateLimited as refused:
             # Past a frame limit: one error frame says so, the rest are not answered at all.
@@ -171,12 +178,20 @@ class Sockets:
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):
+        """Coalesced: one "typing" (and one "stopped") per user and conversation per window of
+        WS_TYPING_PER_CONVERSATION; repeats inside it are dropped, since the one sent still
+        shows on the receivers for TYPING_EXPIRES_SECONDS. A "stopped" reopens "typing"."""
         conversation_id = frame["conversationId"]
+        state = "typing" if frame["isTyping"] else "stopped"
         try:
-            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}")
+            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:{state}")
         except RateLimited:
             return None  # an indicator is worth nothing late or repeated: dropped, not answered
-        self._conversations.authorize(user_id, conversation_id)
+        # A member's group needs no conversation document: one read fewer (a 1:1 still reads its own).
+        self._conversations.authorize(user_id, conversation_id, need_conversation=False)
+        if state == "stopped":
+            # Typing again right after stopping (or after sending) is news, not a repeat.
+            self._limiter.reset(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:typing")
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
         except_user_ids = [user_id, *sorted(self._blocked_either_way(user_id))]
@@ -190,15 +205,28 @@ class Sockets:
         self._publisher.publish(event, conversation_id=conversation_id, except_user_ids=[user_id])
         return {"type": "read", **{key: event[key] for key in ("conversationId", "userId", "seq")}}
 
-    def _presence(self, user_id, frame):
+    def _presence(self, user_id, frame, connection_id):
+        """Who of the conversation is online now; from then on this connection is told of
+        each change (`_announce`) in that conversation, the one it asked about last."""
         conversation_id = frame["conversationId"]
-        self._conversations.authorize(user_id, conversation_id)
+        self._conversations.authorize(user_id, conversation_id, need_conversation=False)
         members = self._audience.member_ids(conversation_id, after=None, limit=PRESENCE_MAX_MEMBERS)
         online = self._connections.online(members)
         if online:
             online = set(online) - self._blocked_either_way(user_id)
+        self._connections.watch(connection_id, conversation_id)
         return {"type": "presence", "conversationId": conversation_id,
                 "online": {member: member in online for member in members}}
+
+    def _announce(self, user_id, online):
+        """Tell the connections following presence in the user's conversations (fan-out), except
+        those of users blocked either way; a change that cannot be queued is lost, never the
+        connect or disconnect itself."""
+        event = {"type": "presence", "userId": user_id, "online": online, "expiresInSeconds": PRESENCE_EXPIRES_SECONDS}
+        try:
+            self._publisher.publish(event, except_user_ids=sorted(self._blocked_either_way(user_id)))
+        except Exception as exc:  # noqa: BLE001 - presence is ephemeral; the socket is what matters
+            log.warning("presence change not queued: %s", type(exc).__name__)
 
     def _blocked_either_way(self, user_id):
         if self._blocks is None:

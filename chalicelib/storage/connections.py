@@ -1,7 +1,9 @@
 """The `connections` collection: one document per open WebSocket connection.
 
 Document: {_id: connectionId, userId, sessionId (the login it was opened with), endpoint
-(the @connections URL that reaches it), connectedAt, expiresAt, tokenExpiresAt?}. `tokenExpiresAt` is when the token that opened it
+(the @connections URL that reaches it), connectedAt, expiresAt, tokenExpiresAt?, watching?}.
+`watching` is the conversation whose presence the connection follows (its `presence`
+frame's). `tokenExpiresAt` is when the token that opened it
 expires: from then on the connection neither sends (sockets.py refuses its frames) nor
 receives (`of_users` leaves it out). A user's devices are found by the userId index, never by
 scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
@@ -26,6 +28,7 @@ class ConnectionStore:
 
     def _create_indexes(self):
         self._connections.create_index([("userId", 1)], name="user")
+        self._connections.create_index([("watching", 1)], name="watching", sparse=True)
         self._connections.create_index([("sessionId", 1)], name="session", sparse=True)
         self._connections.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
@@ -37,13 +40,33 @@ class ConnectionStore:
             document["sessionId"] = session_id
         if token_expires_at is not None:
             document["tokenExpiresAt"] = token_expires_at
-        self._connections.replace_one({"_id": connection_id}, document, upsert=True)
+        # The filter names the shard key (userId): a sharded cluster requires it of an upsert.
+        self._connections.replace_one({"_id": connection_id, "userId": user_id}, document, upsert=True)
 
     def oldest_beyond(self, user_id, keep):
         """`user_id`'s connections other than its `keep` newest, oldest first: [{_id, endpoint}]."""
+        found = self.of_user(user_id)
+        return found[: max(0, len(found) - keep)]
+
+    def of_user(self, user_id):
+        """Every connection of `user_id`, oldest first: [{_id, endpoint, connectedAt}]."""
         found = list(self._connections.find({"userId": user_id}, {"endpoint": 1, "connectedAt": 1}))
         found.sort(key=lambda doc: doc["connectedAt"])
-        return found[: max(0, len(found) - keep)]
+        return found
+
+    def watch(self, connection_id, conversation_id):
+        """The connection follows presence in `conversation_id` (one conversation at a time: the open chat)."""
+        self._connections.update_one({"_id": connection_id}, {"$set": {"watching": conversation_id}})
+
+    def watchers(self, conversation_ids):
+        """The live connections following presence in any of `conversation_ids`:
+        [{_id, userId, endpoint, watching}]."""
+        conversation_ids = list(conversation_ids)
+        if not conversation_ids:
+            return []
+        live = {"watching": {"$in": conversation_ids},
+                "$or": [{"tokenExpiresAt": {"$exists": False}}, {"tokenExpiresAt": {"$gt": utcnow()}}]}
+        return list(self._connections.find(live, {"userId": 1, "endpoint": 1, "watching": 1}))
 
     def get(self, connection_id):
         return self._connections.find_one({"_id": connection_id})

@@ -54,6 +54,11 @@ class ConversationStore:
         found = self._conversations.find_one({"_id": conversation_id}, {"participants": 1})
         return list(found.get("participants", [])) if found else []
 
+    def direct_ids_of(self, user_id, limit=1000):
+        """The ids of the 1:1 conversations `user_id` takes part in (the most recent first)."""
+        found = self._conversations.find({"participants": user_id}, {"_id": 1}).sort("lastMessageAt", -1).limit(limit)
+        return [doc["_id"] for doc in found]
+
     def ensure_group(self, group_id):
         """The conversation document of a group, created if this is its first message."""
         return self._ensure(group_id, {"kind": GROUP})

@@ -87,19 +87,20 @@ class MembershipStore:
 
     def get(self, group_id, user_id):
         """The membership document of `user_id` in `group_id`, or None."""
-        return self._memberships.find_one({"_id": membership_id(group_id, user_id)})
+        return self._memberships.find_one({"_id": membership_id(group_id, user_id), "groupId": group_id})
 
     def is_member(self, group_id, user_id):
         """True if `user_id` is a current member of `group_id` (the owner included)."""
         found = self._memberships.find_one(
-            {"_id": membership_id(group_id, user_id), "state": MEMBER}, {"_id": 1}
+            {"_id": membership_id(group_id, user_id), "groupId": group_id, "state": MEMBER}, {"_id": 1}
         )
         return found is not None
 
     def members_among(self, group_id, user_ids):
         """The ids among `user_ids` of current members of `group_id` (one read)."""
         ids = [membership_id(group_id, user_id) for user_id in user_ids]
-        return {doc["userId"] for doc in self._memberships.find({"_id": {"$in": ids}, "state": MEMBER}, {"userId": 1})}
+        return {doc["userId"] for doc in self._memberships.find({"_id": {"$in": ids}, "groupId": group_id, "state": MEMBER},
+                                                             {"userId": 1})}
 
     def member_ids(self, group_id, after=None, limit=500, joined_by=None):
         """Up to `limit` member ids of `group_id` in id order, starting after `after` (with
@@ -316,7 +317,7 @@ class MembershipStore:
         from pymongo import ReturnDocument
 
         return self._memberships.find_one_and_update(
-            {"_id": membership_id(group_id, user_id), **precondition},
+            {"_id": membership_id(group_id, user_id), "groupId": group_id, **precondition},
             update,
             upsert=upsert,
             return_document=ReturnDocument.AFTER,

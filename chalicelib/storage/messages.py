@@ -61,7 +61,7 @@ class MessageStore:
                 self._messages.insert_one(document)
                 return document, True
             except DuplicateKeyError:
-                existing = self.get(message["_id"])
+                existing = self.get(message["_id"], message["conversationId"])
                 if existing is not None:
                     return existing, False
                 # The number was taken (the hint was stale, or another sender won): use the next.
@@ -70,8 +70,10 @@ class MessageStore:
                     time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
         raise Unavailable("This conversation is too busy right now; try again.", "conversation_busy")
 
-    def get(self, message_id):
-        return self._messages.find_one({"_id": message_id})
+    def get(self, message_id, conversation_id=None):
+        """The message (None if it is not there, or not in `conversation_id` when that is given:
+        callers that know the conversation name it, the shard key, see SHARD_KEY)."""
+        return self._messages.find_one(_by_id(message_id, conversation_id))
 
     def last_seq(self, conversation_id):
         """The highest seq stored in a conversation (0 when it has none)."""
@@ -113,25 +115,25 @@ class MessageStore:
     # Lifecycle: every change below is one atomic update that bumps `changes` and `updatedAt`,
     # and returns the document as it is right after it (None when its precondition failed).
 
-    def replace_text(self, message_id, sender_id, key_version, nonce, ciphertext, now):
+    def replace_text(self, message_id, sender_id, key_version, nonce, ciphertext, now, conversation_id=None):
         """An edit by the sender of a message that is not deleted."""
-        return self._change({"_id": message_id, "senderId": sender_id, "deleted": {"$ne": True}}, {
+        return self._change({**_by_id(message_id, conversation_id), "senderId": sender_id, "deleted": {"$ne": True}}, {
             "$set": {"keyVersion": key_version, "nonce": nonce, "ciphertext": ciphertext, "editedAt": now},
         }, now)
 
-    def tombstone(self, message_id, deleted_by, now):
+    def tombstone(self, message_id, deleted_by, now, conversation_id=None):
         """Delete a message's content for good; the slot (id, seq, sender, times) stays."""
-        return self._change({"_id": message_id, "deleted": {"$ne": True}}, {
+        return self._change({**_by_id(message_id, conversation_id), "deleted": {"$ne": True}}, {
             "$set": {"deleted": True, "deletedAt": now, "deletedBy": deleted_by},
             "$unset": {name: "" for name in _CONTENT_FIELDS},
         }, now)
 
-    def count_reaction(self, message_id, emoji, delta, now, max_kinds, seen=False):
+    def count_reaction(self, message_id, emoji, delta, now, max_kinds, seen=False, conversation_id=None):
         """Add (+1) or take (-1) one `emoji` from a live message's counts; None if the message
         is gone or deleted, or (adding a new emoji) it already has `max_kinds` kinds. `seen`
         says whether the emoji was on the message when last read (which step to try first)."""
         field = f"reactions.{emoji}"
-        live = {"_id": message_id, "deleted": {"$ne": True}}
+        live = {**_by_id(message_id, conversation_id), "deleted": {"$ne": True}}
         room = {"$or": [{"reactionKinds": {"$exists": False}}, {"reactionKinds": {"$lt": max_kinds}}]}
         steps = [({**live, field: {"$gt": 0}}, {"$inc": {field: 1}}),
                  ({**live, field: {"$exists": False}, **room}, {"$set": {field: 1}, "$inc": {"reactionKinds": 1}})]
@@ -182,3 +184,8 @@ class MessageStore:
 # What a deleted message no longer has (its text's ciphertext and everything it carried).
 _CONTENT_FIELDS = ("ciphertext", "nonce", "keyVersion", "attachments", "attachmentNames", "replyTo", "mentions",
                    "reactions", "reactionKinds", "editedAt")
+
+
+def _by_id(message_id, conversation_id=None):
+    """A message's filter by id, with its conversation (the shard key) when the caller knows it."""
+    return {"_id": message_id} if conversation_id is None else {"_id": message_id, "conversationId": conversation_id}

@@ -1,12 +1,16 @@
 """The `throttles` collection: fixed-window counters shared by every Lambda.
 
 Document: {_id: "<scope>:<key>", count, windowEnds, expiresAt}. Counting is one atomic
-update, so many concurrent Lambdas see one count; a TTL index removes old windows.
+update, so many concurrent Lambdas see one count; a TTL index removes counters KEPT_SECONDS
+after their window ended.
 """
 from datetime import timedelta
 
 from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
+
+# A counter stays this long after its window ends, so the key's next window is one update.
+KEPT_SECONDS = 15 * 60
 
 
 class ThrottleStore:
@@ -30,28 +34,34 @@ class ThrottleStore:
         return doc["count"], _seconds_until(doc["windowEnds"], now)
 
     def hit(self, key, window_seconds):
-        """Count one hit in the open window (opening one if needed); return (count, seconds left)."""
+        """Count one hit in the open window (opening one if needed); return (count, seconds left).
+
+        One round trip while the key's counter exists: a pipeline update counts on in the open
+        window or starts a new one where the stored window has ended. Counters outlive their
+        window by KEPT_SECONDS for that; a key's very first hit inserts its counter (a second
+        round trip, and a third if another Lambda inserted it first)."""
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
         now = utcnow()
-        doc = self._counters.find_one_and_update(
-            {"_id": key, "windowEnds": {"$gt": now}},
-            {"$inc": {"count": 1}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is None:
-            ends = now + timedelta(seconds=window_seconds)
-            fresh = {"count": 1, "windowEnds": ends, "expiresAt": ends}
+        ends = now + timedelta(seconds=window_seconds)
+        kept = ends + timedelta(seconds=KEPT_SECONDS)
+        still_open = {"$gt": ["$windowEnds", now]}
+        counted = [{"$set": {
+            "count": {"$cond": [still_open, {"$add": ["$count", 1]}, 1]},
+            "windowEnds": {"$cond": [still_open, "$windowEnds", ends]},
+            "expiresAt": {"$cond": [still_open, "$expiresAt", kept]},
+        }}]
+        for _ in range(2):
+            doc = self._counters.find_one_and_update({"_id": key}, counted, return_document=ReturnDocument.AFTER)
+            if doc is not None:
+                return doc["count"], _seconds_until(doc["windowEnds"], now)
             try:
-                self._counters.update_one(
-                    {"_id": key, "windowEnds": {"$lte": now}}, {"$set": fresh}, upsert=True
-                )
+                self._counters.insert_one({"_id": key, "count": 1, "windowEnds": ends, "expiresAt": kept})
                 return 1, window_seconds
             except DuplicateKeyError:
-                # Another Lambda opened the window between our two updates: count in it.
-                return self.hit(key, window_seconds)
-        return doc["count"], _seconds_until(doc["windowEnds"], now)
+                continue  # another Lambda inserted it meanwhile: count in it
+        raise RuntimeError(f"could not count a hit on {key!r}")
 
     def unhit(self, key):
         """Take one hit back from the open window (never below zero)."""

@@ -77,3 +77,27 @@ def test_a_push_costs_one_publish_per_device_and_a_fixed_number_of_reads_per_job
     # markers (the badges), then one insert claiming every device's push: none per recipient.
     assert pushed["mongoCommands"] == {"find": 10, "insert": 1}
     assert measured["fanoutJob"]["mongoCommands"] == {"find": 3}  # everyone online: push costs nothing
+
+
+def test_every_hot_query_carries_its_shard_key(measured):
+    """Each query the work benchmark records on a collection with a shard key names that key
+    (or is a known broadcast), and each inserted document carries it."""
+    from chalicelib.storage.sharding import BROADCAST, SHARD_KEYS
+
+    missing = set()
+    for operation, counts in measured.items():
+        for query in counts["queries"]:
+            key = set(SHARD_KEYS.get(query["collection"], ()))
+            if not key:
+                continue
+            for fields in query["filters"]:
+                shape = (query["collection"], query["command"], tuple(fields))
+                if not key <= set(fields) and shape not in BROADCAST:
+                    missing.add((operation, *shape))
+            for fields in query.get("documents", []):
+                if not key <= set(fields):
+                    missing.add((operation, query["collection"], "insert without", tuple(sorted(key))))
+    assert sorted(missing) == []
+    shapes = {(query["collection"], query["command"], tuple(fields))
+              for counts in measured.values() for query in counts["queries"] for fields in query["filters"]}
+    assert set(BROADCAST) <= shapes, "a listed broadcast no longer happens: take it off the list"

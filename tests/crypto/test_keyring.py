@@ -203,3 +203,26 @@ def test_operator_cli_rotates_a_conversation_key(db, capsys):
     assert "now use key version 2" in capsys.readouterr().out
     versions = db["conversation_keys"].find({"conversationId": "conv-cli"}).sort("version", 1)
     assert [key["version"] for key in versions] == [1, 2]
+
+
+def test_the_current_version_is_read_once_per_invocation(keyring, key_store):
+    """A send seals its message and then its queued event: one read of the current version
+    per invocation; the next invocation, a rotation or a shredding reads it again."""
+    from chalicelib.core.logs import request_scope
+
+    reads = []
+    latest = key_store.latest
+    key_store.latest = lambda conversation_id: reads.append(conversation_id) or latest(conversation_id)
+    keyring.current("c-1")
+    with request_scope("r-1"):
+        first = keyring.current("c-1")
+        assert keyring.current("c-1") == first and len(reads) == 2
+        keyring.current("c-2")
+        keyring.current("c-1")  # another conversation came between: read again
+        assert len(reads) == 4
+    with request_scope("r-2"):
+        keyring.current("c-1")
+        keyring.rotate("c-1")
+        assert keyring.current("c-1")[0] == first[0] + 1
+    assert keyring.current("c-1")[0] == first[0] + 1 and keyring.current("c-1") is not None
+    assert len(reads) == 9  # outside an invocation nothing is remembered

@@ -167,8 +167,9 @@ def test_the_senders_read_their_secrets_check_health_and_queue_a_message(account
     fresh = services.build(account["db"])  # a new Lambda: the key comes from KMS again
     (message,) = fresh.messaging.history(member, group)["messages"]  # kms:Decrypt
     assert message["text"] == "hello under IAM"
-    (job,) = _queued(account)
-    assert job["event"]["type"] == "message"
+    queued = sorted(job["event"]["type"] for job in _queued(account))
+    # The socket's connect announced its user online (presence): the same role's sqs:SendMessage.
+    assert queued == (["message"] if function == "api_handler" else ["message", "presence"])
 
 
 @pytest.mark.parametrize("function", ["api_handler", "websocket_connect", "fanout"])
@@ -190,6 +191,8 @@ def test_the_connection_handlers_read_their_secrets(account, run_as, function):
     (user,) = _people(account["db"], 1)
     if function == "websocket_connect":
         built.sockets.connect("conn-2", "https://example.test/api", token=built.sessions.open(user)["token"])
+        # A first connection announces its user online: sqs:SendMessage under this role.
+        assert [job["event"]["type"] for job in _queued(account)] == ["presence"]
     else:
         built.sockets.disconnect("conn-2")
     assert built.settings.deployed and built.settings.mongo_uri.startswith("mongodb://")

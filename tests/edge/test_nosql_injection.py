@@ -168,6 +168,7 @@ def test_operators_in_websocket_frames_are_refused(db, scene, frame):
     pusher, publisher = RecordingPusher(), RecordingPublisher()
     realtime = services.build(db, pusher=pusher, publisher=publisher).sockets
     realtime.connect("conn-alice", "http://gateway.test", token=scene["token"])
+    publisher.published.clear()  # alice came online: the connect's announcement, not the frame's
     before = _state(db)
 
     realtime.receive("conn-alice", "http://gateway.test", _fill(json.dumps(frame), scene))

@@ -257,3 +257,15 @@ def test_the_consumer_counts_each_connections_answer_and_the_delivery_lag(connec
     assert found["200"]["ConnectionAnswers"] == 2 and found["410"]["ConnectionAnswers"] == 1
     assert found["413"]["ConnectionAnswers"] == 1
     assert found[None]["Deliveries"] == 2 and found[None]["DeliveryLag"] is not None
+
+
+def test_a_presence_change_reaches_the_connections_following_the_users_conversations(connections):
+    connections.watch("a1", "g1")  # alice has g1 open on one device
+    connections.watch("c1", "g2")  # carol follows a conversation bob is not in
+    connections.watch("b1", "g1")  # bob's own connection is never told about bob
+    pusher = RecordingPusher()
+    audience = StaticAudience({"g1": {"alice", "bob", "carol"}, "g2": {"carol", "zed"}})
+    change = {"type": "presence", "userId": "bob", "online": False, "expiresInSeconds": 60}
+    result = fanout(connections, pusher, audience=audience).handle_batch(_records(new_job(change)))
+    assert result == {"batchItemFailures": []}
+    assert pusher.sent == [(ENDPOINT, "a1", {"type": "presence", "conversationId": "g1", "online": {"bob": False}})]

@@ -29,6 +29,7 @@ def sockets_with_alice(db):
                            messaging=FakeConversations({"group-0001": {"alice", "bob"}}),
                            audience=StaticAudience({"group-0001": {"alice", "bob"}}))
     wired.sockets.connect("conn-a", ENDPOINT, token=wired.sessions.open("alice")["token"])
+    publisher.published.clear()  # alice came online (test_presence_is_announced_on_change covers it)
     return wired.sockets, pusher, publisher, wired.connection_store, wired.ticket_store
 
 
@@ -183,14 +184,17 @@ def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(sockets_w
     assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
 
 
-def test_typing_is_throttled_per_user_and_conversation(sockets_with_alice):
+def test_typing_is_coalesced_per_user_and_conversation(sockets_with_alice):
+    """One "typing" and one "stopped" per window, however many frames; dropped silently."""
     from chalicelib.core.limits import WS_TYPING_PER_CONVERSATION
 
     realtime, pusher, publisher, _, _ = sockets_with_alice
-    for _ in range(WS_TYPING_PER_CONVERSATION.max_hits + 20):
+    for index in range(20):
         realtime.receive("conn-a", ENDPOINT, json.dumps(
-            {"action": "typing", "conversationId": "group-0001", "isTyping": True}))
-    assert len(publisher.of_type("typing")) == WS_TYPING_PER_CONVERSATION.max_hits
+            {"action": "typing", "conversationId": "group-0001", "isTyping": index % 5 != 4}))
+    sent = [entry["event"]["isTyping"] for entry in publisher.of_type("typing")]
+    assert sent == [True, False, True]  # typing again after stopping is news
+    assert WS_TYPING_PER_CONVERSATION.max_hits == 1 and WS_TYPING_PER_CONVERSATION.window_seconds <= 5
     assert replies(pusher) == []  # dropped silently, not answered
 
 
@@ -274,3 +278,24 @@ def test_a_reply_that_api_gateway_refuses_never_fails_the_handler(db, failure):
     reply = realtime.receive("conn-r", ENDPOINT, json.dumps({"action": "ping"}))
     assert reply["type"] == "pong"
     assert (connections.get("conn-r") is None) == (failure == "forbidden")
+
+
+def test_presence_is_announced_on_change_not_on_every_connection(sockets_with_alice):
+    """The first device of a user announces them online, the last one's $disconnect offline."""
+    realtime, _, publisher, _, _ = sockets_with_alice
+    realtime.connect("conn-b1", ENDPOINT, token=realtime._sessions.open("bob")["token"])
+    realtime.connect("conn-b2", ENDPOINT, token=realtime._sessions.open("bob")["token"])
+    realtime.disconnect("conn-b1")
+    realtime.disconnect("conn-b2")
+    realtime.disconnect("conn-b2")  # a repeated $disconnect changes nothing
+    changes = [(entry["event"]["userId"], entry["event"]["online"]) for entry in publisher.of_type("presence")]
+    assert changes == [("bob", True), ("bob", False)]
+    assert all(entry["conversationId"] is None and entry["userIds"] == [] for entry in publisher.of_type("presence"))
+
+
+def test_a_presence_frame_answers_and_follows_that_conversation(sockets_with_alice):
+    realtime, pusher, _, connections, _ = sockets_with_alice
+    realtime.receive("conn-a", ENDPOINT, json.dumps({"action": "presence", "conversationId": "group-0001"}))
+    (reply,) = replies(pusher)
+    assert reply == {"type": "presence", "conversationId": "group-0001", "online": {"alice": True, "bob": False}}
+    assert [target["_id"] for target in connections.watchers(["group-0001"])] == ["conn-a"]

@@ -6,7 +6,7 @@
 import { ChatList, chatOfDirect, isMuted } from "./chat-list.js";
 import { GroupAdministration, groupAdminState } from "./group-admin.js";
 import { Timeline } from "./timeline.js";
-import { PRESENCE_EVERY_MS, TypingAndPresence, typingState } from "./typing-presence.js";
+import { TypingAndPresence, typingState } from "./typing-presence.js";
 
 const PAGE = 30;
 
@@ -23,7 +23,6 @@ export class Chats {
     Object.assign(this, groupAdminState(), typingState());
     this.listeners = new Map();
     this.unsent = null; // {chatId, text, clientMessageId}: a failed send, retried with the same id
-    this.presenceTimer = setInterval(() => this.askPresence(), PRESENCE_EVERY_MS);
   }
 
   on(name, listener) {
@@ -199,7 +198,8 @@ export class Chats {
         this.onTyping(frame);
         break;
       case "presence":
-        this.online.set(frame.conversationId, frame.online);
+        // The answer to `presence` names every member; a pushed change names one: merge both.
+        this.online.set(frame.conversationId, { ...(this.online.get(frame.conversationId) || {}), ...frame.online });
         this.emit("presence", frame.conversationId);
         break;
       case "error":
@@ -226,7 +226,6 @@ export class Chats {
   }
 
   stop() {
-    clearInterval(this.presenceTimer);
     this.stopTyping();
   }
 }

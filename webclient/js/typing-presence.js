@@ -2,8 +2,9 @@
 // chat (an indicator ends by itself unless repeated) and who is online. Methods of Chats
 // (chats.js), kept here apart from the chat list and group administration.
 
-export const PRESENCE_EVERY_MS = 30000; // presence is asked for (the API sends no changes by itself)
-const TYPING_REPEAT_MS = 3000; // while typing, say so at most this often
+// Presence is asked for when a chat opens (and after a reconnect or a membership change); from
+// then on the API pushes each change of that chat's members (the socket follows the chat it asked about).
+const TYPING_REPEAT_MS = 4000; // while typing, say so at most this often (the API coalesces to one per 3 s)
 const TYPING_IDLE_MS = 4000; // quiet this long: "stopped typing"
 
 /** The state these methods keep on a Chats. */
