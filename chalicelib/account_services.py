@@ -62,7 +62,7 @@ class AccountServices:
         config = self.settings
         return Recovery(users=self.user_store, resets=self.password_reset_store, passwords=self.passwords,
                         sessions=self.sessions, mailer=self.mailer, limiter=self.limiter,
-                        code_key=f"password-reset:{config.jwt_secret}", floor_seconds=config.forgot_floor_seconds,
+                        keys=config.jwt_keys, floor_seconds=config.forgot_floor_seconds,
                         clock=self.clock)
 
     @functools.cached_property

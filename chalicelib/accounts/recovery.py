@@ -33,7 +33,7 @@ RESET_SUBJECT = "Your password reset code"
 
 
 class Recovery:
-    def __init__(self, *, users, resets, passwords, sessions, mailer, limiter, code_key, floor_seconds,
+    def __init__(self, *, users, resets, passwords, sessions, mailer, limiter, keys, floor_seconds,
                  clock=utcnow, monotonic=time.monotonic, sleep=time.sleep):
         self._users = users
         self._resets = resets
@@ -41,7 +41,10 @@ class Recovery:
         self._sessions = sessions  # chalicelib.accounts.sessions.Sessions
         self._mailer = mailer
         self._limiter = limiter
-        self._code_key = code_key.encode("utf-8")
+        # The signing keys (core/signing_keys.py): a code is hashed under the current one and
+        # checked under each valid one, so a key rotation between the email and the reset does
+        # not void the code.
+        self._keys = keys
         self._floor = floor_seconds
         self._clock = clock
         self._monotonic = monotonic
@@ -78,8 +81,8 @@ class Recovery:
         self._limiter.take(PASSWORD_RESET_ATTEMPTS_PER_ADDRESS, source_address)
         self._limiter.take(PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT, email)
         user = self._users.by_email(email)
-        code_hash = self._hash(user["_id"] if user else "", code)
-        if user is None or not self._resets.take(user["_id"], code_hash, self._clock()):
+        hashes = [self._hash(key, user["_id"] if user else "", code) for key in self._keys.valid()]
+        if user is None or not self._resets.take(user["_id"], hashes, self._clock()):
             raise InvalidInput("The code is wrong, used or expired; ask for a new one.", "invalid_code")
         self._users.set_password(user["_id"], self._passwords.hash(new_password))
         self._sessions.end_all(user["_id"])
@@ -87,7 +90,8 @@ class Recovery:
 
     def _send_code(self, user):
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        self._resets.put(user["_id"], self._hash(user["_id"], code), self._clock() + timedelta(minutes=CODE_MINUTES))
+        code_hash = self._hash(self._keys.current(), user["_id"], code)
+        self._resets.put(user["_id"], code_hash, self._clock() + timedelta(minutes=CODE_MINUTES))
         text = (f"Hello {user['name']},\n\nYour password reset code is {code}. It works once, within "
                 f"{CODE_MINUTES} minutes.\n\nIf you did not ask to reset your password, ignore this email; "
                 f"your password has not changed.\n")
@@ -96,8 +100,10 @@ class Recovery:
         except Exception as exc:  # noqa: BLE001 - the answer must not differ for known accounts
             log.warning("could not send a password reset email: %s", type(exc).__name__)
 
-    def _hash(self, user_id, code):
-        return hmac.new(self._code_key, f"{user_id}:{code}".encode("utf-8"), hashlib.sha256).hexdigest()
+    @staticmethod
+    def _hash(key, user_id, code):
+        secret = f"password-reset:{key.secret}".encode("utf-8")  # never the token signature's own key
+        return hmac.new(secret, f"{user_id}:{code}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def verify_password(passwords, limiter, user, password):

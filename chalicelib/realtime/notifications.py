@@ -125,7 +125,8 @@ class Notifier:
         if failed:
             self._receipts.release(message["id"], failed)
         log.info("mobile push: %d sent, %d disabled, %d failed", sent, len(disabled), len(failed),
-                 extra={"fields": {"pushesSent": sent, "pushesDisabled": len(disabled), "pushesFailed": len(failed)}})
+                 extra={"fields": {"messageId": message["id"], "pushesSent": sent, "pushesDisabled": len(disabled),
+                                   "pushesFailed": len(failed)}})
         for name, value in (("PushesSent", sent), ("PushesFailed", len(failed)), ("PushesPruned", len(disabled))):
             if value:
                 metrics.count(name, value)

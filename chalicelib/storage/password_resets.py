@@ -24,9 +24,10 @@ class PasswordResetStore:
         """Make `code_hash` the account's one valid code (any earlier one stops working)."""
         self._resets.replace_one({"_id": user_id}, {"codeHash": code_hash, "expiresAt": expires_at}, upsert=True)
 
-    def take(self, user_id, code_hash, now):
-        """True if `code_hash` is the account's unexpired code, which is then used up."""
-        taken = self._resets.find_one_and_delete({"_id": user_id, "codeHash": code_hash, "expiresAt": {"$gt": now}})
+    def take(self, user_id, code_hashes, now):
+        """True if one of `code_hashes` is the account's unexpired code, which is then used up."""
+        taken = self._resets.find_one_and_delete({"_id": user_id, "codeHash": {"$in": list(code_hashes)},
+                                                  "expiresAt": {"$gt": now}})
         return taken is not None
 
     def forget(self, user_id):

@@ -208,3 +208,27 @@ def test_make_names_the_stages_parameter():
     dry = subprocess.run(["make", "-n", "rotate-jwt-key", "STAGE=prod"], capture_output=True, text=True,
                          cwd=__file__.rsplit("/tests/", 1)[0])
     assert f"chalicelib.admin rotate-jwt-key --parameter {NAME}" in dry.stdout
+
+
+def test_a_reset_code_mailed_before_a_rotation_works_after_it(ssm, db):
+    from chalicelib import services
+    from tests.fakes import RecordingMailer, RecordingPublisher
+
+    def lambda_services(mailer):
+        config.settings.cache_clear()
+        return services.build(db, mailer=mailer, publisher=RecordingPublisher())
+
+    mailer = RecordingMailer()
+    before = lambda_services(mailer)
+    before.accounts.register(email="ann@example.com", password="a long password", name="Ann")
+    before.recovery.forgot("ann@example.com", "1.2.3.4")
+    code = mailer.code_for("ann@example.com")
+    assert _rotate("--force") == 0
+
+    after = lambda_services(RecordingMailer())  # a Lambda started after the rotation signs with v2
+    assert after.settings.jwt_keys.current().kid == "v2"
+    with pytest.raises(Exception) as wrong:
+        after.recovery.reset("ann@example.com", "0" * len(code), "another long password", "1.2.3.4")
+    assert getattr(wrong.value, "code", None) == "invalid_code"
+    after.recovery.reset("ann@example.com", code, "another long password", "1.2.3.4")
+    assert after.accounts.login(email="ann@example.com", password="another long password", source_address="x")

@@ -184,6 +184,19 @@ def test_each_job_counts_its_pushes_in_the_metrics(world, capsys):
     assert world.db["devices"].find_one({"_id": dead["id"]}) is None
 
 
+def test_the_push_line_names_the_message_for_the_saved_query(world):
+    from tests.helpers import capture_app_logs
+    from tests.realtime.test_observability import _saved_query_fields
+
+    world.device("bob", "b0b" * 22)
+    with capture_app_logs("INFO") as logs:
+        message = world.send("alice", text="a secret plan")
+    (line,) = [json.loads(text) for text in logs.getvalue().splitlines() if "mobile push:" in text]
+    assert line["messageId"] == message["id"] and "a secret plan" not in json.dumps(line)
+    assert (line["pushesSent"], line["pushesDisabled"], line["pushesFailed"]) == (1, 0, 0)
+    assert {"pushesSent", "pushesDisabled", "pushesFailed"} <= set(_saved_query_fields())
+
+
 def test_a_disabled_endpoint_is_pruned_with_its_device(world):
     device = world.device("bob", "b0b" * 22)
     kept = world.device("bob", "b1b" * 22)
