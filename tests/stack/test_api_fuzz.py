@@ -70,19 +70,21 @@ TOKEN_REFRESH_SECONDS = 5 * 60
 # What the schema cannot judge, so a schema-valid request may still be refused with these 400
 # codes (docs/api.md, "What the document cannot say"): the contract's 400s for a reset code or
 # an attachment that is not the sender's, and values that name other things (a message replied
-# to, members mentioned, oneself) or whose rule is Unicode's (an emoji, a name's characters).
+# to, members mentioned, oneself) or whose rule is Unicode's (an emoji, a name's characters,
+# text that shows nothing).
 JUDGED_BY_THE_SERVER = {
     ("POST", "/password/reset"): {"invalid_code"},
     **{(method, path): {"unknown_attachment", "attachment_mismatch", "attachment_not_uploaded", "attachment_expired",
-                        "attachment_already_sent", "invalid_reply_to", "invalid_mentions"}
+                        "attachment_already_sent", "invalid_reply_to", "invalid_mentions", "empty_text"}
        for method, path in (("POST", "/messages/send"), ("PUT", "/messages"))},
+    ("PATCH", "/messages/{conversationId}/{messageId}"): {"empty_text"},
     ("PUT", "/messages/{conversationId}/{messageId}/reactions/{emoji}"): {"invalid_emoji"},
     ("DELETE", "/messages/{conversationId}/{messageId}/reactions/{emoji}"): {"invalid_emoji"},
-    ("POST", "/messages/{conversationId}/{messageId}/report"): {"not_a_group"},
+    ("POST", "/messages/{conversationId}/{messageId}/report"): {"not_a_group", "empty_reason"},
     ("PUT", "/users/{userId}/block"): {"self_block"},
     **{(method, path): {"invalid_name"} for method, path in (
         ("POST", "/register"), ("POST", "/employees"), ("POST", "/groups/create"), ("PATCH", "/groups/{groupId}"),
-        ("PATCH", "/me"))},
+        ("PATCH", "/me"), ("POST", "/attachments"))},
 }
 # schemathesis' own list for positive_data_acceptance, to which the CLI run adds 400 for these.
 ACCEPTED_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
