@@ -37,6 +37,8 @@ ATTACHMENT_IDS_SCHEMA = {
     "type": "array",
     "items": ID_SCHEMA,
     "maxItems": MAX_ATTACHMENTS_PER_MESSAGE,
+    "uniqueItems": True,
+    "x-error-codes": {"uniqueItems": "duplicate_attachment"},
     "description": f"Up to {MAX_ATTACHMENTS_PER_MESSAGE} ids from POST /attachments, each once, uploaded by the sender "
                    "to this conversation and not attached elsewhere (else 400); `text` may then be empty.",
 }
