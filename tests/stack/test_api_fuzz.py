@@ -82,6 +82,7 @@ JUDGED_BY_THE_SERVER = {
     ("DELETE", "/messages/{conversationId}/{messageId}/reactions/{emoji}"): {"invalid_emoji"},
     ("POST", "/messages/{conversationId}/{messageId}/report"): {"not_a_group", "empty_reason"},
     ("PUT", "/users/{userId}/block"): {"self_block"},
+    ("GET", "/users/search"): {"invalid_query"},
     **{(method, path): {"invalid_name"} for method, path in (
         ("POST", "/register"), ("POST", "/employees"), ("POST", "/groups/create"), ("PATCH", "/groups/{groupId}"),
         ("PATCH", "/me"), ("POST", "/attachments"))},
