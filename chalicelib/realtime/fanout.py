@@ -299,7 +299,7 @@ def _record_deliveries(frame, pushed):
         from datetime import datetime, timezone
 
         try:
-            moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+            moment = parse_iso(created)
         except ValueError:
             return
         metrics.timing("DeliveryLag", (datetime.now(timezone.utc) - moment).total_seconds() * 1000)
