@@ -3,7 +3,8 @@
 Delivery is at least once. A job whose connections could not all be reached is reported as
 failed and SQS delivers it again (clients de-duplicate by message id). How each
 @connections answer is treated (chalicelib/realtime/pusher.py): Gone (410, 403) forgets the
-connection (it is the recipient's, never the sender's); TooLarge (413) drops that frame for
+connection (it is the recipient's, never the sender's; one young enough to be still in its
+`$connect` stays, storage/connections.py); TooLarge (413) drops that frame for
 that connection and does not fail the job; Throttled (429) is retried with backoff, but only
 while the invocation's deadline allows.
 
@@ -235,7 +236,7 @@ class Fanout:
                 return "sent"
             except Gone as gone:
                 metrics.count("ConnectionAnswers", Code=getattr(gone, "status", "410"))
-                self._connections.remove(target["_id"])
+                self._connections.remove_gone(target["_id"])
                 return "gone"
             except TooLarge:
                 metrics.count("ConnectionAnswers", Code="413")

@@ -8,6 +8,11 @@ expires: from then on the connection neither sends (sockets.py refuses its frame
 receives (`of_users` leaves it out). A user's devices are found by the userId index, never by
 scanning; API Gateway closes a connection after two hours at most, so a TTL index removes
 any record whose $disconnect never arrived.
+
+API Gateway also answers 410 Gone for a connection still inside its `$connect` (the record is
+written there, before the socket opens), so a fan-out racing a connect would forget a live
+connection. `remove_gone` therefore keeps a record younger than `CONNECT_GRACE_SECONDS`; a
+young connection that really is gone still goes at its `$disconnect` or its next Gone.
 """
 from datetime import timedelta
 
@@ -15,11 +20,14 @@ from chalicelib.core.clock import utcnow
 from chalicelib.storage.mongo import database, ensure_indexes_once
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60 + 5 * 60  # API Gateway's two-hour limit, plus slack
+# API Gateway's 29-second integration timeout bounds how long a `$connect` can last.
+CONNECT_GRACE_SECONDS = 30
 
 
 class ConnectionStore:
-    def __init__(self, db):
+    def __init__(self, db, connect_grace_seconds=CONNECT_GRACE_SECONDS):
         self._connections = db["connections"]
+        self._connect_grace = timedelta(seconds=connect_grace_seconds)
         ensure_indexes_once("connections", self._create_indexes)
 
     @classmethod
@@ -75,6 +83,13 @@ class ConnectionStore:
         """Forget a connection; the user id it belonged to, or None if it was unknown."""
         removed = self._connections.find_one_and_delete({"_id": connection_id}, {"userId": 1})
         return removed["userId"] if removed else None
+
+    def remove_gone(self, connection_id):
+        """Forget a connection @connections called Gone, unless it may still be in its `$connect`
+        (see the module's docstring); True if it was forgotten."""
+        opened_before = utcnow() - self._connect_grace
+        removed = self._connections.delete_one({"_id": connection_id, "connectedAt": {"$lte": opened_before}})
+        return removed.deleted_count == 1
 
     def of_users(self, user_ids):
         """Every open connection of `user_ids` whose token has not expired: [{_id, userId, endpoint, sessionId?}]."""

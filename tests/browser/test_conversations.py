@@ -138,6 +138,36 @@ def test_after_a_reconnect_the_client_catches_up_on_what_it_missed(stack, open_c
     assert texts == ["before the outage", "while you were away", "after the outage"]
 
 
+@pytest.mark.viewports("desktop")  # the socket's logic, no layout
+def test_a_connection_the_server_forgot_is_replaced_at_its_next_frame(stack, open_client):
+    """The server lost the record of an open socket (it was pruned on a stale Gone): the
+    socket's next frame is refused as unknown_connection, and the client reconnects quietly
+    instead of showing the error and staying deaf."""
+    alice = Api(stack["http"], unique_email("alice"), "Alice")
+    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
+    group = alice.call("POST", "/groups/create", {"name": "Lost and found", "type": "open"}).json()["group"]
+    bob_api.call("POST", f"/groups/{group['id']}/request/{bob_api.id}")
+    bob = open_client()
+    bob.sign_in(bob_api.email, name="Bob")
+    bob.open_chat("Lost and found")
+    expect(bob.connection).to_have_text("Live")
+    (forgotten,) = _connections_of(stack, bob_api.id)
+    with pymongo.MongoClient(stack["mongo_uri"]) as client:
+        client[stack["db"]]["connections"].delete_one({"_id": forgotten})
+
+    bob.composer.press_sequentially("hi")  # a typing frame on the forgotten connection
+    assert _eventually(lambda: _connection_ids(stack, bob_api.id) not in ([], [forgotten]))
+    expect(bob.connection).to_have_text("Live")
+    alice.call("POST", "/messages/send", {"groupId": group["id"], "text": "found you"})
+    expect(bob.message("found you")).to_be_visible()
+    expect(bob.alert).to_be_hidden()
+
+
+def _connection_ids(stack, user_id):
+    with pymongo.MongoClient(stack["mongo_uri"]) as client:
+        return [doc["_id"] for doc in client[stack["db"]]["connections"].find({"userId": user_id})]
+
+
 @pytest.mark.viewports("desktop")  # a module's logic, no layout
 def test_the_timeline_drops_duplicates_and_orders_by_seq(open_client):
     page = open_client().page
@@ -167,8 +197,7 @@ def _eventually(check, seconds=10):
 
 
 def _connections_of(stack, user_id):
-    with pymongo.MongoClient(stack["mongo_uri"]) as client:
-        ids = [doc["_id"] for doc in client[stack["db"]]["connections"].find({"userId": user_id})]
+    ids = _connection_ids(stack, user_id)
     assert ids, "the user has no open connection"
     return ids
 

@@ -1,8 +1,10 @@
 """The fan-out consumer with a recording sender, against the real connections collection."""
 import json
+from datetime import timedelta
 
 import pytest
 
+from chalicelib.core.clock import utcnow
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.queue import new_job
 from chalicelib.storage.connections import ConnectionStore
@@ -14,7 +16,7 @@ EVENT = {"type": "message", "message": {"id": "m1", "seq": 1}}
 
 @pytest.fixture
 def connections(db):
-    store = ConnectionStore(db)
+    store = ConnectionStore(db, connect_grace_seconds=0)  # every connection here is long open
     for connection_id, user_id in [("a1", "alice"), ("a2", "alice"), ("b1", "bob"), ("c1", "carol"), ("z1", "zed")]:
         store.add(connection_id, user_id, ENDPOINT)
     return store
@@ -46,6 +48,20 @@ def test_a_gone_connection_is_forgotten_and_the_others_still_receive(connections
     assert connections.get("b1") is None
     assert connections.get("a1") is not None
     assert sorted(target for _, target, _ in pusher.sent) == ["a1", "a2", "c1"]
+
+
+def test_a_connection_still_in_its_connect_is_not_forgotten_over_a_gone(db):
+    """API Gateway answers 410 for a connection whose $connect has not returned yet, though
+    its record is written: that record must survive the fan-out racing the connect."""
+    store = ConnectionStore(db)  # the deployed grace
+    store.add("b-new", "bob", ENDPOINT)
+    store.add("b-old", "bob", ENDPOINT)
+    db["connections"].update_one({"_id": "b-old"}, {"$set": {"connectedAt": utcnow() - timedelta(minutes=5)}})
+    pusher = RecordingPusher(gone={"b-new", "b-old"})
+    delivered = fanout(store, pusher).deliver(new_job(EVENT, conversation_id="g1"))
+    assert delivered.gone == 2 and delivered.reached == set()
+    assert store.get("b-new") is not None  # its socket is about to open
+    assert store.get("b-old") is None  # open for minutes: really gone
 
 
 def test_throttling_is_retried_with_backoff(connections):

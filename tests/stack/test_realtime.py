@@ -127,11 +127,22 @@ def _connection_ids(stack, user_id):
         return [doc["_id"] for doc in client[stack["db"]].connections.find({"userId": user_id})]
 
 
+def _open_since(stack, connection_id, minutes):
+    from datetime import datetime, timedelta, timezone
+
+    from pymongo import MongoClient
+
+    with MongoClient(stack["mongo_uri"]) as client:
+        client[stack["db"]].connections.update_one(
+            {"_id": connection_id}, {"$set": {"connectedAt": datetime.now(timezone.utc) - timedelta(minutes=minutes)}})
+
+
 def test_a_vanished_client_is_pruned_on_first_gone(people, stack):
     (connection_id,) = _connection_ids(stack, people["member"].id)
     ws_http = stack["ws"].replace("ws://", "http://")
     assert requests.post(f"{ws_http}/__devstack/vanish/{connection_id}").status_code == 204
     assert _connection_ids(stack, people["member"].id) == [connection_id]  # no $disconnect arrived
+    _open_since(stack, connection_id, minutes=5)  # past the grace a connecting socket gets
     people["owner"].call("POST", "/messages/send", {"groupId": people["group"]["id"], "text": "anyone there?"})
     people["ws"]["owner"].wait_for(is_message("anyone there?"))
     deadline = time.monotonic() + 15

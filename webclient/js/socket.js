@@ -104,6 +104,10 @@ export class RealtimeSocket {
       } catch {
         return; // not ours to understand
       }
+      if (frame.type === "error" && frame.error?.code === "unknown_connection") {
+        this.drop(ws); // the server forgot this connection: a new one (and a catch-up) mends it
+        return;
+      }
       this.handlers.onEvent(frame);
     };
     ws.onclose = () => this.drop(ws);
