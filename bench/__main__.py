@@ -97,6 +97,10 @@ def run(chosen, profile="full", results=RESULTS):
             print("work per operation", flush=True)
             counts = work.measure()
             over_budget = work.over_budget(counts, work.load_budget())
+            for name, figures in counts.items():
+                print(f"  {name}: {figures['mongo']} MongoDB command(s), {figures['aws']} AWS call(s)")
+                for line in work.command_lines(figures):
+                    print(f"    {line}")
             write("work", {"operations": counts, "descriptions": work.OPERATIONS,
                            "budget": work.load_budget()["operations"], "overBudget": over_budget})
         if "crypto" in chosen:

@@ -11,6 +11,8 @@ The command listener must be registered before the process's MongoClient is crea
 """
 import collections
 import contextlib
+import os
+import sys
 import threading
 
 from pymongo import monitoring
@@ -78,7 +80,8 @@ def _record(kind, name, shape=None):
 
 def query_shape(command_name, command):
     """{"collection", "command", "filters": [[field, ...], ...]}: the fields each filter of a
-    command names at its top level (or inside a top-level $and), values left out."""
+    command names at its top level (or inside a top-level $and), values left out; an aggregate's
+    `$lookup` sub-pipelines are listed under "lookups", each with its collection and filter."""
     collection = command.get(command_name)
     if command_name == "find":
         filters = [command.get("filter") or {}]
@@ -94,6 +97,14 @@ def query_shape(command_name, command):
     else:
         filters = []
     shape = {"collection": collection, "command": command_name, "filters": [_fields(f) for f in filters]}
+    if command_name == "aggregate":  # a batch of reads (chalicelib/storage/batch.py): each $lookup's own query
+        lookups = [stage["$lookup"] for stage in command.get("pipeline", []) if "pipeline" in stage.get("$lookup", {})]
+        if lookups:
+            shape["lookups"] = [{"collection": lookup["from"], "command": "find",
+                                 "filters": [_fields(s["$match"]) for s in lookup["pipeline"][:1] if "$match" in s]}
+                                for lookup in lookups]
+            if collection == 1:  # on the database ($documents): name what it reads
+                shape["collection"] = "+".join(lookup["from"] for lookup in lookups)
     if command_name == "insert":  # what each new document carries (its shard key, say)
         shape["documents"] = [sorted(document) for document in command.get("documents", [])]
     return shape
@@ -110,11 +121,38 @@ def _fields(query):
     return sorted(fields)
 
 
+_APP_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_APP_CODE = (os.path.join(_APP_ROOT, "chalicelib") + os.sep, os.path.join(_APP_ROOT, "app.py"))
+_STORAGE = os.path.join(_APP_ROOT, "chalicelib", "storage") + os.sep
+_HELPERS = (_STORAGE, os.path.join(_APP_ROOT, "chalicelib", "core") + os.sep,
+            os.path.join(_APP_ROOT, "chalicelib", "crypto") + os.sep)
+
+
+def origin(frame):
+    """Why a command is made: the app's storage function that made it, any core or crypto
+    helper in between, and the use case that called them, as
+    "storage/throttles.py:hit <- core/limits.py:take <- messaging/messages.py:send"."""
+    parts = []  # (module, "module:function"), the innermost function of each module met
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if path.startswith(_APP_CODE):
+            module = os.path.relpath(path, _APP_CODE[0])
+            if not parts or parts[-1][0] != module:
+                parts.append((module, f"{module}:{frame.f_code.co_name}"))
+            if not path.startswith(_HELPERS):
+                break
+        frame = frame.f_back
+    return " <- ".join(where for _, where in parts) or "?"
+
+
 class _CommandCounter(monitoring.CommandListener):
-    """A pymongo CommandListener that counts every command started."""
+    """A pymongo CommandListener that counts every command started (and notes where from)."""
 
     def started(self, event):
-        _record("mongo", event.command_name, query_shape(event.command_name, event.command))
+        shape = query_shape(event.command_name, event.command)
+        if _active:  # pymongo calls this in the thread that sends the command
+            shape["why"] = origin(sys._getframe(1))
+        _record("mongo", event.command_name, shape)
 
     def succeeded(self, event):
         pass

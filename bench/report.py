@@ -185,6 +185,15 @@ def _work(run, plots):
                      f"{budget.get('mongo', '?')} / {budget.get('aws', '?')} | {commands} | {calls} |")
     lines += ["", "Within budget." if not results["overBudget"] else
               "**Over budget:** " + "; ".join(results["overBudget"])]
+    from bench.work import command_lines
+
+    lines += ["", "<details><summary>Where each MongoDB command goes (collection, command, the storage "
+                  "function and the use case that made it)</summary>", ""]
+    for name, counts in results["operations"].items():
+        if counts.get("queries") and any("why" in query for query in counts["queries"]):
+            lines.append(f"- **{name}** ({counts['mongo']}): " + "; ".join(
+                f"`{line}`" for line in command_lines(counts)))
+    lines += ["", "</details>"]
     return "\n".join(lines)
 
 

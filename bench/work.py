@@ -72,6 +72,13 @@ def measure():
     return results
 
 
+def command_lines(counts):
+    """One line per MongoDB command of an operation, in the order made: the collection (a batch
+    of reads names each collection it reads, joined by "+"), the command, and why: the storage
+    function that made it and the use case that called it (bench/counting.py)."""
+    return [f"{query['collection']} {query['command']}: {query.get('why', '?')}" for query in counts["queries"]]
+
+
 def load_budget():
     with open(BUDGET_PATH, encoding="utf-8") as budget:
         return json.load(budget)
