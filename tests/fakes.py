@@ -58,6 +58,12 @@ class NoLimits:
     def take(self, limit, key):
         pass
 
+    def take_together(self, limits, key):
+        pass
+
+    def judge(self, limit, count, seconds_left):
+        pass
+
     def attempt(self, limit, key):
         pass
 
@@ -65,6 +71,9 @@ class NoLimits:
         pass
 
     def reset(self, limit, key):
+        pass
+
+    def settle(self, resets=(), forgives=()):
         pass
 
 
@@ -117,7 +126,7 @@ class FakeConversations:
             raise NotFound("There is no such group.", "group_not_found")
 
     def send(self, caller_id, conversation_id, text, client_message_id=None, attachments=(), *, reply_to=None,
-             mentions=None):
+             mentions=None, limit_taken=False):
         from chalicelib.core.errors import InvalidInput
 
         if not text.strip():  # checked before membership, as Messaging does

@@ -46,8 +46,8 @@ class Accounts:
         if not self._passwords.verify(password, stored_hash):
             # One answer for an unknown email and a wrong password.
             raise NotAuthenticated("The email or password is wrong.", "invalid_credentials")
-        self._limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
-        self._limiter.forgive(LOGIN_FAILURES_PER_ADDRESS, source_address)
+        self._limiter.settle(resets=[(LOGIN_FAILURES_PER_ACCOUNT, email)],
+                             forgives=[(LOGIN_FAILURES_PER_ADDRESS, source_address)])
         return {**self._sessions.open(user["_id"], user_agent), "user": own_view(user)}
 
     def me(self, user_id):

@@ -18,6 +18,9 @@ class Limit:
     max_hits: int
     window_seconds: int
     message: str
+    # Limits with the same `shared` name and key are counted in one document, so a request
+    # that takes several of them (Limiter.take_together) pays one round trip for all.
+    shared: str | None = None
 
 
 LOGIN_FAILURES_PER_ACCOUNT = Limit(
@@ -32,7 +35,7 @@ WS_FRAMES_PER_CONNECTION = Limit(
     "ws-frames", 120, 60, "Too many frames on this connection; slow down."
 )
 WS_FRAMES_PER_USER = Limit(
-    "ws-frames-user", 300, 60, "Too many frames from your connections; slow down."
+    "ws-frames-user", 300, 60, "Too many frames from your connections; slow down.", shared="user"
 )
 # Typing indicators fan out to every online member, so they are coalesced: at most one
 # "typing" and one "stopped" per user and conversation every 3 s (keyed by state, in
@@ -50,8 +53,9 @@ JOIN_REQUESTS_PER_USER = Limit(
     "group-join-requests", 60, 60 * 60, "Too many requests to join groups in the last hour; try again later."
 )
 # Every send counts, over REST and WebSocket alike (a retry with the same clientMessageId too).
+# A WebSocket sendMessage frame takes it with WS_FRAMES_PER_USER, in one update (shared).
 MESSAGES_SENT_PER_USER = Limit(
-    "messages-sent", 60, 60, "You are sending messages too fast; slow down."
+    "messages-sent", 60, 60, "You are sending messages too fast; slow down.", shared="user"
 )
 # Edits, deletions and reaction changes (chalicelib/messaging/lifecycle.py, reactions.py), together.
 MESSAGE_CHANGES_PER_USER = Limit(
@@ -116,17 +120,34 @@ class Limiter:
 
     def check(self, limit, key):
         """RateLimited if `key` has used up `limit` in the current window."""
-        count, seconds_left = self._store.count(_key(limit, key))
+        count, seconds_left = self._store.count(*_where(limit, key))
         if count >= limit.max_hits:
             raise _refused(limit, seconds_left)
 
     def hit(self, limit, key):
         """Count one hit (a failed login, a send, ...)."""
-        self._store.hit(_key(limit, key), limit.window_seconds)
+        document, window = _where(limit, key)
+        self._store.hit(document, limit.window_seconds, window=window)
 
     def take(self, limit, key):
         """Count one hit and raise RateLimited if it went over the limit."""
-        count, seconds_left = self._store.hit(_key(limit, key), limit.window_seconds)
+        document, window = _where(limit, key)
+        count, seconds_left = self._store.hit(document, limit.window_seconds, window=window)
+        self.judge(limit, count, seconds_left)
+
+    def take_together(self, limits, key):
+        """`take` each of `limits` (all with one `shared` name) for `key`, in one atomic update;
+        RateLimited for the first of them that went over (all are counted either way)."""
+        shared = {limit.shared for limit in limits}
+        if len(shared) != 1 or None in shared:
+            raise ValueError("take_together needs limits that share one document")
+        counts = self._store.hit_together(f"{shared.pop()}:{key}", {limit.name: limit.window_seconds for limit in limits})
+        for limit in limits:
+            self.judge(limit, *counts[limit.name])
+
+    def judge(self, limit, count, seconds_left):
+        """`take`'s decision on a hit counted elsewhere (in one atomic update, as `take` counts):
+        RateLimited if `count` went over the limit."""
         if count > limit.max_hits:
             refused = _refused(limit, seconds_left)
             refused.over_by = count - limit.max_hits  # 1 for the first hit past the limit
@@ -143,10 +164,19 @@ class Limiter:
 
     def forgive(self, limit, key):
         """Take back one hit counted by `attempt` (the attempt succeeded)."""
-        self._store.unhit(_key(limit, key))
+        self._store.unhit(*_where(limit, key))
 
     def reset(self, limit, key):
-        self._store.clear(_key(limit, key))
+        self._store.clear(*_where(limit, key))
+
+    def settle(self, resets=(), forgives=()):
+        """`reset` each (limit, key) of `resets` and `forgive` each of `forgives`, at once (one
+        round trip: a successful login clears its account's count and takes back its address's).
+        For limits that are not `shared`."""
+        if any(limit.shared for limit, _ in (*resets, *forgives)):
+            raise ValueError("settle is for limits with a document of their own")
+        self._store.settle(clear=[_key(limit, key) for limit, key in resets],
+                           unhit=[_key(limit, key) for limit, key in forgives])
 
 
 def _refused(limit, seconds_left):
@@ -156,3 +186,10 @@ def _refused(limit, seconds_left):
 
 def _key(limit, key):
     return f"{limit.name}:{key}"
+
+
+def _where(limit, key):
+    """(the counter's document id, the window's name in it: None for a document of its own)."""
+    if limit.shared is None:
+        return _key(limit, key), None
+    return f"{limit.shared}:{key}", limit.name

@@ -3,6 +3,11 @@
 Document: {_id: "<scope>:<key>", count, windowEnds, expiresAt}. Counting is one atomic
 update, so many concurrent Lambdas see one count; a TTL index removes counters KEPT_SECONDS
 after their window ended.
+
+Limits that one request takes together (a WebSocket send: the user's frames and the user's
+sends) share a document instead, one window per limit, so taking them all is still one
+atomic update (`hit_together`): {_id: "<shared>:<key>", windows: {<limit>: {count, ends}},
+expiresAt}. Every method takes `window` (the limit's name) for such a document.
 """
 from datetime import timedelta
 
@@ -25,21 +30,53 @@ class ThrottleStore:
     def _create_indexes(self):
         self._counters.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
-    def count(self, key):
+    def count(self, key, window=None):
         """(hits in the current window, seconds until it ends); (0, 0) when none is open."""
         now = utcnow()
+        if window is not None:
+            doc = self._counters.find_one({"_id": key, f"windows.{window}.ends": {"$gt": now}})
+            return (0, 0) if doc is None else _counted(doc["windows"][window], now)
         doc = self._counters.find_one({"_id": key, "windowEnds": {"$gt": now}})
         if doc is None:
             return 0, 0
         return doc["count"], _seconds_until(doc["windowEnds"], now)
 
-    def hit(self, key, window_seconds):
+    def hit_together(self, key, windows):
+        """Count one hit in each window of a shared document ({limit name: window seconds}),
+        opening those that ended or never were, in one atomic upsert: {name: (count, seconds left)}."""
+        from pymongo import ReturnDocument
+        from pymongo.errors import DuplicateKeyError
+
+        now = utcnow()
+        counted = {}
+        for name, seconds in windows.items():
+            stored = f"$windows.{name}"
+            still_open = {"$gt": [f"{stored}.ends", now]}
+            counted[f"windows.{name}"] = {"$cond": [still_open, {"count": {"$add": [f"{stored}.count", 1]},
+                                                                 "ends": f"{stored}.ends"},
+                                                    {"count": 1, "ends": now + timedelta(seconds=seconds)}]}
+        kept = now + timedelta(seconds=max(windows.values()) + KEPT_SECONDS)
+        counted["expiresAt"] = {"$max": ["$expiresAt", kept]}
+        for _ in range(3):
+            try:
+                doc = self._counters.find_one_and_update({"_id": key}, [{"$set": counted}], upsert=True,
+                                                         return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                continue  # another Lambda inserted it meanwhile: count in it
+            if doc is not None:
+                return {name: _counted(doc["windows"][name], now) for name in windows}
+        raise RuntimeError(f"could not count a hit on {key!r}")
+
+    def hit(self, key, window_seconds, window=None):
         """Count one hit in the open window (opening one if needed); return (count, seconds left).
 
-        One round trip while the key's counter exists: a pipeline update counts on in the open
-        window or starts a new one where the stored window has ended. Counters outlive their
-        window by KEPT_SECONDS for that; a key's very first hit inserts its counter (a second
-        round trip, and a third if another Lambda inserted it first)."""
+        One round trip: an upserting pipeline update counts on in the open window, or starts a
+        new one where the stored window has ended or there is no counter yet (a missing
+        `windowEnds` is not after now). Counters outlive their window by KEPT_SECONDS, so a
+        key's next window is the same one update. Two first hits at once may both try to insert
+        the counter; the loser of that race (a DuplicateKeyError) counts again, in the winner's."""
+        if window is not None:
+            return self.hit_together(key, {window: window_seconds})[window]
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
@@ -52,24 +89,46 @@ class ThrottleStore:
             "windowEnds": {"$cond": [still_open, "$windowEnds", ends]},
             "expiresAt": {"$cond": [still_open, "$expiresAt", kept]},
         }}]
-        for _ in range(2):
-            doc = self._counters.find_one_and_update({"_id": key}, counted, return_document=ReturnDocument.AFTER)
-            if doc is not None:
-                return doc["count"], _seconds_until(doc["windowEnds"], now)
+        for _ in range(3):
             try:
-                self._counters.insert_one({"_id": key, "count": 1, "windowEnds": ends, "expiresAt": kept})
-                return 1, window_seconds
+                doc = self._counters.find_one_and_update({"_id": key}, counted, upsert=True,
+                                                         return_document=ReturnDocument.AFTER)
             except DuplicateKeyError:
                 continue  # another Lambda inserted it meanwhile: count in it
+            if doc is not None:
+                return doc["count"], _seconds_until(doc["windowEnds"], now)
         raise RuntimeError(f"could not count a hit on {key!r}")
 
-    def unhit(self, key):
+    def unhit(self, key, window=None):
         """Take one hit back from the open window (never below zero)."""
-        self._counters.update_one({"_id": key, "windowEnds": {"$gt": utcnow()}, "count": {"$gt": 0}},
-                                  {"$inc": {"count": -1}})
+        prefix = "" if window is None else f"windows.{window}."
+        ends = "windowEnds" if window is None else f"{prefix}ends"
+        self._counters.update_one({"_id": key, ends: {"$gt": utcnow()}, f"{prefix}count": {"$gt": 0}},
+                                  {"$inc": {f"{prefix}count": -1}})
 
-    def clear(self, key):
+    def clear(self, key, window=None):
+        if window is not None:
+            self._counters.update_one({"_id": key}, {"$unset": {f"windows.{window}": ""}})
+            return
         self._counters.delete_one({"_id": key})
+
+    def settle(self, clear=(), unhit=()):
+        """`clear` some keys and `unhit` others, in one round trip (one update command).
+
+        A cleared counter's window is closed rather than its document deleted (a delete would
+        be a second command): counting and `count` treat a closed window as no window."""
+        from pymongo import UpdateOne
+
+        now = utcnow()
+        operations = [UpdateOne({"_id": key}, {"$set": {"count": 0, "windowEnds": now}}) for key in clear]
+        operations += [UpdateOne({"_id": key, "windowEnds": {"$gt": now}, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+                       for key in unhit]
+        if operations:
+            self._counters.bulk_write(operations, ordered=False)
+
+
+def _counted(window, now):
+    return window["count"], _seconds_until(window["ends"], now)
 
 
 def _seconds_until(moment, now):
