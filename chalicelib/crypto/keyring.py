@@ -22,6 +22,7 @@ from chalicelib.crypto.cipher import KEY_BYTES
 
 CACHE_MAX_KEYS = 256
 CACHE_MAX_AGE_SECONDS = 600
+UNREAD = object()  # `current`: the key document was not read by the caller
 
 
 class KeyMissing(Exception):
@@ -35,19 +36,26 @@ class Keyring:
         self._cache = cache if cache is not None else KeyCache()
         self._current = None  # ((request id, conversation id), (version, key)): see `current`
 
-    def current(self, conversation_id):
-        """(version, key) that new messages of `conversation_id` are sealed with; made on first use."""
+    def current(self, conversation_id, latest=UNREAD):
+        """(version, key) that new messages of `conversation_id` are sealed with; made on first use.
+
+        `latest` is the current key's stored document (None: there is none yet) when the caller
+        already read it in a batch (`current_read`), so it is not read again."""
         # Within one invocation the current version is read once: a send seals its message and
         # then its queued event, and both use the version the message names.
         scope = current_request_id()
         remembered = self._current
         if scope is not None and remembered is not None and remembered[0] == (scope, conversation_id):
             return remembered[1]
-        found = self._store.latest(conversation_id)
+        found = self._store.latest(conversation_id) if latest is UNREAD else latest
         current = self._add_version(conversation_id, 1) if found is None else (found["version"], self._unwrapped(found))
         if scope is not None:
             self._current = ((scope, conversation_id), current)
         return current
+
+    def current_read(self, conversation_id):
+        """The read of the current key's document (storage.batch.Read), for `current(..., latest=)`."""
+        return self._store.latest_read(conversation_id)
 
     def key(self, conversation_id, version):
         """The key of one version (to open older messages); KeyMissing if it was destroyed.
@@ -59,6 +67,15 @@ class Keyring:
         if found is None:
             raise KeyMissing(f"version {version} of conversation key is gone")
         return self._unwrapped(found)
+
+    def versions_read(self, conversation_id, versions):
+        """The read (storage.batch.Read) of the stored key versions in `versions` (an aggregation
+        expression over a batch's earlier reads), decoded {version: document}, for `opened`."""
+        return self._store.versions_read(conversation_id, versions)
+
+    def opened(self, document):
+        """The key of a stored key document just read (by `versions_read`): as `key`, without reading it again."""
+        return self._unwrapped(document)
 
     def rotate(self, conversation_id):
         """Start a new key version for new messages; old versions keep opening old ones."""

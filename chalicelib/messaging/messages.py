@@ -16,7 +16,6 @@ message, the sender's read marker, the real-time event) is idempotent, and a ret
 the same clientMessageId does it again.
 """
 import logging
-from datetime import datetime, timezone
 
 from chalicelib.core.clock import iso, utcnow
 from chalicelib.core.errors import (
@@ -24,7 +23,6 @@ from chalicelib.core.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
-    TooLarge,
     Unavailable,
 )
 from chalicelib.core.ids import new_id
@@ -33,16 +31,17 @@ from chalicelib.core.limits import (
     MESSAGES_SENT_PER_USER,
 )
 from chalicelib.core.metrics import metrics
-from chalicelib.core.validation import DEFAULT_PAGE, is_blank, is_date_time, normalise_email
+from chalicelib.core.validation import DEFAULT_PAGE, normalise_email
 from chalicelib.crypto.cipher import message_aad, seal
+from chalicelib.crypto.keyring import UNREAD
 from chalicelib.groups.access import GroupAccess
 from chalicelib.media.sealing import message_fields
+from chalicelib.messaging import batches, inputs
 from chalicelib.messaging.changes import change_cursor
 from chalicelib.messaging.reading import open_view, reactions_of
 from chalicelib.messaging.references import checked_references
 from chalicelib.messaging.schemas import (
     DEFAULT_CONVERSATIONS,
-    MAX_TEXT_CHARS,
 )
 from chalicelib.messaging.views import message_view, person_view
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
@@ -74,29 +73,30 @@ class Messaging:
     # Sending ------------------------------------------------------------------------------
 
     def send(self, caller_id, conversation_id, text, client_message_id=None, attachments=(), *, reply_to=None,
-             mentions=None):
+             mentions=None, limit_taken=False):
         """Send `text` (and `attachments`, ids from POST /attachments) to a group or 1:1
-        conversation the caller belongs to; the stored message."""
-        _check_text(text, attachments)
-        conversation = self.authorize(caller_id, conversation_id)
-        sender = self._caller(caller_id)
+        conversation the caller belongs to; the stored message. `limit_taken`: the caller took
+        MESSAGES_SENT_PER_USER for it already (a socket frame takes it with the frame limit)."""
+        inputs.check_text(text, attachments)
+        conversation, sender, latest_key = self._sending(caller_id, conversation_id)
         if conversation is not None and conversation["kind"] != GROUP:
             self._refuse_if_blocked(caller_id, [p for p in conversation["participants"] if p != caller_id])
-        self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
+        if not limit_taken:
+            self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
         if conversation is None:  # a group's first message
             return self._send(conversation_id, lambda: self._conversations.ensure_group(conversation_id),
                               sender, text, client_message_id, attachment_ids=attachments, reply_to=reply_to,
-                              mentions=mentions)
+                              mentions=mentions, latest_key=latest_key)
         return self._send(conversation_id, lambda: conversation, sender, text, client_message_id,
-                          attachment_ids=attachments, reply_to=reply_to, mentions=mentions)
+                          attachment_ids=attachments, reply_to=reply_to, mentions=mentions, latest_key=latest_key)
 
     def send_direct(self, caller_id, participants, sender_email, text, client_timestamp=None, client_message_id=None,
                     attachments=(), *, reply_to=None, mentions=None):
         """The 1:1 seed's send: participants and sender by email; the caller must be the sender."""
-        _check_text(text, attachments)
-        claimed_at = _client_timestamp(client_timestamp)
+        inputs.check_text(text, attachments)
+        claimed_at = inputs.client_timestamp(client_timestamp)
         caller = self._caller(caller_id)
-        emails = _pair(participants)
+        emails = inputs.pair(participants)
         if caller["email"] not in emails:
             raise Forbidden("You can only send in conversations you take part in.", "not_a_participant")
         if normalise_email(sender_email) != caller["email"]:
@@ -113,10 +113,10 @@ class Messaging:
         return {"conversationId": conversation_id, "message": message}
 
     def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None,
-              attachment_ids=(), reply_to=None, mentions=None):
+              attachment_ids=(), reply_to=None, mentions=None, latest_key=UNREAD):
         references = checked_references(self._messages, self._memberships, conversation_id, sender["_id"],
                                         reply_to, mentions)
-        version, key = self._keyring.current(conversation_id)
+        version, key = self._keyring.current(conversation_id, latest=latest_key)
         if client_message_id is not None:
             message_id = idempotent_message_id(conversation_id, sender["_id"], client_message_id)
         else:
@@ -181,14 +181,24 @@ class Messaging:
     # Reading ------------------------------------------------------------------------------
 
     def history(self, caller_id, conversation_id, limit=DEFAULT_PAGE, before=None, after=None):
-        """A page of a conversation's messages, oldest first, for a member or participant."""
-        floor = self.reading_floor(caller_id, conversation_id)
-        return {"conversationId": conversation_id, **self._page(caller_id, conversation_id, limit, before, after, floor)}
+        """A page of a conversation's messages, oldest first, for a member or participant: the
+        access check, the floor, the page and its keys in one round trip (messaging.batches)."""
+        found = batches.for_history(conversations=self._conversations, memberships=self._memberships,
+                                    groups=self._groups, messages=self._messages, keyring=self._keyring,
+                                    caller_id=caller_id, conversation_id=conversation_id, limit=limit,
+                                    before=before, after=after)
+        if found["member"]:
+            keys = {(conversation_id, v): self._keyring.opened(doc) for v, doc in found["keys"].items()}
+            page = self._page_of(caller_id, *found["page"], after, keys)
+        else:  # refused as `authorize` refuses, or a member who joined meanwhile
+            page = self._page(caller_id, conversation_id, limit, before, after,
+                              self.reading_floor(caller_id, conversation_id))
+        return {"conversationId": conversation_id, **page}
 
     def direct_history(self, caller_id, participants, limit=DEFAULT_PAGE, before=None, after=None):
         """The 1:1 seed's read: the conversation of two people by email, for either of them."""
         caller = self._caller(caller_id)
-        emails = _pair(participants)
+        emails = inputs.pair(participants)
         if caller["email"] not in emails:
             # 404, not 403: whether two other people talk is not the caller's business.
             raise NotFound("There is no such conversation.", "conversation_not_found")
@@ -258,6 +268,18 @@ class Messaging:
         self._group_access.member_of(conversation_id, caller_id, utcnow())
         return self._conversations.get(conversation_id) if need_conversation else None  # a member meanwhile
 
+    def _sending(self, caller_id, conversation_id):
+        """(conversation document or None, sender, current key's document or None: UNREAD) if the
+        caller may send, read in one round trip; `authorize`'s refusals, or NotAuthenticated."""
+        found = batches.for_sending(conversations=self._conversations, users=self._users, keyring=self._keyring,
+                                    memberships=self._memberships, caller_id=caller_id, conversation_id=conversation_id)
+        conversation, key = found["conversation"], found["key"]
+        if not found["member"]:
+            conversation, key = self.authorize(caller_id, conversation_id), UNREAD  # refused, or a member meanwhile
+        if found["sender"] is None:
+            raise NotAuthenticated("The account no longer exists.", "invalid_token")
+        return conversation, found["sender"], key
+
     def reading_floor(self, caller_id, conversation_id):
         """Authorize reading (as `authorize`); the caller's latest join in a "joined"-history group, else None."""
         if is_direct_id(conversation_id):
@@ -325,7 +347,11 @@ class Messaging:
 
     def _page(self, caller_id, conversation_id, limit, before, after, since=None):
         found, has_more = self._messages.page(conversation_id, limit=limit, before=before, after=after, since=since)
-        keys, mine = {}, reactions_of(self._reactions, caller_id, found)
+        return self._page_of(caller_id, found, has_more, after)
+
+    def _page_of(self, caller_id, found, has_more, after, keys=None):
+        """The page answer for the messages `found`; `keys` holds key versions already opened."""
+        keys, mine = dict(keys or {}), reactions_of(self._reactions, caller_id, found)
         views = [self._view(message, keys, mine.get(message["_id"], frozenset())) for message in found]
         page = {"messages": views, "hasMore": has_more, "changeCursor": change_cursor(utcnow())}
         if has_more:
@@ -366,35 +392,3 @@ def _floor(group, membership):
     if membership is None or group.get("historyVisibility") != JOINED_HISTORY:
         return None
     return joined_at(membership)
-
-
-def _check_text(text, attachments=()):
-    if is_blank(text) and not attachments:  # whitespace, zero-width and other invisible characters only
-        raise InvalidInput("text must not be empty.", "empty_text")
-    if len(text) > MAX_TEXT_CHARS:
-        raise TooLarge(f"text is over {MAX_TEXT_CHARS} characters.", "text_too_large")
-
-
-def _pair(participants):
-    emails = [normalise_email(email) for email in participants]
-    if emails[0] == emails[1]:
-        raise InvalidInput("A conversation needs two different people.", "self_conversation")
-    return emails
-
-
-def _client_timestamp(claimed):
-    """The client's claimed send time as ISO 8601 UTC (kept as a claim; the server's time rules).
-
-    The schema admits RFC 3339 date-times only; one Python cannot represent (year 0, a leap
-    second) is kept as sent."""
-    if claimed is None:
-        return None
-    if not is_date_time(claimed):
-        raise InvalidInput("message.timestamp must be an RFC 3339 date-time.", "invalid_timestamp")
-    try:
-        moment = datetime.fromisoformat(claimed.upper())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return iso(moment)
-    except (ValueError, OverflowError):
-        return claimed

@@ -30,6 +30,23 @@ class ConversationKeyStore:
         found = self._keys.find({"conversationId": conversation_id}).sort("version", -1).limit(1)
         return next(iter(found), None)
 
+    def latest_read(self, conversation_id):
+        """`latest` as a Read (storage.batch.read_together)."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._keys, [{"$match": {"conversationId": conversation_id}}, {"$sort": {"version": -1}},
+                                 {"$limit": 1}])
+
+    def versions_read(self, conversation_id, versions):
+        """The documents of the key versions in `versions` (an aggregation expression over the
+        batch's earlier reads: the versions a page of messages names), as a Read decoded to
+        {version: document} (storage.batch.read_together)."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._keys, [{"$match": {"conversationId": conversation_id}},
+                                 {"$match": {"$expr": {"$in": ["$version", "$$versions"]}}}],
+                    decode=lambda found: {doc["version"]: doc for doc in found}, let={"versions": versions})
+
     def get(self, conversation_id, version):
         return self._keys.find_one({"_id": key_id(conversation_id, version)})
 

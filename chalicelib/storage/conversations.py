@@ -49,6 +49,12 @@ class ConversationStore:
     def get(self, conversation_id):
         return self._conversations.find_one({"_id": conversation_id})
 
+    def get_read(self, conversation_id):
+        """`get` as a Read (storage.batch.read_together)."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._conversations, [{"$match": {"_id": conversation_id}}, {"$limit": 1}])
+
     def participant_ids(self, conversation_id):
         """The two participants of a 1:1 conversation (none for a group or an unknown id)."""
         found = self._conversations.find_one({"_id": conversation_id}, {"participants": 1})

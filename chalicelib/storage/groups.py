@@ -36,6 +36,12 @@ class GroupStore:
         """The group document, or None."""
         return self._groups.find_one({"_id": group_id})
 
+    def get_read(self, group_id):
+        """`get` as a Read (storage.batch.read_together)."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._groups, [{"$match": {"_id": group_id}}, {"$limit": 1}])
+
     def by_ids(self, group_ids):
         """The groups among `group_ids`, keyed by id (unknown ids are simply absent)."""
         return {group["_id"]: group for group in self._groups.find({"_id": {"$in": list(group_ids)}})}

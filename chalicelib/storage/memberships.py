@@ -65,6 +65,14 @@ def joined_at(doc):
     return doc.get("joinedAt") or doc["since"]
 
 
+def joined_at_expression(read):
+    """`joined_at` as an aggregation expression over the batch read named `read`
+    (storage.batch: "$<read>" is the array of the membership documents it found)."""
+    from chalicelib.storage.batch import field_of
+
+    return {"$ifNull": [field_of(read, "joinedAt"), field_of(read, "since")]}
+
+
 def lock_is_fresh(doc, now):
     """True if `doc` holds an owner lock taken less than LOCK_LEASE ago."""
     return doc.get("role") == OWNER_ROLE and doc.get("lockedAt") is not None and now - doc["lockedAt"] < LOCK_LEASE
@@ -88,6 +96,13 @@ class MembershipStore:
     def get(self, group_id, user_id):
         """The membership document of `user_id` in `group_id`, or None."""
         return self._memberships.find_one({"_id": membership_id(group_id, user_id), "groupId": group_id})
+
+    def get_read(self, group_id, user_id):
+        """`get` as a Read, for storage.batch.read_together."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._memberships, [{"$match": {"_id": membership_id(group_id, user_id), "groupId": group_id}},
+                                        {"$limit": 1}])
 
     def is_member(self, group_id, user_id):
         """True if `user_id` is a current member of `group_id` (the owner included)."""

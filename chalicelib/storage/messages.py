@@ -89,16 +89,24 @@ class MessageStore:
         With `since`, only messages created at or after it (a group's "joined" history visibility).
         """
         floor = {} if since is None else {"createdAt": {"$gte": since}}
-        if after is not None:
-            seq = {"$gt": after} if before is None else {"$gt": after, "$lt": before}
-            query = {"conversationId": conversation_id, "seq": seq, **floor}
-            found = list(self._messages.find(query).sort("seq", 1).limit(limit + 1))
-            return found[:limit], len(found) > limit
-        query = {"conversationId": conversation_id, **floor}
-        if before is not None:
-            query["seq"] = {"$lt": before}
-        found = list(self._messages.find(query).sort("seq", -1).limit(limit + 1))
-        return list(reversed(found[:limit])), len(found) > limit
+        query, order = _page_query(conversation_id, before, after)
+        found = list(self._messages.find({**query, **floor}).sort("seq", order).limit(limit + 1))
+        return _paged(found, limit, order)
+
+    def page_read(self, conversation_id, *, limit, before=None, after=None, since=None):
+        """`page` as a Read (storage.batch.read_together), decoded as `page` answers. `since` is
+        an aggregation expression over the batch's earlier reads here (a "joined" group's
+        floor, computed from the membership and the group read before it); null: no floor."""
+        from chalicelib.storage.batch import Read
+
+        query, order = _page_query(conversation_id, before, after)
+        pipeline = [{"$match": query}]
+        if since is not None:
+            pipeline.append({"$match": {"$expr": {"$or": [{"$eq": ["$$since", None]},
+                                                          {"$gte": ["$createdAt", "$$since"]}]}}})
+        pipeline += [{"$sort": {"seq": order}}, {"$limit": limit + 1}]
+        return Read(self._messages, pipeline, decode=lambda found: _paged(found, limit, order),
+                    let={"since": since} if since is not None else {})
 
     def count_since(self, conversation_id, since, after_seq):
         """How many messages of the conversation are created at or after `since` with seq > after_seq."""
@@ -184,6 +192,23 @@ class MessageStore:
 # What a deleted message no longer has (its text's ciphertext and everything it carried).
 _CONTENT_FIELDS = ("ciphertext", "nonce", "keyVersion", "attachments", "attachmentNames", "replyTo", "mentions",
                    "reactions", "reactionKinds", "editedAt")
+
+
+def _page_query(conversation_id, before, after):
+    """A page's filter and its order: the oldest after `after` (ascending), else the newest before `before`."""
+    if after is not None:
+        seq = {"$gt": after} if before is None else {"$gt": after, "$lt": before}
+        return {"conversationId": conversation_id, "seq": seq}, 1
+    query = {"conversationId": conversation_id}
+    if before is not None:
+        query["seq"] = {"$lt": before}
+    return query, -1
+
+
+def _paged(found, limit, order):
+    """(the page oldest first, more beyond it?) from `limit` + 1 documents found in `order`."""
+    page = found[:limit]
+    return (page if order == 1 else list(reversed(page))), len(found) > limit
 
 
 def _by_id(message_id, conversation_id=None):

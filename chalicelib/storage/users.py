@@ -56,6 +56,12 @@ class UserStore:
     def by_id(self, user_id):
         return self._users.find_one({"_id": user_id})
 
+    def by_id_read(self, user_id):
+        """`by_id` as a Read (storage.batch.read_together), without the password hash."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._users, [{"$match": {"_id": user_id}}, {"$limit": 1}, {"$project": {"passwordHash": 0}}])
+
     def by_ids(self, user_ids):
         """The accounts among `user_ids`, keyed by id (unknown ids are simply absent)."""
         found = self._users.find({"_id": {"$in": list(user_ids)}}, {"passwordHash": 0})

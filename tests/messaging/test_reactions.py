@@ -106,7 +106,7 @@ def test_a_history_page_with_reactions_costs_one_more_indexed_read(db, mongo_uri
 
         def started(self, event):
             if self.collections is not None and event.command_name in ("find", "aggregate", "count"):
-                self.collections.append(event.command[event.command_name])
+                self.collections.append(str(event.command[event.command_name]))  # 1: a batch on the database
 
         def succeeded(self, event):
             pass
