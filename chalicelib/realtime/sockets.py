@@ -13,9 +13,14 @@ delivery that never reads blocks for the (far more numerous) message events. A p
 answer shows such people as offline.
 
 Order of the checks on a frame, cheapest refusal first: the per-connection frame limit
-(before the frame is measured or parsed), the connection's record and its token's expiry,
-the per-user frame limit, then size, JSON (depth-limited, no duplicate keys) and schema.
-Past a frame limit one error frame answers; the rest are dropped unanswered.
+(before the frame is measured or parsed; its counter lives on the connection's record, so
+counting it and reading the record are one update), the connection's token's expiry,
+the per-user limits, then size, JSON (depth-limited, no duplicate keys) and schema. The
+frame is read (in memory, no round trip) just before the per-user limits are counted, so
+that a sendMessage frame's MESSAGES_SENT_PER_USER is counted with the user's frame limit in
+one update (core.limits: `shared`); every frame counts, valid or not, and a limit refuses
+before a bad frame's own error is answered. Past a frame limit one error frame answers; the
+rest are dropped unanswered.
 """
 import logging
 
@@ -24,6 +29,7 @@ from chalicelib.core.errors import DomainError, InvalidInput, NotAuthenticated, 
 from chalicelib.core.ids import ID_SCHEMA
 from chalicelib.core.jsontext import parse_object
 from chalicelib.core.limits import (
+    MESSAGES_SENT_PER_USER,
     SOCKETS_PER_USER,
     WS_FRAMES_PER_CONNECTION,
     WS_FRAMES_PER_USER,
@@ -130,25 +136,23 @@ class Sockets:
         returned: None when there is none, as for typing or a frame dropped past a limit)."""
         frame = {}
         try:
-            self._limiter.take(WS_FRAMES_PER_CONNECTION, connection_id)
-            connection = self._connections.get(connection_id)
-            if connection is None:
-                raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
+            connection = self._counted_frame(connection_id)
             if _token_expired(connection):
                 self._close(endpoint, connection_id)
                 raise NotAuthenticated("The token of this connection has expired; log in again.", "token_expired")
-            self._limiter.take(WS_FRAMES_PER_USER, connection["userId"])
-            if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-                raise TooLarge(f"Frames are limited to {MAX_FRAME_BYTES} bytes.", "frame_too_large")
-            frame = parse_object(raw, "A frame")
-            action = frame.get("action")
-            if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
-                raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
-            frame = validate(FRAME_SCHEMAS[action], frame, where="frame")
+            frame, invalid = _parsed(raw)
+            # The user's limits, counted for every frame, valid or not, in one update: the frame
+            # limit, and a send's (so the send takes no other; an invalid frame is no send).
+            limits = [WS_FRAMES_PER_USER]
+            if invalid is None and frame["action"] == "sendMessage":
+                limits.append(MESSAGES_SENT_PER_USER)
+            self._limiter.take_together(limits, connection["userId"])
+            if invalid is not None:
+                raise invalid
             handlers = {"ping": self._ping, "sendMessage": self._send_message, "typing": self._typing,
                         "markRead": self._mark_read,
                         "presence": lambda user_id, frame: self._presence(user_id, frame, connection_id)}
-            reply = handlers[action](connection["userId"], frame)
+            reply = handlers[frame["action"]](connection["userId"], frame)
         except RateLimited as refused:
             # Past a frame limit: one error frame says so, the rest are not answered at all.
             reply = _error_frame(refused) if getattr(refused, "over_by", 1) <= 1 else None
@@ -168,13 +172,26 @@ class Sockets:
             self._reply(endpoint, connection_id, reply)
         return reply
 
+    def _counted_frame(self, connection_id):
+        """The connection's record, with this frame counted against WS_FRAMES_PER_CONNECTION in
+        the same update (its counter lives on the record); RateLimited past the limit. A frame
+        of an unknown connection is counted in the limiter instead, then refused."""
+        limit = WS_FRAMES_PER_CONNECTION
+        connection = self._connections.count_frame(connection_id, limit.window_seconds)
+        if connection is None:
+            self._limiter.take(limit, connection_id)
+            raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
+        window_ends = _aware(connection["framesWindowEnds"])
+        self._limiter.judge(limit, connection["frames"], max(0.0, (window_ends - utcnow()).total_seconds()))
+        return connection
+
     def _ping(self, user_id, frame):
         return {"type": "pong", "at": iso(utcnow())}
 
     def _send_message(self, user_id, frame):
         message = self._conversations.send(user_id, frame["conversationId"], frame["text"], frame.get("clientMessageId"),
                                            attachments=frame.get("attachments", ()), reply_to=frame.get("replyTo"),
-                                           mentions=frame.get("mentions"))
+                                           mentions=frame.get("mentions"), limit_taken=True)
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):
@@ -253,15 +270,33 @@ class Sockets:
         self._connections.remove(connection_id)
 
 
+def _parsed(raw):
+    """(the frame, None) for a valid frame; (as much of it as was read, the DomainError) otherwise.
+    Size first, then JSON (depth-limited, no duplicate keys), the action and its schema."""
+    frame = {}
+    try:
+        if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+            raise TooLarge(f"Frames are limited to {MAX_FRAME_BYTES} bytes.", "frame_too_large")
+        frame = parse_object(raw, "A frame")
+        action = frame.get("action")
+        if not isinstance(action, str) or action not in FRAME_SCHEMAS:  # {"$ne": null} is no action
+            raise InvalidInput(f"Unknown action {action!r}; use one of {', '.join(FRAME_SCHEMAS)}.", "unknown_action")
+        return validate(FRAME_SCHEMAS[action], frame, where="frame"), None
+    except DomainError as invalid:
+        return frame, invalid
+
+
 def _token_expired(connection):
     expires = connection.get("tokenExpiresAt")
-    if expires is None:
-        return False
-    if expires.tzinfo is None:  # a store that hands back naive UTC datetimes
+    return expires is not None and _aware(expires) <= utcnow()
+
+
+def _aware(moment):
+    if moment.tzinfo is None:  # a store that hands back naive UTC datetimes
         from datetime import timezone
 
-        expires = expires.replace(tzinfo=timezone.utc)
-    return expires <= utcnow()
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def _error_frame(refused):

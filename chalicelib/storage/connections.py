@@ -1,7 +1,9 @@
 """The `connections` collection: one document per open WebSocket connection.
 
 Document: {_id: connectionId, userId, sessionId (the login it was opened with), endpoint
-(the @connections URL that reaches it), connectedAt, expiresAt, tokenExpiresAt?, watching?}.
+(the @connections URL that reaches it), connectedAt, expiresAt, tokenExpiresAt?, watching?,
+frames?, framesWindowEnds?}. `frames` counts the connection's frames in the fixed window
+ending at `framesWindowEnds` (its rate limit, WS_FRAMES_PER_CONNECTION: `count_frame`).
 `watching` is the conversation whose presence the connection follows (its `presence`
 frame's). `tokenExpiresAt` is when the token that opened it
 expires: from then on the connection neither sends (sockets.py refuses its frames) nor
@@ -78,6 +80,21 @@ class ConnectionStore:
 
     def get(self, connection_id):
         return self._connections.find_one({"_id": connection_id})
+
+    def count_frame(self, connection_id, window_seconds):
+        """Count one frame in the connection's open window (a new one when it has ended) and
+        answer the connection's document as it is then, in one atomic update (every frame's
+        first round trip); None for an unknown connection."""
+        from pymongo import ReturnDocument
+
+        now = utcnow()
+        still_open = {"$gt": ["$framesWindowEnds", now]}
+        counted = [{"$set": {
+            "frames": {"$cond": [still_open, {"$add": ["$frames", 1]}, 1]},
+            "framesWindowEnds": {"$cond": [still_open, "$framesWindowEnds", now + timedelta(seconds=window_seconds)]},
+        }}]
+        return self._connections.find_one_and_update({"_id": connection_id}, counted,
+                                                     return_document=ReturnDocument.AFTER)
 
     def remove(self, connection_id):
         """Forget a connection; the user id it belonged to, or None if it was unknown."""

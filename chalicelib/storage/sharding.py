@@ -20,10 +20,9 @@ SHARD_KEYS = {
 
 # Hot queries that cannot name their shard key (and are sent to every shard), with the reason.
 BROADCAST = {
-    ("connections", "find", ("_id",)):
-        "a WebSocket frame names only its connection id (API Gateway passes no user id)",
     ("connections", "findAndModify", ("_id",)):
-        "$disconnect names only its connection id",
+        "a WebSocket frame (which counts itself on its connection's record) and $disconnect name only "
+        "their connection id (API Gateway passes no user id)",
     ("memberships", "find", ("state", "userId")):
         "a mobile push's badge counts the recipients' unread messages in all their groups",
 }
