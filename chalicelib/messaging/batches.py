@@ -7,8 +7,9 @@ it is False the use case asks `Messaging.authorize`, which refuses with the grou
 answers, or finds a member who joined meanwhile.
 """
 from chalicelib.core.errors import NotFound
+from chalicelib.core.validation import normalise_email
 from chalicelib.storage.batch import field_of, read_together
-from chalicelib.storage.conversations import is_direct_id
+from chalicelib.storage.conversations import direct_conversation_id, is_direct_id
 from chalicelib.storage.groups import JOINED_HISTORY
 from chalicelib.storage.memberships import MEMBER, joined_at_expression
 
@@ -21,6 +22,23 @@ def for_sending(*, conversations, users, keyring, memberships, caller_id, conver
     if not is_direct_id(conversation_id):
         reads["membership"] = memberships.get_read(conversation_id, caller_id)
     return _decided(read_together(reads), caller_id, conversation_id)
+
+
+def people(*, users, caller_id, emails):
+    """{caller: the caller's account or None, byEmail: {email: account}} for a 1:1 named by
+    `emails` (normalised here), in one round trip."""
+    return read_together({"caller": users.by_id_read(caller_id),
+                          "byEmail": users.by_emails_read([normalise_email(email) for email in emails])})
+
+
+def for_direct_sending(*, conversations, keyring, blocks, caller_id, other_id):
+    """{conversation (None before the pair's first message), key (the current key's document),
+    blocked (whether `other_id` blocked the caller; absent without a block store)}."""
+    conversation_id = direct_conversation_id(caller_id, other_id)
+    reads = {"conversation": conversations.get_read(conversation_id), "key": keyring.current_read(conversation_id)}
+    if blocks is not None:
+        reads["blocked"] = blocks.has_blocked_read(other_id, caller_id)
+    return read_together(reads)
 
 
 def for_history(*, conversations, memberships, groups, messages, keyring, caller_id, conversation_id, limit, before,

@@ -40,9 +40,7 @@ from chalicelib.messaging import batches, inputs
 from chalicelib.messaging.changes import change_cursor
 from chalicelib.messaging.reading import open_view, reactions_of
 from chalicelib.messaging.references import checked_references
-from chalicelib.messaging.schemas import (
-    DEFAULT_CONVERSATIONS,
-)
+from chalicelib.messaging.schemas import DEFAULT_CONVERSATIONS
 from chalicelib.messaging.views import message_view, person_view
 from chalicelib.storage.conversations import GROUP, direct_conversation_id, is_direct_id
 from chalicelib.storage.groups import JOINED_HISTORY
@@ -95,21 +93,29 @@ class Messaging:
         """The 1:1 seed's send: participants and sender by email; the caller must be the sender."""
         inputs.check_text(text, attachments)
         claimed_at = inputs.client_timestamp(client_timestamp)
-        caller = self._caller(caller_id)
+        people = batches.people(users=self._users, caller_id=caller_id, emails=participants)  # one round trip
+        caller = people["caller"]
+        if caller is None:
+            raise NotAuthenticated("The account no longer exists.", "invalid_token")
         emails = inputs.pair(participants)
         if caller["email"] not in emails:
             raise Forbidden("You can only send in conversations you take part in.", "not_a_participant")
         if normalise_email(sender_email) != caller["email"]:
             raise Forbidden("You can only send messages as yourself.", "not_the_sender")
-        other = self._other_participant(emails, caller)
+        other = self._other_participant(emails, caller, people["byEmail"])
         conversation_id = direct_conversation_id(caller_id, other["_id"])
-        self._refuse_if_blocked(caller_id, [other["_id"]])
+        found = batches.for_direct_sending(conversations=self._conversations, keyring=self._keyring,
+                                           blocks=self._blocks, caller_id=caller_id, other_id=other["_id"])
+        if found.get("blocked"):
+            raise Forbidden("This person has blocked you; you cannot message them.", "blocked")
         self._limiter.take(MESSAGES_SENT_PER_USER, caller_id)
-        if self._conversations.get(conversation_id) is None:
+        conversation = found["conversation"]
+        if conversation is None:
             self._limiter.take(DIRECT_CONVERSATIONS_STARTED_PER_USER, caller_id)
-        message = self._send(conversation_id, lambda: self._conversations.ensure_direct(caller_id, other["_id"]),
+        message = self._send(conversation_id, (lambda: conversation) if conversation else
+                             (lambda: self._conversations.ensure_direct(caller_id, other["_id"])),
                              caller, text, client_message_id, claimed_at, attachment_ids=attachments,
-                             reply_to=reply_to, mentions=mentions)
+                             reply_to=reply_to, mentions=mentions, latest_key=found["key"])
         return {"conversationId": conversation_id, "message": message}
 
     def _send(self, conversation_id, conversation, sender, text, client_message_id, client_timestamp=None,
@@ -324,9 +330,9 @@ class Messaging:
             raise NotAuthenticated("The account no longer exists.", "invalid_token")
         return user
 
-    def _other_participant(self, emails, caller):
+    def _other_participant(self, emails, caller, by_email=None):
         other_email = emails[1] if emails[0] == caller["email"] else emails[0]
-        other = self._users.by_email(other_email)
+        other = by_email.get(other_email) if by_email is not None else self._users.by_email(other_email)
         if other is None:
             raise NotFound("No user has that email.", "user_not_found")
         return other

@@ -47,6 +47,13 @@ class BlockStore:
         """True if `blocker_id` blocked `blocked_id`."""
         return self._blocks.find_one({"_id": block_id(blocker_id, blocked_id)}, {"_id": 1}) is not None
 
+    def has_blocked_read(self, blocker_id, blocked_id):
+        """`has_blocked` as a Read (storage.batch.read_together), decoded True or False."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._blocks, [{"$match": {"_id": block_id(blocker_id, blocked_id)}}, {"$limit": 1},
+                                   {"$project": {"_id": 1}}], decode=bool)
+
     def blocked_by(self, blocker_id, after=None, limit=50):
         """Up to `limit` blocks made by `blocker_id`, in blocked user id order after `after`."""
         query = {"blockerId": blocker_id}

@@ -62,6 +62,13 @@ class UserStore:
 
         return Read(self._users, [{"$match": {"_id": user_id}}, {"$limit": 1}, {"$project": {"passwordHash": 0}}])
 
+    def by_emails_read(self, emails):
+        """`by_emails` as a Read (storage.batch.read_together), decoded {email: account}."""
+        from chalicelib.storage.batch import Read
+
+        return Read(self._users, [{"$match": {"email": {"$in": list(emails)}}}, {"$project": {"passwordHash": 0}}],
+                    decode=lambda found: {user["email"]: user for user in found})
+
     def by_ids(self, user_ids):
         """The accounts among `user_ids`, keyed by id (unknown ids are simply absent)."""
         found = self._users.find({"_id": {"$in": list(user_ids)}}, {"passwordHash": 0})
