@@ -69,17 +69,36 @@ export function mountSafety(chats) {
   }).observe(log, { childList: true });
 
   // Joining by an invite link ----------------------------------------------------------------
-  const match = window.location.hash.match(/^#invite=([A-Za-z0-9_-]{16,128})$/);
-  if (match) {
-    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  // At sign-in (a link opened signed out, or signed up from) and whenever the fragment
+  // changes in a signed-in tab (a link pasted into its address bar).
+  const joinByLink = () => {
+    const code = inviteCodeInHash();
+    if (!code) return;
+    // The code leaves the address bar (and this entry of the history) at once.
+    window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
     busy(null, async () => {
       try {
-        const { group } = await safety.acceptInvite(match[1]);
+        const { group } = await safety.acceptInvite(code);
         await chats.loadList();
+        if (chats.list.has(group.id)) await chats.open(group.id);
         announce(`You joined ${group.name}.`);
       } catch (error) {
         showError(error.message);
       }
     });
-  }
+  };
+  window.addEventListener("hashchange", joinByLink);
+  joinByLink();
+}
+
+/** The code of the invite link this page was opened with (#invite=<code>), or null. */
+function inviteCodeInHash() {
+  const match = window.location.hash.match(/^#invite=([A-Za-z0-9_-]{16,128})$/);
+  return match ? match[1] : null;
+}
+
+/** On the sign-in page: say that signing in (or up) joins the group of the link opened. */
+export function showInviteNote() {
+  const note = $("invite-note");
+  if (note) note.hidden = !inviteCodeInHash();
 }
