@@ -46,7 +46,7 @@ class ChatPage:
             expect(self.page.locator("#workspace")).to_have_attribute("data-pane", "conversation")
 
     def message_action(self, message, name):
-        """Click `name` (Reply, React, Edit, Delete) in a message's menu (folded behind "⋯" on a phone)."""
+        """Click `name` (Reply, React, Edit, Delete, Report…) in a message's menu (folded behind "⋯" on a phone)."""
         expect(message).to_be_visible()
         toggle = message.get_by_role("button", name="Message actions")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":

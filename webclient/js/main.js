@@ -108,9 +108,9 @@ function startWorkspace(session) {
   chats.on("notice", (text, important) => (important ? showError(text) : announce(text)));
   chats.on("error", (error) => showError(error.message));
   mountSidebar(chats);
-  mountConversation(chats);
+  const conversation = mountConversation(chats);
   mountGroupPanel(chats);
-  mountSafety(chats);
+  mountSafety(chats, conversation);
   mountMute(chats);
   mountLayout(chats);
   mountPeopleSearch(chats);
