@@ -207,6 +207,27 @@ def small_touch_targets(page, minimum=44):
     }""", minimum)
 
 
+def rows_of(page, selector):
+    """How many rows the shown children of `selector` take (1 when they sit on one line;
+    what is taken out of the flow, such as a visually hidden heading, does not count)."""
+    return page.evaluate("""(selector) => {
+        const boxes = [...document.querySelector(selector).children]
+            .filter((element) => getComputedStyle(element).position !== "absolute")
+            .map((element) => element.getBoundingClientRect())
+            .filter((box) => box.width && box.height)
+            .sort((a, b) => a.top - b.top);
+        let rows = 0;
+        let bottom = -Infinity;
+        for (const box of boxes) {
+            if (box.top >= bottom - 0.5) {
+                rows += 1;
+                bottom = box.bottom;
+            } else bottom = Math.max(bottom, box.bottom);
+        }
+        return rows;
+    }""", selector)
+
+
 def alice_and_bob(stack, open_client):
     """Alice and Bob, signed up over REST and each signed in in a browser of their own:
     (alice's Api, bob's Api, alice's ChatPage, bob's ChatPage)."""
