@@ -24,6 +24,14 @@ def is_member(owner_api, group_id, user_id):
     return any(member["userId"] == user_id for member in members)
 
 
+def group_panel_of(open_client, api, name, group_name):
+    """`api`'s person signed in a browser of their own, with `group_name`'s panel open."""
+    client = open_client()
+    client.sign_in(api.email, name=name)
+    client.open_chat(group_name)
+    return client.open_group_panel()
+
+
 def test_the_group_panel_offers_invite_links_instead_of_a_raw_id(stack, open_client):
     olive_api = Api(stack["http"], unique_email("olive"), "Olive")
     pat_api = Api(stack["http"], unique_email("pat"), "Pat")
@@ -31,10 +39,7 @@ def test_the_group_panel_offers_invite_links_instead_of_a_raw_id(stack, open_cli
     pat_api.call("POST", f"/groups/{group['id']}/request/{pat_api.id}")
     olive_api.call("POST", f"/groups/{group['id']}/approve/{pat_api.id}")
 
-    olive = open_client()
-    olive.sign_in(olive_api.email, name="Olive")
-    olive.open_chat("Allotment")
-    panel = olive.open_group_panel()
+    panel = group_panel_of(open_client, olive_api, "Olive", "Allotment")
     expect(panel.get_by_text("create an invite link below")).to_be_visible()
     expect(panel).not_to_contain_text(group["id"])
     expect(panel).not_to_contain_text("group id")
@@ -42,10 +47,7 @@ def test_the_group_panel_offers_invite_links_instead_of_a_raw_id(stack, open_cli
     expect(panel.get_by_label("Invite link", exact=True)).to_have_value(re.compile(r"#invite=[A-Za-z0-9_-]{40,}$"))
 
     # A plain member is told whom to ask, and sees no id either.
-    pat = open_client()
-    pat.sign_in(pat_api.email, name="Pat")
-    pat.open_chat("Allotment")
-    panel = pat.open_group_panel()
+    panel = group_panel_of(open_client, pat_api, "Pat", "Allotment")
     expect(panel.get_by_text("ask the owner or a moderator for an invite link")).to_be_visible()
     expect(panel).not_to_contain_text(group["id"])
     expect(panel.get_by_role("button", name="Create invite link")).to_have_count(0)
