@@ -177,12 +177,11 @@ class Sockets:
         the same update (its counter lives on the record); RateLimited past the limit. A frame
         of an unknown connection is counted in the limiter instead, then refused."""
         limit = WS_FRAMES_PER_CONNECTION
-        connection = self._connections.count_frame(connection_id, limit.window_seconds)
+        connection, seconds_left = self._connections.count_frame(connection_id, limit.window_seconds)
         if connection is None:
             self._limiter.take(limit, connection_id)
             raise NotAuthenticated("This connection is not registered; reconnect.", "unknown_connection")
-        window_ends = _aware(connection["framesWindowEnds"])
-        self._limiter.judge(limit, connection["frames"], max(0.0, (window_ends - utcnow()).total_seconds()))
+        self._limiter.judge(limit, connection["frames"], seconds_left)
         return connection
 
     def _ping(self, user_id, frame):
@@ -288,15 +287,13 @@ def _parsed(raw):
 
 def _token_expired(connection):
     expires = connection.get("tokenExpiresAt")
-    return expires is not None and _aware(expires) <= utcnow()
-
-
-def _aware(moment):
-    if moment.tzinfo is None:  # a store that hands back naive UTC datetimes
+    if expires is None:
+        return False
+    if expires.tzinfo is None:  # a store that hands back naive UTC datetimes
         from datetime import timezone
 
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
+        expires = expires.replace(tzinfo=timezone.utc)
+    return expires <= utcnow()
 
 
 def _error_frame(refused):

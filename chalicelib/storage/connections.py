@@ -27,9 +27,10 @@ CONNECT_GRACE_SECONDS = 30
 
 
 class ConnectionStore:
-    def __init__(self, db, connect_grace_seconds=CONNECT_GRACE_SECONDS):
+    def __init__(self, db, connect_grace_seconds=CONNECT_GRACE_SECONDS, frame_clock=utcnow):
         self._connections = db["connections"]
         self._connect_grace = timedelta(seconds=connect_grace_seconds)
+        self._frame_clock = frame_clock  # the frame limit's windows (tests stand it still)
         ensure_indexes_once("connections", self._create_indexes)
 
     @classmethod
@@ -82,19 +83,25 @@ class ConnectionStore:
         return self._connections.find_one({"_id": connection_id})
 
     def count_frame(self, connection_id, window_seconds):
-        """Count one frame in the connection's open window (a new one when it has ended) and
-        answer the connection's document as it is then, in one atomic update (every frame's
-        first round trip); None for an unknown connection."""
+        """Count one frame in the connection's open window (a new one when it has ended), in one
+        atomic update that answers the connection's document as it is then (every frame's first
+        round trip): (document, seconds until its window ends), or (None, 0) for an unknown one."""
         from pymongo import ReturnDocument
 
-        now = utcnow()
+        now = self._frame_clock()
         still_open = {"$gt": ["$framesWindowEnds", now]}
         counted = [{"$set": {
             "frames": {"$cond": [still_open, {"$add": ["$frames", 1]}, 1]},
             "framesWindowEnds": {"$cond": [still_open, "$framesWindowEnds", now + timedelta(seconds=window_seconds)]},
         }}]
-        return self._connections.find_one_and_update({"_id": connection_id}, counted,
-                                                     return_document=ReturnDocument.AFTER)
+        found = self._connections.find_one_and_update({"_id": connection_id}, counted,
+                                                      return_document=ReturnDocument.AFTER)
+        if found is None:
+            return None, 0
+        ends = found["framesWindowEnds"]
+        if ends.tzinfo is None:  # a client that hands back naive UTC datetimes
+            ends = ends.replace(tzinfo=now.tzinfo)
+        return found, max(0.0, (ends - now).total_seconds())
 
     def remove(self, connection_id):
         """Forget a connection; the user id it belonged to, or None if it was unknown."""

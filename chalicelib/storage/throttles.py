@@ -19,8 +19,9 @@ KEPT_SECONDS = 15 * 60
 
 
 class ThrottleStore:
-    def __init__(self, db):
+    def __init__(self, db, clock=utcnow):
         self._counters = db["throttles"]
+        self._clock = clock
         ensure_indexes_once("throttles", self._create_indexes)
 
     @classmethod
@@ -32,7 +33,7 @@ class ThrottleStore:
 
     def count(self, key, window=None):
         """(hits in the current window, seconds until it ends); (0, 0) when none is open."""
-        now = utcnow()
+        now = self._clock()
         if window is not None:
             doc = self._counters.find_one({"_id": key, f"windows.{window}.ends": {"$gt": now}})
             return (0, 0) if doc is None else _counted(doc["windows"][window], now)
@@ -47,7 +48,7 @@ class ThrottleStore:
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
-        now = utcnow()
+        now = self._clock()
         counted = {}
         for name, seconds in windows.items():
             stored = f"$windows.{name}"
@@ -80,7 +81,7 @@ class ThrottleStore:
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
-        now = utcnow()
+        now = self._clock()
         ends = now + timedelta(seconds=window_seconds)
         kept = ends + timedelta(seconds=KEPT_SECONDS)
         still_open = {"$gt": ["$windowEnds", now]}
@@ -103,7 +104,7 @@ class ThrottleStore:
         """Take one hit back from the open window (never below zero)."""
         prefix = "" if window is None else f"windows.{window}."
         ends = "windowEnds" if window is None else f"{prefix}ends"
-        self._counters.update_one({"_id": key, ends: {"$gt": utcnow()}, f"{prefix}count": {"$gt": 0}},
+        self._counters.update_one({"_id": key, ends: {"$gt": self._clock()}, f"{prefix}count": {"$gt": 0}},
                                   {"$inc": {f"{prefix}count": -1}})
 
     def clear(self, key, window=None):
@@ -119,7 +120,7 @@ class ThrottleStore:
         be a second command): counting and `count` treat a closed window as no window."""
         from pymongo import UpdateOne
 
-        now = utcnow()
+        now = self._clock()
         operations = [UpdateOne({"_id": key}, {"$set": {"count": 0, "windowEnds": now}}) for key in clear]
         operations += [UpdateOne({"_id": key, "windowEnds": {"$gt": now}, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
                        for key in unhit]

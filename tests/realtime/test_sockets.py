@@ -5,9 +5,12 @@ import pytest
 
 from chalicelib import services
 from chalicelib.accounts.tokens import Tokens
+from chalicelib.core.clock import utcnow
 from chalicelib.core.errors import NotAuthenticated
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
 from chalicelib.realtime.sockets import MAX_FRAME_BYTES
+from chalicelib.storage.connections import ConnectionStore
+from chalicelib.storage.throttles import ThrottleStore
 from tests.fakes import (
     FakeConversations,
     RecordingPublisher,
@@ -20,12 +23,19 @@ tokens = Tokens("realtime-unit-test-secret-long-enough-xxxxxxxx", "iss", "aud", 
 
 
 @pytest.fixture
-def sockets_with_alice(db):
+def sockets_with_alice(db, request):
     """Sockets over fakes for delivery and messaging (real stores), alice connected as conn-a;
-    (sockets, pusher, publisher, connections, tickets)."""
+    (sockets, pusher, publisher, connections, tickets). With the parameter "standing clock"
+    the rate limits' clock stands still, so no window ends midway through a test however
+    slowly the machine runs it."""
     pusher = RecordingPusher()
     publisher = RecordingPublisher()
-    wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher,
+    standing = {}
+    if getattr(request, "param", None) == "standing clock":
+        now = utcnow()
+        standing["throttle_store"] = ThrottleStore(db, clock=lambda: now)
+        standing["connection_store"] = ConnectionStore(db, frame_clock=lambda: now)  # its frame counter
+    wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher, **standing,
                            messaging=FakeConversations({"group-0001": {"alice", "bob"}}),
                            audience=StaticAudience({"group-0001": {"alice", "bob"}}))
     wired.sockets.connect("conn-a", ENDPOINT, token=wired.sessions.open("alice")["token"])
@@ -148,6 +158,7 @@ def test_a_frame_from_an_unknown_connection_is_refused(sockets_with_alice):
 
 # --- Red-team findings (issue 13) ------------------------------------------------------------
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_the_frame_limit_is_taken_before_size_and_parsing_and_only_one_refusal_is_answered(sockets_with_alice):
     """F2: 200 invalid frames were all answered; past the limit they cost nothing now."""
     realtime, pusher, _, _, _ = sockets_with_alice
@@ -159,6 +170,7 @@ def test_the_frame_limit_is_taken_before_size_and_parsing_and_only_one_refusal_i
     assert {frame["error"]["code"] for frame in answered[:-1]} == {"frame_too_large"}
 
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_the_frame_limit_also_holds_per_user_across_connections(sockets_with_alice):
     from chalicelib.core.limits import WS_FRAMES_PER_USER
 
@@ -184,6 +196,7 @@ def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(sockets_w
     assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
 
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_typing_is_coalesced_per_user_and_conversation(sockets_with_alice):
     """One "typing" and one "stopped" per window, however many frames; dropped silently."""
     from chalicelib.core.limits import WS_TYPING_PER_CONVERSATION
