@@ -43,7 +43,8 @@ DEPLOYED = {
     "atlasRoundTripMs": 1.5,  # same region
     "awsCallMs": 8,  # SQS SendMessage, KMS
     "postMs": 15,  # one @connections POST
-    "pushWorkers": 16,  # chalicelib/realtime/fanout.py PUSH_WORKERS (notifications.py has as many)
+    "pushWorkers": 32,  # chalicelib/realtime/fanout.py PUSH_WORKERS
+    "snsWorkers": 16,  # chalicelib/realtime/notifications.py PUSH_WORKERS
     "snsPublishMs": 20,  # one SNS Publish to a platform endpoint
     "bcryptMs": 350,  # cost 12 at 1 vCPU (docs/deploy.md)
     "handlerCpuMs": 3,  # parsing, validation, JSON, crypto of one request at 1 vCPU
@@ -168,7 +169,7 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
     pushes_per_job = ((profile["groupSize"] - 1) * (1 - profile["connectedShare"]) * (1 - profile["mutedShare"])
                       * profile["phonesPerUser"])
     push_reads = (work["fanoutPushJob"]["mongo"] - work["fanoutJob"]["mongo"]) * deployed["atlasRoundTripMs"]
-    push_publish = math.ceil(pushes_per_job / deployed["pushWorkers"]) * deployed["snsPublishMs"]
+    push_publish = math.ceil(pushes_per_job / deployed["snsWorkers"]) * deployed["snsPublishMs"]
     return {
         "send": io("send") + cpu("api_handler", deployed["handlerCpuMs"]),
         "historyPage": io("historyPage") + cpu("api_handler", deployed["handlerCpuMs"]),

@@ -407,7 +407,7 @@ def _plot_fanout(plt, results):
     sizes = [int(size) for size in results["sizes"]]
     real = [results["sizes"][str(size)]["allDeliveredMs"] for size in sizes]
     serial = [results["sizes"][str(size)]["serialAllDeliveredMs"] for size in sizes]
-    axes.plot(sizes, real, marker="o", label="through the stack (SQS, fanout handler, 16 threads)")
+    axes.plot(sizes, real, marker="o", label="through the stack (SQS, fanout handler, 32 threads)")
     axes.plot(sizes, serial, marker="s", label="serial baseline (one post at a time)")
     axes.set_xscale("log")
     axes.set_yscale("log")
