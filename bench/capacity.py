@@ -23,6 +23,12 @@ PROFILE = {
     "connectionsPerUser": 1.2,  # devices connected at once
     "phonesPerUser": 1.0,  # devices registered for mobile push (POST /devices)
     "mutedShare": 0.1,  # of a conversation's offline members, those who muted it
+    # A burst alerts once: a phone gets at most one push per conversation per 60 s window
+    # (chalicelib/realtime/notifications.py BURST_SECONDS; mentions always push). Chat comes in
+    # exchanges, so a window that has one of a conversation's messages usually has more: say 3
+    # (a message and two quick answers). With no clustering at all (Poisson arrivals) a group of
+    # 20 sending 40 messages an hour would have 1.4, and a 1:1 chat at 2 an hour barely 1.
+    "messagesPerPushWindow": 3,
     # Typing: the client says "typing" at most every 4 s and "stopped" once; the API coalesces
     # to one of each per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION),
     # so a client sending more (many tabs, a loop) costs no more posts than this.
@@ -94,9 +100,7 @@ def _rates_per_user(work, profile):
     connected_members = profile["groupSize"] * profile["connectedShare"]
     group_posts = connected_members * profile["connectionsPerUser"]  # the sender's devices too
     direct_posts = (1 + profile["connectedShare"]) * profile["connectionsPerUser"]
-    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
-    group_pushes = (profile["groupSize"] - 1) * offline  # never to the sender
-    direct_pushes = offline  # the one other participant
+    group_pushes, direct_pushes = pushes_per_message(profile)
     typing_share_group = group_sends / (group_sends + direct_sends)
     typing_posts = profile["connectionsPerUser"] * (
         typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
@@ -166,8 +170,7 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
     fanout_push = math.ceil(posts_per_job / deployed["pushWorkers"]) * deployed["postMs"]
     fanout_cpu = cpu("fanout", posts_per_job * cpu_ms_per_post)
     # A group message's pushes: the notifier's flat reads, then its publishes on its own pool.
-    pushes_per_job = ((profile["groupSize"] - 1) * (1 - profile["connectedShare"]) * (1 - profile["mutedShare"])
-                      * profile["phonesPerUser"])
+    pushes_per_job = pushes_per_message(profile)[0]
     push_reads = (work["fanoutPushJob"]["mongo"] - work["fanoutJob"]["mongo"]) * deployed["atlasRoundTripMs"]
     push_publish = math.ceil(pushes_per_job / deployed["snsWorkers"]) * deployed["snsPublishMs"]
     return {
@@ -182,6 +185,14 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
         "fanoutJob": fanout_reads + max(fanout_push, fanout_cpu),
         "fanoutPushJob": fanout_reads + max(fanout_push, fanout_cpu) + push_reads + push_publish,
     }
+
+
+def pushes_per_message(profile=PROFILE):
+    """(group, 1:1) SNS publishes per message on average: one per offline, unmuted phone of the
+    audience (never the sender's), for the first message of each push window only."""
+    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
+    per_window = profile.get("messagesPerPushWindow", 1)
+    return (profile["groupSize"] - 1) * offline / per_window, offline / per_window
 
 
 def fanout_job_ms(reads, posts, cpu_ms_per_post, deployed=DEPLOYED):

@@ -108,8 +108,7 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
     typing_posts = profile["connectionsPerUser"] * (
         group_share * (connected_members - 1) + (1 - group_share) * profile["connectedShare"])
 
-    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
-    group_pushes, direct_pushes = (profile["groupSize"] - 1) * offline, offline
+    group_pushes, direct_pushes = capacity.pushes_per_message(profile)
 
     def job(reads, posts, frame_bytes, milliseconds=None, pushes=0.0):
         if milliseconds is None:

@@ -77,6 +77,7 @@ def test_a_message_pushes_to_each_offline_unmuted_phone_of_its_audience():
     figures = cost.model(_work(), 1.5, prices=prices, alarms=0)
     profile = capacity.PROFILE
     offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]  # 0.45
+    offline /= profile["messagesPerPushWindow"]  # a burst alerts a phone once
     assert figures["perMillionMessages"]["group"] == pytest.approx((profile["groupSize"] - 1) * offline * 0.5, abs=0.01)
     assert figures["perMillionMessages"]["direct"] == pytest.approx(offline * 0.5, abs=0.01)
 
