@@ -14,7 +14,8 @@ PROFILE = {
     "groupSendsPerHour": 4,
     "directSendsPerHour": 2,
     "historyPagesPerHour": 6,
-    "typingFramesPerSend": 2,  # started and stopped typing, before each message
+    "typingFramesPerSend": 2,  # started and stopped typing, before each message (frames in)
+    "typingEventsPerSend": 1,  # of those, fanned out: "typing" only (a "stopped" is not, issue 21)
     "connectsPerHour": 1,  # reconnects (API Gateway also ends every connection within 2 h)
     "loginsPerHour": 1 / 24,  # a session lasts weeks (REFRESH_TOKEN_DAYS); say one login a day
     "refreshesPerHour": 4,  # access tokens live 15 minutes (ACCESS_TOKEN_MINUTES)
@@ -30,8 +31,8 @@ PROFILE = {
     # 20 sending 40 messages an hour would have 1.4, and a 1:1 chat at 2 an hour barely 1.
     "messagesPerPushWindow": 3,
     # Typing: the client says "typing" at most every 4 s and "stopped" once; the API coalesces
-    # to one of each per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION),
-    # so a client sending more (many tabs, a loop) costs no more posts than this.
+    # to one "typing" per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION)
+    # and fans out no "stopped", so a client sending more (many tabs, a loop) costs no more posts.
     # Presence: asked once when a chat opens (a frame and its answer), then pushed on change
     # (a user's first device connects, their last one disconnects) to the connections that
     # follow a conversation of theirs. Before, the web client asked every 30 s while a chat was open.
@@ -96,7 +97,8 @@ def _rates_per_user(work, profile):
     hour = 3600
     group_sends = profile["groupSendsPerHour"] / hour
     direct_sends = profile["directSendsPerHour"] / hour
-    typing = (group_sends + direct_sends) * profile["typingFramesPerSend"]
+    typing = (group_sends + direct_sends) * profile["typingFramesPerSend"]  # frames in
+    typing_events = (group_sends + direct_sends) * profile.get("typingEventsPerSend", profile["typingFramesPerSend"])
     connected_members = profile["groupSize"] * profile["connectedShare"]
     group_posts = connected_members * profile["connectionsPerUser"]  # the sender's devices too
     direct_posts = (1 + profile["connectedShare"]) * profile["connectionsPerUser"]
@@ -121,9 +123,10 @@ def _rates_per_user(work, profile):
         "refreshes": profile["refreshesPerHour"] / hour,
         "sends": group_sends + direct_sends,
         "historyPages": profile["historyPagesPerHour"] / hour,
-        "fanoutJobs": group_sends + direct_sends + typing + profile["presenceChangesPerHour"] / hour,
-        "posts": group_sends * group_posts + direct_sends * direct_posts + typing * typing_posts + presence_posts,
-        "typingPosts": typing * typing_posts,
+        "fanoutJobs": group_sends + direct_sends + typing_events + profile["presenceChangesPerHour"] / hour,
+        "posts": (group_sends * group_posts + direct_sends * direct_posts + typing_events * typing_posts
+                  + presence_posts),
+        "typingPosts": typing_events * typing_posts,
         # Mobile push: one SNS Publish per phone of each recipient no socket reached.
         "snsPublishes": group_sends * group_pushes + direct_sends * direct_pushes,
     }
@@ -134,7 +137,8 @@ def _rates_per_user(work, profile):
         + direct_sends * (work["directSend"]["mongo"] + work["fanoutDirectJob"]["mongo"]
                           + min(1.0, direct_pushes) * direct_push_reads)
         + rates["historyPages"] * work["historyPage"]["mongo"]
-        + typing * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
+        + typing_events * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
+        + (typing - typing_events) * 2  # a "stopped": its connection's record, and the limiter's reset
         + rates["connects"] * (work["connect"]["mongo"] + work["disconnect"]["mongo"])
         + rates["logins"] * work["login"]["mongo"]
         + rates["refreshes"] * work["refresh"]["mongo"]

@@ -67,7 +67,7 @@ def test_sqs_is_priced_per_request_of_each_job():
     prices = _only(sqsPerRequest=0.4e-6)
     sizes = {**cost.SIZES, "sqsRequestsPerJob": 3}
     figures = cost.model(_work(), 1.5, prices=prices, sizes=sizes, alarms=0)
-    jobs = (4 + 2 + (4 + 2) * 2) * HOURS  # a job per message and per typing frame
+    jobs = (4 + 2 + (4 + 2) * 1) * HOURS  # a job per message and per fanned-out typing frame ("stopped" has none)
     assert figures["perUserPerMonthByService"]["sqs"] == pytest.approx(jobs * 3 * 0.4e-6)
     assert figures["perMillionMessages"]["group"] == pytest.approx(1.2)
 
