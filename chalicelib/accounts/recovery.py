@@ -82,16 +82,27 @@ class Recovery:
         self._limiter.take(PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT, email)
         user = self._users.by_email(email)
         hashes = [self._hash(key, user["_id"] if user else "", code) for key in self._keys.valid()]
-        if user is None or not self._resets.take(user["_id"], hashes, self._clock()):
+        if user is None or not (self._resets.take(user["_id"], hashes, self._clock())
+                                or self._take_under_newer_key(user["_id"], code)):
             raise InvalidInput("The code is wrong, used or expired; ask for a new one.", "invalid_code")
         self._users.set_password(user["_id"], self._passwords.hash(new_password))
         self._sessions.end_all(user["_id"])
         self._limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
 
+    def _take_under_newer_key(self, user_id, code):
+        """A code mailed by a Lambda that had read a key this one has not yet (its keys are
+        cached for minutes after a rotation): `find` re-reads the keys for that newer kid."""
+        kid = self._resets.kid_of(user_id)
+        if kid is None or any(key.kid == kid for key in self._keys.valid()):
+            return False  # the code was hashed under a key already tried: it is wrong
+        key = self._keys.find(kid)
+        return key is not None and self._resets.take(user_id, [self._hash(key, user_id, code)], self._clock())
+
     def _send_code(self, user):
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        code_hash = self._hash(self._keys.current(), user["_id"], code)
-        self._resets.put(user["_id"], code_hash, self._clock() + timedelta(minutes=CODE_MINUTES))
+        key = self._keys.current()
+        self._resets.put(user["_id"], self._hash(key, user["_id"], code), key.kid,
+                         self._clock() + timedelta(minutes=CODE_MINUTES))
         text = (f"Hello {user['name']},\n\nYour password reset code is {code}. It works once, within "
                 f"{CODE_MINUTES} minutes.\n\nIf you did not ask to reset your password, ignore this email; "
                 f"your password has not changed.\n")

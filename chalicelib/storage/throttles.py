@@ -14,8 +14,9 @@ KEPT_SECONDS = 15 * 60
 
 
 class ThrottleStore:
-    def __init__(self, db):
+    def __init__(self, db, clock=utcnow):
         self._counters = db["throttles"]
+        self._clock = clock
         ensure_indexes_once("throttles", self._create_indexes)
 
     @classmethod
@@ -27,7 +28,7 @@ class ThrottleStore:
 
     def count(self, key):
         """(hits in the current window, seconds until it ends); (0, 0) when none is open."""
-        now = utcnow()
+        now = self._clock()
         doc = self._counters.find_one({"_id": key, "windowEnds": {"$gt": now}})
         if doc is None:
             return 0, 0
@@ -43,7 +44,7 @@ class ThrottleStore:
         from pymongo import ReturnDocument
         from pymongo.errors import DuplicateKeyError
 
-        now = utcnow()
+        now = self._clock()
         ends = now + timedelta(seconds=window_seconds)
         kept = ends + timedelta(seconds=KEPT_SECONDS)
         still_open = {"$gt": ["$windowEnds", now]}
@@ -65,7 +66,7 @@ class ThrottleStore:
 
     def unhit(self, key):
         """Take one hit back from the open window (never below zero)."""
-        self._counters.update_one({"_id": key, "windowEnds": {"$gt": utcnow()}, "count": {"$gt": 0}},
+        self._counters.update_one({"_id": key, "windowEnds": {"$gt": self._clock()}, "count": {"$gt": 0}},
                                   {"$inc": {"count": -1}})
 
     def clear(self, key):

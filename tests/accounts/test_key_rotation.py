@@ -232,3 +232,27 @@ def test_a_reset_code_mailed_before_a_rotation_works_after_it(ssm, db):
     assert getattr(wrong.value, "code", None) == "invalid_code"
     after.recovery.reset("ann@example.com", code, "another long password", "1.2.3.4")
     assert after.accounts.login(email="ann@example.com", password="another long password", source_address="x")
+
+
+def test_a_code_mailed_under_a_new_key_works_on_a_lambda_still_holding_the_old_keys(ssm, db):
+    """A warm Lambda reads the keys every few minutes; a code another Lambda hashed under the
+    new key right after a rotation must work on it at once, as a token with the new kid does."""
+    from chalicelib import services
+    from tests.fakes import RecordingMailer, RecordingPublisher
+
+    config.settings.cache_clear()
+    stale = services.build(db, mailer=RecordingMailer(), publisher=RecordingPublisher())
+    stale.accounts.register(email="bo@example.com", password="a long password", name="Bo")
+    assert stale.settings.jwt_keys.current().kid == "v1"  # read, and cached
+    assert _rotate("--force") == 0
+
+    mailer = RecordingMailer()
+    config.settings.cache_clear()
+    fresh = services.build(db, mailer=mailer, publisher=RecordingPublisher())
+    fresh.recovery.forgot("bo@example.com", "1.2.3.4")  # hashed under v2
+    code = mailer.code_for("bo@example.com")
+    with pytest.raises(Exception) as wrong:
+        stale.recovery.reset("bo@example.com", "0" * len(code), "another long password", "1.2.3.4")
+    assert getattr(wrong.value, "code", None) == "invalid_code"
+    stale.recovery.reset("bo@example.com", code, "another long password", "1.2.3.4")
+    assert stale.accounts.login(email="bo@example.com", password="another long password", source_address="x")

@@ -5,9 +5,11 @@ import pytest
 
 from chalicelib import services
 from chalicelib.accounts.tokens import Tokens
+from chalicelib.core.clock import utcnow
 from chalicelib.core.errors import NotAuthenticated
 from chalicelib.core.limits import WS_FRAMES_PER_CONNECTION
 from chalicelib.realtime.sockets import MAX_FRAME_BYTES
+from chalicelib.storage.throttles import ThrottleStore
 from tests.fakes import (
     FakeConversations,
     RecordingPublisher,
@@ -20,12 +22,18 @@ tokens = Tokens("realtime-unit-test-secret-long-enough-xxxxxxxx", "iss", "aud", 
 
 
 @pytest.fixture
-def sockets_with_alice(db):
+def sockets_with_alice(db, request):
     """Sockets over fakes for delivery and messaging (real stores), alice connected as conn-a;
-    (sockets, pusher, publisher, connections, tickets)."""
+    (sockets, pusher, publisher, connections, tickets). With the parameter "standing clock"
+    the rate limits' clock stands still, so no window ends midway through a test however
+    slowly the machine runs it."""
     pusher = RecordingPusher()
     publisher = RecordingPublisher()
-    wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher,
+    standing = {}
+    if getattr(request, "param", None) == "standing clock":
+        now = utcnow()
+        standing["throttle_store"] = ThrottleStore(db, clock=lambda: now)
+    wired = services.build(db, tokens=tokens, pusher=pusher, publisher=publisher, **standing,
                            messaging=FakeConversations({"group-0001": {"alice", "bob"}}),
                            audience=StaticAudience({"group-0001": {"alice", "bob"}}))
     wired.sockets.connect("conn-a", ENDPOINT, token=wired.sessions.open("alice")["token"])
@@ -184,6 +192,7 @@ def test_a_user_holds_a_bounded_number_of_sockets_the_oldest_is_closed(sockets_w
     assert connections.get("conn-many-0") is None and "conn-many-0" in pusher.closed
 
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_typing_is_coalesced_per_user_and_conversation(sockets_with_alice):
     """One "typing" per window, however many frames; "stopped" is never fanned out but
     reopens the window; whatever is dropped is dropped silently."""
