@@ -1,9 +1,10 @@
 """Cold start: what a fresh Lambda of this app pays before and during its first invocation.
 
 Import time is the CPU time of the imports in fresh interpreters (time spent waiting for a
-core that other work holds is not import time), alternating the variants round by round so
-that drift in the machine's load hits them alike; each figure is a median, and the ratio is
-the median of the per-round ratios. The floor is `import boto3, pymongo`: every handler
+core that other work holds is not import time). Each round runs the floor and "app + first
+request" back to back in ABBA order (which goes first alternates), so that drift in the
+machine's load hits them alike; each figure is a median, and the ratio is given both as the
+ratio of the medians and as the median of the per-round ratios (with their quartiles). The floor is `import boto3, pymongo`: every handler
 needs both sooner or later. `import app` alone defers them (and bcrypt, jwt, cryptography)
 to first use, so the honest figure is "import app + the first request's imports".
 
@@ -84,10 +85,12 @@ def measure_imports(rounds=15, root=None):
     runs = {name: [] for name in IMPORTS}
     walls = {name: [] for name in IMPORTS}
     ratios = []
-    names = list(IMPORTS)
     for round_ in range(rounds):
-        order = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
-        timed = {name: _import_seconds(IMPORTS[name], root) for name in order}
+        # The two variants of the ratio run back to back, in ABBA order (floor first in even
+        # rounds, last in odd ones), so the machine's load drifting within a round, or from
+        # round to round, weighs on both alike; `app` runs after the pair, never between.
+        pair = ["floor", "appFirstRequest"] if round_ % 2 == 0 else ["appFirstRequest", "floor"]
+        timed = {name: _import_seconds(IMPORTS[name], root) for name in pair + ["app"]}
         for name, (cpu, wall) in timed.items():
             runs[name].append(cpu * 1000)
             walls[name].append(wall * 1000)
@@ -102,6 +105,9 @@ def measure_imports(rounds=15, root=None):
     result["ratioOfMedians"] = round(result["appFirstRequest"]["medianMs"] / result["floor"]["medianMs"], 3)
     result["ratioAppFirstRequestToFloor"] = round(statistics.median(ratios), 3)  # median of per-round ratios
     result["ratioAppToFloor"] = round(result["app"]["medianMs"] / result["floor"]["medianMs"], 3)
+    # How much the per-round ratios scatter (their quartiles): wide says the machine was busy.
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    result["perRoundRatioQuartiles"] = [round(quartiles[0], 3), round(quartiles[-1], 3)]
     return result
 
 

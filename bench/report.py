@@ -128,6 +128,10 @@ def _coldstart(run, plots):
         f"{imports['appFirstRequest']['medianMs']} | {imports['appFirstRequest']['medianWallMs']} | "
         f"**{_ratios(imports)}** (goal ≤ 1.05×) |",
         "",
+        *([f"The floor and the app + first request run back to back in each round, which one first "
+           f"alternating; the per-round ratios' quartiles are {imports['perRoundRatioQuartiles'][0]:.2f}× to "
+           f"{imports['perRoundRatioQuartiles'][1]:.2f}× (wide: the machine was busy).", ""]
+          if imports.get("perRoundRatioQuartiles") else []),
         "Beyond the floor, the first request's imports spend (ms of self time by package, `-X importtime`, "
         "wall, median of 3): "
         + ", ".join(f"{package} {ms}" for package, ms in results.get("profile", {}).items()) + ".",
