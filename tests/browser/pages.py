@@ -46,7 +46,7 @@ class ChatPage:
             expect(self.page.locator("#workspace")).to_have_attribute("data-pane", "conversation")
 
     def message_action(self, message, name):
-        """Click `name` (Reply, React, Edit, Delete) in a message's menu (folded behind "⋯" on a phone)."""
+        """Click `name` (Reply, React, Edit, Delete, Report…) in a message's menu (folded behind "⋯" on a phone)."""
         expect(message).to_be_visible()
         toggle = message.get_by_role("button", name="Message actions")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
@@ -205,6 +205,27 @@ def small_touch_targets(page, minimum=44):
         }
         return small;
     }""", minimum)
+
+
+def rows_of(page, selector):
+    """How many rows the shown children of `selector` take (1 when they sit on one line;
+    what is taken out of the flow, such as a visually hidden heading, does not count)."""
+    return page.evaluate("""(selector) => {
+        const boxes = [...document.querySelector(selector).children]
+            .filter((element) => getComputedStyle(element).position !== "absolute")
+            .map((element) => element.getBoundingClientRect())
+            .filter((box) => box.width && box.height)
+            .sort((a, b) => a.top - b.top);
+        let rows = 0;
+        let bottom = -Infinity;
+        for (const box of boxes) {
+            if (box.top >= bottom - 0.5) {
+                rows += 1;
+                bottom = box.bottom;
+            } else bottom = Math.max(bottom, box.bottom);
+        }
+        return rows;
+    }""", selector)
 
 
 def alice_and_bob(stack, open_client):

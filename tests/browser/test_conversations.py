@@ -80,6 +80,48 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
     expect(alice.chat_button("Bob")).not_to_contain_text("unread")
 
 
+def test_read_state_of_my_messages_survives_a_reload(stack, open_client):
+    """Sending moves the sender's read marker to their message, so an answer says the
+    messages before it were read: that comes back with history, after any reload."""
+    alice_api = Api(stack["http"], unique_email("alice"), "Alice")
+    bob_api = Api(stack["http"], unique_email("bob"), "Bob")
+    carol_api = Api(stack["http"], unique_email("carol"), "Carol")
+    pair = [alice_api.email, bob_api.email]
+
+    def direct(api, text):
+        api.call("PUT", "/messages", {"participants": pair, "message": {"sender": api.email, "text": text}})
+
+    direct(alice_api, "Are you coming tonight?")
+    direct(bob_api, "Yes, at eight")
+    direct(alice_api, "See you then")  # nobody has answered this one
+    group = alice_api.call("POST", "/groups/create", {"name": "Supper club", "type": "open"}).json()["group"]
+    for api in (bob_api, carol_api):
+        api.call("POST", f"/groups/{group['id']}/request/{api.id}")
+    alice_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Soup or salad?"})
+    bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Soup"})
+    alice_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Noted, Bob"})
+    carol_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Salad for me"})
+
+    alice = open_client()
+    alice.sign_in(alice_api.email, name="Alice")
+    for reloaded in (False, True):
+        if reloaded:
+            alice.page.reload()
+            expect(alice.connection).to_have_text("Live")
+        alice.open_chat("Bob")
+        expect(alice.message("Are you coming tonight?").locator(".status")).to_have_text(" · Read")
+        expect(alice.message("See you then").locator(".status")).to_have_text(" · Sent")
+        alice.open_chat("Supper club")
+        expect(alice.message("Soup or salad?").locator(".status")).to_have_text(" · Read by 2")
+        expect(alice.message("Noted, Bob").locator(".status")).to_have_text(" · Read by 1")  # Carol wrote after it
+
+    # An answer arriving live says the same at once.
+    alice.open_chat("Bob")
+    direct(bob_api, "Great")
+    expect(alice.message("Great")).to_be_visible()
+    expect(alice.message("See you then").locator(".status")).to_have_text(" · Read")
+
+
 @pytest.mark.viewports("desktop")  # paging logic; the phone journeys read history too
 def test_history_pages_back_in_time(stack, open_client):
     owner = Api(stack["http"], unique_email("owner"), "Owner")

@@ -1,10 +1,11 @@
 """The phone layout: one pane at a time with back navigation (the client's buttons and the
 browser's Back), nothing wider than the screen at 360-430 px in either orientation, touch
-targets of at least 44 px, and the composer at the bottom of the screen."""
+targets of at least 44 px, the top bar on one row, and the composer at the bottom of the
+screen."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import horizontal_overflow, small_touch_targets
+from tests.browser.pages import horizontal_overflow, rows_of, small_touch_targets
 from tests.live import Api, unique_email
 
 pytestmark = [pytest.mark.stack, pytest.mark.viewports("phone")]
@@ -85,3 +86,20 @@ def test_no_horizontal_scrolling_at_phone_widths_in_both_orientations(stack, ope
     expect(alice.composer).to_be_in_viewport()
     alice.open_group_panel()
     assert horizontal_overflow(alice.page) == []
+
+
+@pytest.mark.parametrize("width", [360, 390, 430])
+def test_the_top_bar_is_one_row_at_phone_widths(stack, open_client, group_with_history, width):
+    alice_api, _, _ = group_with_history  # Alice Avery-Lindqvist-Okafor: a name too long for the bar
+    alice = open_client()
+    alice.page.set_viewport_size({"width": width, "height": 844})
+    alice.sign_in(alice_api.email, name="Alice")
+    bar = alice.page.locator(".topbar")
+    assert rows_of(alice.page, ".topbar") == 1
+    assert bar.bounding_box()["height"] < 70  # one row of 44 px controls and the bar's padding
+    for name in ("Devices", "Sign out"):
+        expect(alice.page.get_by_role("button", name=name)).to_be_in_viewport(ratio=1)
+    expect(bar.locator("#whoami")).to_be_visible()  # who is signed in, cut short if need be
+    expect(alice.page.get_by_role("heading", name="Secure messaging", level=1)).to_have_count(1)  # still for screen readers
+    assert horizontal_overflow(alice.page) == []
+    assert small_touch_targets(alice.page) == []

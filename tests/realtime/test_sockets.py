@@ -156,6 +156,7 @@ def test_a_frame_from_an_unknown_connection_is_refused(sockets_with_alice):
 
 # --- Red-team findings (issue 13) ------------------------------------------------------------
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_the_frame_limit_is_taken_before_size_and_parsing_and_only_one_refusal_is_answered(sockets_with_alice):
     """F2: 200 invalid frames were all answered; past the limit they cost nothing now."""
     realtime, pusher, _, _, _ = sockets_with_alice
@@ -167,6 +168,7 @@ def test_the_frame_limit_is_taken_before_size_and_parsing_and_only_one_refusal_i
     assert {frame["error"]["code"] for frame in answered[:-1]} == {"frame_too_large"}
 
 
+@pytest.mark.parametrize("sockets_with_alice", ["standing clock"], indirect=True)
 def test_the_frame_limit_also_holds_per_user_across_connections(sockets_with_alice):
     from chalicelib.core.limits import WS_FRAMES_PER_USER
 

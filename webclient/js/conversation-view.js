@@ -1,7 +1,8 @@
 // The open conversation: title and presence, the message log (live, de-duplicated,
-// ordered by seq), older pages, who is typing, and the composer. Each message has a menu
-// (reply, react, edit, delete), a reactions bar and, for a reply, a preview of what it
-// answers; the composer completes @mentions (state in message-lifecycle.js).
+// ordered by seq), older pages, who is typing, and the composer. Each message has one menu
+// (reply, react, edit, delete, and what other views add: report), a reactions bar and, for
+// a reply, a preview of what it answers; the composer completes @mentions (state in
+// message-lifecycle.js).
 
 import { attachmentsElement, mountAttachmentPicker } from "./attachments.js";
 import { $, busy, h, showError } from "./dom.js";
@@ -17,6 +18,7 @@ export function mountConversation(chats) {
   const receipts = new ReadReceipts(chats).install();
   const outbox = $("outbox"); // my messages on their way (Sending…, or Not sent)
   const compose = { replyTo: null, mentions: new Map() }; // mention name -> user id
+  const moreActions = []; // (message, menu) -> items for its menu, from other views (Report: safety-view.js)
 
   const render = () => {
     const chat = chats.active;
@@ -122,11 +124,15 @@ export function mountConversation(chats) {
       }, emoji)));
     // On a narrow screen the items hide behind one "⋯" button (CSS shows them all when wide).
     const toggle = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-label": `Message actions: ${chats.nameOf(message.senderId) || message.senderName || message.sender}, ${clockTime(message.createdAt)}`,
-      onclick: (event) => {
-        const open = event.currentTarget.getAttribute("aria-expanded") !== "true";
-        event.currentTarget.setAttribute("aria-expanded", String(open));
-        event.currentTarget.parentElement.classList.toggle("open", open);
-      } }, "⋯");
+      onclick: () => fold(toggle.getAttribute("aria-expanded") !== "true") }, "⋯");
+    const fold = (open) => {
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.parentElement?.classList.toggle("open", open);
+    };
+    const close = () => {
+      fold(false);
+      if (toggle.offsetParent !== null) toggle.focus(); // folded (a phone): focus stays on the menu
+    };
     return h("div", { class: "message-menu" }, toggle, h("div", { class: "menu-items" },
       h("button", { type: "button", class: "reply", onclick: () => startReply(current(message)) }, "Reply"),
       h("button", { type: "button", class: "react", "aria-expanded": "false",
@@ -141,7 +147,8 @@ export function mountConversation(chats) {
         ? h("button", { type: "button", class: "delete danger", onclick: (event) => confirmDelete(current(message), event.currentTarget) },
           "Delete")
         : null,
-      palette));
+      palette,
+      moreActions.flatMap((make) => make(message, { close }))));
   };
 
   const startEdit = (message, button) => {
@@ -386,4 +393,8 @@ export function mountConversation(chats) {
   });
 
   render();
+  return {
+    /** Add items to every message's menu: make(message, {close}) -> element(s) or null. */
+    addMessageAction: (make) => moreActions.push(make),
+  };
 }

@@ -18,7 +18,7 @@ export function mountGroupPanel(chats) {
     const panel = chat && chats.panels.get(chat.id);
     if (!chat || chat.kind !== "group" || !panel || $("group-panel").hidden) return;
     const role = moderation.roleOf(chat.id);
-    const sections = [about(panel.group), membersSection(chats, chat.id, role, moderation)];
+    const sections = [about(panel.group, role), membersSection(chats, chat.id, role, moderation)];
     if (role !== "member") {
       const { requests, bans } = moderation.lists(chat.id, panel);
       sections.push(requestsSection(chats, chat.id, requests), bansSection(chats, chat.id, bans),
@@ -51,16 +51,28 @@ export function mountGroupPanel(chats) {
   });
 }
 
-function about(group) {
+function about(group, role) {
   const cooldown = group.rejoinCooldownSeconds ? `${group.rejoinCooldownSeconds} seconds` : "none";
   return h("section", { "aria-labelledby": "group-about-title" },
     h("h3", { id: "group-about-title" }, "About"),
     h("dl", { class: "facts" },
       h("dt", {}, "Type"), h("dd", {}, group.type === "private" ? "Private: the owner approves who joins" : "Open: anyone can join"),
       h("dt", {}, "Members"), h("dd", {}, String(group.memberCount)),
-      h("dt", {}, "Rejoin cooldown"), h("dd", {}, cooldown),
-      h("dt", {}, "Group id"), h("dd", {}, h("code", { id: "group-id" }, group.id))),
-    group.type === "private" && h("p", { class: "hint" }, "Share the group id: people ask to join with it."));
+      h("dt", {}, "Rejoin cooldown"), h("dd", {}, cooldown)),
+    h("p", { class: "hint", id: "group-how-to-join" }, howToJoin(group, role)));
+}
+
+/** How people come in, for who is reading: staff make invite links, members ask for one. */
+function howToJoin(group, role) {
+  const open = group.type !== "private";
+  if (role !== "member") {
+    return open
+      ? "Anyone can find this group by its name under “Find groups”. To bring someone straight in, create an invite link below and send it to them."
+      : "To bring someone in, create an invite link below and send it to them: it lets them in at once, without a request to approve.";
+  }
+  return open
+    ? "Anyone can find this group by its name under “Find groups”, or ask the owner or a moderator for an invite link."
+    : "Only the owner and moderators let people in: ask the owner or a moderator for an invite link.";
 }
 
 const RANK = { owner: 0, moderator: 1, member: 2 };

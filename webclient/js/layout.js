@@ -12,6 +12,9 @@ export function mountLayout(chats) {
   const workspace = $("workspace");
   const panelToggle = $("group-panel-toggle");
   workspace.dataset.pane = "list";
+  // A reload starts on the list: the entry it reloaded (a pane pushed before) becomes the
+  // list's, or the next Back would land on "conversation" and do nothing.
+  if (window.history.state?.pane) window.history.replaceState(null, "");
 
   const focusPane = (pane) => {
     if (!NARROW.matches) return;

@@ -10,7 +10,7 @@ import { mountGroupPanel } from "./group-panel-view.js";
 import { mountLayout } from "./layout.js";
 import { mountMute } from "./mute-view.js";
 import { mountPeopleSearch } from "./people-view.js";
-import { mountSafety } from "./safety-view.js";
+import { mountSafety, showInviteNote } from "./safety-view.js";
 import { clearSession, loadSession, saveSession, saveTokens, takeNotice } from "./session.js";
 import { mountSessions } from "./sessions-view.js";
 import { mountSidebar } from "./sidebar-view.js";
@@ -63,6 +63,8 @@ async function boot() {
 }
 
 function mountAuth() {
+  showInviteNote();
+  window.addEventListener("hashchange", showInviteNote);
   const signIn = async (email, password) => {
     const answer = await api.login(email, password);
     $("auth").hidden = true;
@@ -106,9 +108,9 @@ function startWorkspace(session) {
   chats.on("notice", (text, important) => (important ? showError(text) : announce(text)));
   chats.on("error", (error) => showError(error.message));
   mountSidebar(chats);
-  mountConversation(chats);
+  const conversation = mountConversation(chats);
   mountGroupPanel(chats);
-  mountSafety(chats);
+  mountSafety(chats, conversation);
   mountMute(chats);
   mountLayout(chats);
   mountPeopleSearch(chats);

@@ -1,11 +1,15 @@
 // Delivery state of my own messages: "Sending…" while the API has not answered, "Sent" once
-// it has, and "Read" (1:1) or "Read by 2" (group) from the `read` events other members'
-// clients cause. Read markers are sent over the socket (`markRead` frame), which tells the
-// other members, and over REST when the socket is down. Installed beside Chats (chats.js):
-// it takes the `read` events before Chats.handle sees them. No DOM here.
+// it has, and "Read" (1:1) or "Read by 2" (group) as the others read. Read markers are sent
+// over the socket (`markRead` frame), which tells the other members, and over REST when the
+// socket is down. Installed beside Chats (chats.js): it takes the `read` events before
+// Chats.handle sees them. No DOM here.
 //
-// The API tells a member only their own read marker, so after a reload a message shows
-// "Sent" until someone reads further (docs/webclient.md, "Known limits").
+// What others have read comes from two places: live `read` events, and the messages
+// themselves: sending moves the sender's own read marker to their message (the API's rule,
+// docs/messaging.md), so a message from someone says they have read everything before it.
+// That second source survives a reload. The API tells a member no one else's marker, so
+// someone who read without writing since shows as "Sent" again after a reload
+// (docs/webclient.md, "Known limits").
 
 export class ReadReceipts {
   constructor(chats) {
@@ -17,6 +21,9 @@ export class ReadReceipts {
     const chats = this.chats;
     const handle = chats.handle.bind(chats);
     chats.handle = (frame) => (frame.type === "read" ? this.onRead(frame) : handle(frame));
+    // Before the views draw them (this listener comes first): what each message tells.
+    chats.on("messages", (chatId, messages) => this.learnFrom(chatId, messages));
+    chats.on("older", (chatId, messages) => this.learnFrom(chatId, messages));
     // Marking read goes over the socket (so the others hear of it), else over REST.
     const api = chats.api;
     const rest = api.markRead.bind(api);
@@ -28,12 +35,24 @@ export class ReadReceipts {
   }
 
   onRead(frame) {
-    if (!frame.userId || frame.userId === this.chats.me.id) return;
-    if (!this.readBy.has(frame.conversationId)) this.readBy.set(frame.conversationId, new Map());
-    const readers = this.readBy.get(frame.conversationId);
-    if ((readers.get(frame.userId) || 0) >= frame.seq) return;
-    readers.set(frame.userId, frame.seq);
-    this.chats.emit("receipts", frame.conversationId);
+    if (this.advance(frame.conversationId, frame.userId, frame.seq)) this.chats.emit("receipts", frame.conversationId);
+  }
+
+  /** Messages from others: their sender had read up to each (sending marks it read). */
+  learnFrom(chatId, messages) {
+    let moved = false;
+    for (const message of messages) moved = this.advance(chatId, message.senderId, message.seq) || moved;
+    if (moved) this.chats.emit("receipts", chatId);
+  }
+
+  /** Someone other than me has read `chatId` up to `seq`; whether that is news. */
+  advance(chatId, userId, seq) {
+    if (!userId || userId === this.chats.me.id || !(seq > 0)) return false;
+    if (!this.readBy.has(chatId)) this.readBy.set(chatId, new Map());
+    const readers = this.readBy.get(chatId);
+    if ((readers.get(userId) || 0) >= seq) return false;
+    readers.set(userId, seq);
+    return true;
   }
 
   /** "Sent", "Read" or "Read by N" for one of my messages; null for anyone else's. */
