@@ -5,6 +5,14 @@ import gc
 import json
 import os
 
+# A cold start on Lambda runs with the garbage collector off until its first invocation ends:
+# init and the first request's imports (pymongo, boto3, bcrypt, cryptography) make long-lived
+# objects only, and each collection would re-walk all of them. Elsewhere (tests, tools,
+# the local stack) nothing changes. See the end of this module and docs/benchmarks.md.
+_COLD_START_WITHOUT_GC = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+if _COLD_START_WITHOUT_GC:
+    gc.disable()
+
 from chalice import Chalice, Response
 
 from chalicelib import services
@@ -68,6 +76,20 @@ def fanout(event):
     remaining = getattr(event.context, "get_remaining_time_in_millis", None)
     return services.fanout().handle_batch((record.to_dict() for record in event),
                                           remaining_ms=remaining() if remaining else None)
+
+
+@app.middleware("all")
+def collect_garbage_after_the_first_invocation(event, get_response):
+    """The first invocation of a cold start turns the garbage collector back on, after freezing
+    what init and that invocation imported (it lives as long as the process)."""
+    global _COLD_START_WITHOUT_GC
+    try:
+        return get_response(event)
+    finally:
+        if _COLD_START_WITHOUT_GC:
+            _COLD_START_WITHOUT_GC = False
+            gc.freeze()
+            gc.enable()
 
 
 @app.middleware("http")

@@ -22,7 +22,7 @@ PROFILES = {
     "full": {"importRounds": 15, "profileRuns": 3, "compileRepeats": 5, "cryptoMessages": 1000,
              "cryptoBatches": 7, "cryptoPerBatch": 2000, "workers": 4,
              "load": {"seconds": 30}, "fanout": {"repeats": 3}, "pool": {}},
-    "quick": {"importRounds": 5, "profileRuns": 3, "compileRepeats": 5, "cryptoMessages": 200,
+    "quick": {"importRounds": 11, "profileRuns": 3, "compileRepeats": 5, "cryptoMessages": 200,
               "cryptoBatches": 7, "cryptoPerBatch": 2000, "workers": 4,
               "load": {"seconds": 10}, "fanout": {"repeats": 1}, "pool": {}},
     "smoke": {"importRounds": 1, "profileRuns": 1, "compileRepeats": 1, "cryptoMessages": 70,

@@ -14,7 +14,8 @@ PROFILE = {
     "groupSendsPerHour": 4,
     "directSendsPerHour": 2,
     "historyPagesPerHour": 6,
-    "typingFramesPerSend": 2,  # started and stopped typing, before each message
+    "typingFramesPerSend": 2,  # started and stopped typing, before each message (frames in)
+    "typingEventsPerSend": 1,  # of those, fanned out: "typing" only (a "stopped" is not, issue 21)
     "connectsPerHour": 1,  # reconnects (API Gateway also ends every connection within 2 h)
     "loginsPerHour": 1 / 24,  # a session lasts weeks (REFRESH_TOKEN_DAYS); say one login a day
     "refreshesPerHour": 4,  # access tokens live 15 minutes (ACCESS_TOKEN_MINUTES)
@@ -23,9 +24,15 @@ PROFILE = {
     "connectionsPerUser": 1.2,  # devices connected at once
     "phonesPerUser": 1.0,  # devices registered for mobile push (POST /devices)
     "mutedShare": 0.1,  # of a conversation's offline members, those who muted it
+    # A burst alerts once: a phone gets at most one push per conversation per 60 s window
+    # (chalicelib/realtime/notifications.py BURST_SECONDS; mentions always push). Chat comes in
+    # exchanges, so a window that has one of a conversation's messages usually has more: say 3
+    # (a message and two quick answers). With no clustering at all (Poisson arrivals) a group of
+    # 20 sending 40 messages an hour would have 1.4, and a 1:1 chat at 2 an hour barely 1.
+    "messagesPerPushWindow": 3,
     # Typing: the client says "typing" at most every 4 s and "stopped" once; the API coalesces
-    # to one of each per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION),
-    # so a client sending more (many tabs, a loop) costs no more posts than this.
+    # to one "typing" per user and conversation every 3 s (limits.WS_TYPING_PER_CONVERSATION)
+    # and fans out no "stopped", so a client sending more (many tabs, a loop) costs no more posts.
     # Presence: asked once when a chat opens (a frame and its answer), then pushed on change
     # (a user's first device connects, their last one disconnects) to the connections that
     # follow a conversation of theirs. Before, the web client asked every 30 s while a chat was open.
@@ -43,7 +50,8 @@ DEPLOYED = {
     "atlasRoundTripMs": 1.5,  # same region
     "awsCallMs": 8,  # SQS SendMessage, KMS
     "postMs": 15,  # one @connections POST
-    "pushWorkers": 16,  # chalicelib/realtime/fanout.py PUSH_WORKERS (notifications.py has as many)
+    "pushWorkers": 32,  # chalicelib/realtime/fanout.py PUSH_WORKERS
+    "snsWorkers": 16,  # chalicelib/realtime/notifications.py PUSH_WORKERS
     "snsPublishMs": 20,  # one SNS Publish to a platform endpoint
     "bcryptMs": 350,  # cost 12 at 1 vCPU (docs/deploy.md)
     "handlerCpuMs": 3,  # parsing, validation, JSON, crypto of one request at 1 vCPU
@@ -89,13 +97,12 @@ def _rates_per_user(work, profile):
     hour = 3600
     group_sends = profile["groupSendsPerHour"] / hour
     direct_sends = profile["directSendsPerHour"] / hour
-    typing = (group_sends + direct_sends) * profile["typingFramesPerSend"]
+    typing = (group_sends + direct_sends) * profile["typingFramesPerSend"]  # frames in
+    typing_events = (group_sends + direct_sends) * profile.get("typingEventsPerSend", profile["typingFramesPerSend"])
     connected_members = profile["groupSize"] * profile["connectedShare"]
     group_posts = connected_members * profile["connectionsPerUser"]  # the sender's devices too
     direct_posts = (1 + profile["connectedShare"]) * profile["connectionsPerUser"]
-    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
-    group_pushes = (profile["groupSize"] - 1) * offline  # never to the sender
-    direct_pushes = offline  # the one other participant
+    group_pushes, direct_pushes = pushes_per_message(profile)
     typing_share_group = group_sends / (group_sends + direct_sends)
     typing_posts = profile["connectionsPerUser"] * (
         typing_share_group * (connected_members - 1) + (1 - typing_share_group) * profile["connectedShare"])
@@ -116,9 +123,10 @@ def _rates_per_user(work, profile):
         "refreshes": profile["refreshesPerHour"] / hour,
         "sends": group_sends + direct_sends,
         "historyPages": profile["historyPagesPerHour"] / hour,
-        "fanoutJobs": group_sends + direct_sends + typing + profile["presenceChangesPerHour"] / hour,
-        "posts": group_sends * group_posts + direct_sends * direct_posts + typing * typing_posts + presence_posts,
-        "typingPosts": typing * typing_posts,
+        "fanoutJobs": group_sends + direct_sends + typing_events + profile["presenceChangesPerHour"] / hour,
+        "posts": (group_sends * group_posts + direct_sends * direct_posts + typing_events * typing_posts
+                  + presence_posts),
+        "typingPosts": typing_events * typing_posts,
         # Mobile push: one SNS Publish per phone of each recipient no socket reached.
         "snsPublishes": group_sends * group_pushes + direct_sends * direct_pushes,
     }
@@ -129,7 +137,8 @@ def _rates_per_user(work, profile):
         + direct_sends * (work["directSend"]["mongo"] + work["fanoutDirectJob"]["mongo"]
                           + min(1.0, direct_pushes) * direct_push_reads)
         + rates["historyPages"] * work["historyPage"]["mongo"]
-        + typing * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
+        + typing_events * (work["typing"]["mongo"] + work["fanoutJob"]["mongo"])
+        + (typing - typing_events) * 2  # a "stopped": its connection's record, and the limiter's reset
         + rates["connects"] * (work["connect"]["mongo"] + work["disconnect"]["mongo"])
         + rates["logins"] * work["login"]["mongo"]
         + rates["refreshes"] * work["refresh"]["mongo"]
@@ -165,10 +174,9 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
     fanout_push = math.ceil(posts_per_job / deployed["pushWorkers"]) * deployed["postMs"]
     fanout_cpu = cpu("fanout", posts_per_job * cpu_ms_per_post)
     # A group message's pushes: the notifier's flat reads, then its publishes on its own pool.
-    pushes_per_job = ((profile["groupSize"] - 1) * (1 - profile["connectedShare"]) * (1 - profile["mutedShare"])
-                      * profile["phonesPerUser"])
+    pushes_per_job = pushes_per_message(profile)[0]
     push_reads = (work["fanoutPushJob"]["mongo"] - work["fanoutJob"]["mongo"]) * deployed["atlasRoundTripMs"]
-    push_publish = math.ceil(pushes_per_job / deployed["pushWorkers"]) * deployed["snsPublishMs"]
+    push_publish = math.ceil(pushes_per_job / deployed["snsWorkers"]) * deployed["snsPublishMs"]
     return {
         "send": io("send") + cpu("api_handler", deployed["handlerCpuMs"]),
         "historyPage": io("historyPage") + cpu("api_handler", deployed["handlerCpuMs"]),
@@ -181,6 +189,14 @@ def _durations_ms(work, cpu_ms_per_post, profile, deployed):
         "fanoutJob": fanout_reads + max(fanout_push, fanout_cpu),
         "fanoutPushJob": fanout_reads + max(fanout_push, fanout_cpu) + push_reads + push_publish,
     }
+
+
+def pushes_per_message(profile=PROFILE):
+    """(group, 1:1) SNS publishes per message on average: one per offline, unmuted phone of the
+    audience (never the sender's), for the first message of each push window only."""
+    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
+    per_window = profile.get("messagesPerPushWindow", 1)
+    return (profile["groupSize"] - 1) * offline / per_window, offline / per_window
 
 
 def fanout_job_ms(reads, posts, cpu_ms_per_post, deployed=DEPLOYED):

@@ -1,9 +1,10 @@
 """Cold start: what a fresh Lambda of this app pays before and during its first invocation.
 
 Import time is the CPU time of the imports in fresh interpreters (time spent waiting for a
-core that other work holds is not import time), alternating the variants round by round so
-that drift in the machine's load hits them alike; each figure is a median, and the ratio is
-the median of the per-round ratios. The floor is `import boto3, pymongo`: every handler
+core that other work holds is not import time). Each round runs the floor and "app + first
+request" back to back in ABBA order (which goes first alternates), so that drift in the
+machine's load hits them alike; each figure is a median, and the ratio is given both as the
+ratio of the medians and as the median of the per-round ratios (with their quartiles). The floor is `import boto3, pymongo`: every handler
 needs both sooner or later. `import app` alone defers them (and bcrypt, jwt, cryptography)
 to first use, so the honest figure is "import app + the first request's imports".
 
@@ -29,6 +30,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAMBDA_MEMORY_MB = 128
+LAMBDA_FUNCTION_NAME = "secure-messaging-bench"
 
 IMPORTS = {
     "floor": "import boto3, pymongo",
@@ -84,10 +86,12 @@ def measure_imports(rounds=15, root=None):
     runs = {name: [] for name in IMPORTS}
     walls = {name: [] for name in IMPORTS}
     ratios = []
-    names = list(IMPORTS)
     for round_ in range(rounds):
-        order = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
-        timed = {name: _import_seconds(IMPORTS[name], root) for name in order}
+        # The two variants of the ratio run back to back, in ABBA order (floor first in even
+        # rounds, last in odd ones), so the machine's load drifting within a round, or from
+        # round to round, weighs on both alike; `app` runs after the pair, never between.
+        pair = ["floor", "appFirstRequest"] if round_ % 2 == 0 else ["appFirstRequest", "floor"]
+        timed = {name: _import_seconds(IMPORTS[name], root) for name in pair + ["app"]}
         for name, (cpu, wall) in timed.items():
             runs[name].append(cpu * 1000)
             walls[name].append(wall * 1000)
@@ -102,6 +106,9 @@ def measure_imports(rounds=15, root=None):
     result["ratioOfMedians"] = round(result["appFirstRequest"]["medianMs"] / result["floor"]["medianMs"], 3)
     result["ratioAppFirstRequestToFloor"] = round(statistics.median(ratios), 3)  # median of per-round ratios
     result["ratioAppToFloor"] = round(result["app"]["medianMs"] / result["floor"]["medianMs"], 3)
+    # How much the per-round ratios scatter (their quartiles): wide says the machine was busy.
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    result["perRoundRatioQuartiles"] = [round(quartiles[0], 3), round(quartiles[-1], 3)]
     return result
 
 
@@ -170,9 +177,11 @@ def measure_memory():
     """
     setup = _set_up_invocations()
     results = {}
+    env = _child_env()
+    env.pop("AWS_LAMBDA_FUNCTION_NAME")  # the child names itself for the import only (_lambda_child)
     for function in FUNCTIONS:
         answer = subprocess.run([sys.executable, "-m", "bench.coldstart", "--lambda", function, json.dumps(setup)],
-                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=_child_env())
+                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
         if answer.returncode != 0:
             raise RuntimeError(f"{function} child failed:\n{answer.stderr}")
         measured = json.loads(answer.stdout.strip().splitlines()[-1])
@@ -190,6 +199,9 @@ def _child_env(root=None):
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if root:
         env["PYTHONPATH"] = root
+    # The Lambda runtime names the function in every environment; app.py starts its cold start
+    # without the garbage collector there (and only there). Every variant gets it alike.
+    env["AWS_LAMBDA_FUNCTION_NAME"] = LAMBDA_FUNCTION_NAME
     return env
 
 
@@ -226,10 +238,14 @@ def _lambda_child(function, setup):
     """Import the app, invoke `function`'s handler once, print what it cost (one JSON line)."""
     import uuid
 
+    # Imported as on Lambda (its cold start without the collector until the first invocation
+    # ends), then without the name, so that settings() keeps the local stage's rules.
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = LAMBDA_FUNCTION_NAME
     started = time.perf_counter()
     import app as app_module
 
     imported = time.perf_counter()
+    os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
     after_import = _memory_mb()["VmRSS"]
     from bench.invoke import Handlers
 

@@ -108,8 +108,7 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
     typing_posts = profile["connectionsPerUser"] * (
         group_share * (connected_members - 1) + (1 - group_share) * profile["connectedShare"])
 
-    offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]
-    group_pushes, direct_pushes = (profile["groupSize"] - 1) * offline, offline
+    group_pushes, direct_pushes = capacity.pushes_per_message(profile)
 
     def job(reads, posts, frame_bytes, milliseconds=None, pushes=0.0):
         if milliseconds is None:
@@ -137,9 +136,9 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
                        milliseconds=capacity.fanout_job_ms(work["fanoutDirectPushJob"]["mongo"], direct_posts,
                                                            cpu_ms_per_post, deployed)
                        + math.ceil(direct_pushes) * deployed["snsPublishMs"]), {"kms": kms_miss})
-    typing = _plus({"lambda": lambda_cost("websocket_message", durations["typing"], prices),
-                    "apiGateway": prices["webSocketPerMessage"], "logs": _log_cost(sizes["logBytesPerSocketFrame"], prices)},
-                   job(work["fanoutJob"]["mongo"], typing_posts, sizes["typingFrameBytes"]))
+    frame_in = {"lambda": lambda_cost("websocket_message", durations["typing"], prices),
+                "apiGateway": prices["webSocketPerMessage"], "logs": _log_cost(sizes["logBytesPerSocketFrame"], prices)}
+    typing = _plus(frame_in, job(work["fanoutJob"]["mongo"], typing_posts, sizes["typingFrameBytes"]))
     history = _plus(rest("historyPage", durations["historyPage"], sizes["historyPageBytes"], sizes["logBytesPerRest"]),
                     {"kms": kms_miss})
     login = rest("login", durations["login"], sizes["restResponseBytes"], sizes["logBytesPerRest"])
@@ -148,7 +147,9 @@ def operation_costs(work, cpu_ms_per_post, profile, deployed, prices, sizes):
     connect = {"lambda": lambda_cost("websocket_connect", durations["connect"], prices)
                + lambda_cost("websocket_disconnect", durations["disconnect"], prices),
                "logs": _log_cost(2 * sizes["logBytesPerConnect"], prices)}
-    return {"groupMessage": group, "directMessage": direct, "typingFrame": typing, "historyPage": history,
+    # A "stopped" is not fanned out: the frame and its handler only (priced as a typing frame's, at most).
+    return {"groupMessage": group, "directMessage": direct, "typingFrame": typing, "stoppedFrame": frame_in,
+            "historyPage": history,
             "login": login, "refresh": refresh, "reconnect": connect}
 
 
@@ -156,7 +157,9 @@ def user_month(operations, profile, prices):
     """{service: dollars} one connected user costs in a month (connection minutes included)."""
     per_hour = {"groupMessage": profile["groupSendsPerHour"], "directMessage": profile["directSendsPerHour"],
                 "typingFrame": (profile["groupSendsPerHour"] + profile["directSendsPerHour"])
-                * profile["typingFramesPerSend"],
+                * profile["typingEventsPerSend"],
+                "stoppedFrame": (profile["groupSendsPerHour"] + profile["directSendsPerHour"])
+                * (profile["typingFramesPerSend"] - profile["typingEventsPerSend"]),
                 "historyPage": profile["historyPagesPerHour"], "login": profile["loginsPerHour"],
                 "refresh": profile["refreshesPerHour"],
                 "reconnect": profile["connectsPerHour"]}

@@ -2,7 +2,7 @@
 serial baseline in the same run.
 
 Real path: POST /messages/send → SQS (moto) → the `fanout` handler in a Lambda-like worker
-(pushing on its pool of 16 threads) → the local gateway's @connections API → the N
+(pushing on its pool of 32 threads) → the local gateway's @connections API → the N
 connected members of a group. Timed from just before the REST call until the last of the N
 clients has the message. Baseline: the very same N pushes, one `post_to_connection` at a
 time (the app's own ConnectionPusher, from this process), timed the same way. The two
@@ -16,7 +16,7 @@ delivery time is the database.
 
 `pool_effect` measures the consumer's design where the local stack cannot: with a simulated
 network latency on each @connections post (deployed, every post is a round trip to API
-Gateway), its pool of 16 threads against one post at a time.
+Gateway), its pool of 32 threads against one post at a time.
 """
 import asyncio
 import statistics

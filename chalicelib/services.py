@@ -171,6 +171,12 @@ class Services(Stores, AccountServices, PushServices):
                          blocks=self.block_store)
 
     @functools.cached_property
+    def read_receipts(self):
+        from chalicelib.messaging.receipts import ReadReceipts
+
+        return ReadReceipts(self.read_marker_store, self.membership_store, self.messaging)
+
+    @functools.cached_property
     def attachments(self):
         from chalicelib.media.attachments import Attachments
 
@@ -346,6 +352,10 @@ def devices():
 
 def mutes():
     return current().mutes
+
+
+def read_receipts():
+    return current().read_receipts
 
 
 def groups():

@@ -38,9 +38,9 @@ WS_FRAMES_PER_USER = Limit(
     "ws-frames-user", 300, 60, "Too many frames from your connections; slow down.", shared="user"
 )
 # Typing indicators fan out to every online member, so they are coalesced: at most one
-# "typing" and one "stopped" per user and conversation every 3 s (keyed by state, in
-# chalicelib/realtime/sockets.py); the frames past that are dropped silently. A receiver's
-# indicator lasts TYPING_EXPIRES_SECONDS (6) unless repeated.
+# "typing" per user and conversation every 3 s (chalicelib/realtime/sockets.py; a "stopped"
+# is not fanned out and resets the window); the frames past that are dropped silently. A
+# receiver's indicator lasts TYPING_EXPIRES_SECONDS (6) unless repeated.
 WS_TYPING_PER_CONVERSATION = Limit(
     "ws-typing", 1, 3, "Too many typing indicators; slow down."
 )

@@ -57,7 +57,7 @@ _ERROR = object_schema(
 EVENTS = {
     "message": ("A new message in one of your conversations (sent over REST or the socket, by anyone).",
                 _event("message", {"message": MESSAGE_SCHEMA}), ()),
-    "typing": ("Someone else in the conversation is typing (or stopped).",
+    "typing": ("Someone else in the conversation is typing; it ends with their message or after expiresInSeconds.",
                _event("typing", {"conversationId": ID_SCHEMA, "userId": ID_SCHEMA, "isTyping": {"type": "boolean"},
                                  "expiresInSeconds": {"const": TYPING_EXPIRES_SECONDS}}), ()),
     "read": ("A member's read marker moved; also the reply to your own markRead.",

@@ -50,6 +50,7 @@ from chalicelib.groups.views import (
 )
 from chalicelib.media.schemas import CREATE_SCHEMA as CREATE_ATTACHMENT_SCHEMA
 from chalicelib.media.views import ATTACHMENT_SCHEMA, DOWNLOAD_SCHEMA, UPLOAD_SCHEMA
+from chalicelib.messaging.receipts import READ_POSITION_SCHEMA
 from chalicelib.messaging.reports import (
     REPORT_REQUEST_SCHEMA,
     REPORT_SCHEMA,
@@ -134,6 +135,7 @@ COMPONENTS = {
     "ReportRequest": REPORT_REQUEST_SCHEMA,
     "ResolveReportRequest": RESOLVE_REQUEST_SCHEMA,
     "Block": BLOCK_SCHEMA,
+    "ReadPosition": READ_POSITION_SCHEMA,
 }
 
 
@@ -302,6 +304,11 @@ def operation_rows():
         ("/conversations/{conversationId}/read", "post", op(
             "messages", "Move the caller's read marker up to `seq` (never back, never past the last message).",
             body=MARK_READ_SCHEMA, answers={200: READ_STATE_SCHEMA}, errors=(403, 404))),
+        ("/conversations/{conversationId}/reads", "get", op(
+            "messages", "Read receipts: a page of the members' read markers (`readSeq`: read up to that message), "
+            "in user id order, the caller's own included; a group lists current members only, so a page may "
+            "hold fewer than `limit`. Live changes come as `read` events.", query=PAGE_QUERY,
+            answers={200: page("reads", READ_POSITION_SCHEMA)}, errors=(403, 404))),
         # Attachments
         ("/attachments", "post", op(
             "attachments", "Ask to upload a file to a conversation (members): a presigned S3 POST that admits "

@@ -10,6 +10,13 @@ for users whose `pushPreviews` is true, since the push otherwise carries the tex
 KMS boundary to Apple or Google. The conversation id is the collapse key, so a burst shows as
 one notification.
 
+A burst also alerts once: a device gets at most one push per conversation per push window
+of BURST_SECONDS (windows aligned on the message's time, so a job that SQS delivers again
+falls in the same one). Later messages of the burst would only replace that notification
+and ring again; they are counted in the badge of the next push, and the app shows them when
+it opens. A message that mentions the user always pushes. The window is claimed in the same
+insert as the receipt (storage/push_receipts.py) and released with it if the push fails.
+
 Each device's push is claimed first (storage/push_receipts.py), so a job that SQS delivers
 again never pushes twice to one device. Throttling is retried with jittered backoff until
 the deadline; a push still failing then is released and PushIncomplete fails the job, so
@@ -22,6 +29,7 @@ import logging
 import random
 import time
 
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.metrics import metrics
 from chalicelib.realtime.sns import EndpointDisabled, PushThrottled
 from chalicelib.storage.conversations import is_direct_id
@@ -33,6 +41,7 @@ PUSH_ATTEMPTS = 4
 BACKOFF_SECONDS = 0.1
 DEADLINE_SECONDS = 3.0  # per job: a batch of ten stays well inside the consumer's 30 s
 PREVIEW_CHARS = 180
+BURST_SECONDS = 60  # one alert per device and conversation per window (mentions excepted)
 HIDDEN_BODY = "New message"
 
 SENT, DISABLED, FAILED = "sent", "disabled", "failed"
@@ -45,7 +54,7 @@ class PushIncomplete(Exception):
 class Notifier:
     def __init__(self, *, devices, mutes, users, groups, unread, receipts, push, clock,
                  workers=PUSH_WORKERS, attempts=PUSH_ATTEMPTS, deadline_seconds=DEADLINE_SECONDS,
-                 sleep=time.sleep, monotonic=time.monotonic):
+                 sleep=time.sleep, monotonic=time.monotonic, burst_seconds=BURST_SECONDS):
         self._devices = devices
         self._mutes = mutes
         self._users = users
@@ -58,6 +67,7 @@ class Notifier:
         self._deadline_seconds = deadline_seconds
         self._sleep = sleep
         self._monotonic = monotonic
+        self._burst_seconds = burst_seconds  # 0: every message pushes
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mobile-push")
 
     def notify(self, event, user_ids, deadline=None):
@@ -72,7 +82,8 @@ class Notifier:
         if not devices:
             return 0
         owners = {device["userId"] for device in devices}
-        silenced = self._mutes.muted_users(conversation_id, owners, self._clock()) - _mentioned(message)
+        mentioned = _mentioned(message)
+        silenced = self._mutes.muted_users(conversation_id, owners, self._clock()) - mentioned
         devices = [device for device in devices if device["userId"] not in silenced]
         if not devices:
             return 0
@@ -80,8 +91,13 @@ class Notifier:
         people = self._users.by_ids(owners | {message["senderId"]})
         title = self._title(message, people.get(message["senderId"]))
         badges = self._unread.of_users(owners)
-        claimed = self._receipts.claim(message["id"], [device["_id"] for device in devices])
+        window = self._window(message)
+        windowed = {device["_id"] for device in devices if device["userId"] not in mentioned}
+        claimed = self._receipts.claim(message["id"], [device["_id"] for device in devices], window=window,
+                                       windowed=windowed)
         devices = [device for device in devices if device["_id"] in claimed]
+        if not devices:
+            return 0
         notifications = [_notification(message, title, people.get(device["userId"]), badges.get(device["userId"], 0))
                          for device in devices]
         deadline = deadline if deadline is not None else self._monotonic() + self._deadline_seconds
@@ -89,7 +105,15 @@ class Notifier:
         outcomes = list(self._pool.map(
             lambda device, notification, context: context.run(self._publish, device, notification, deadline),
             devices, notifications, contexts))
-        return self._settle(message, devices, outcomes)
+        return self._settle(message, devices, outcomes, window)
+
+    def _window(self, message):
+        """The conversation's push window the message falls in (None: no coalescing)."""
+        if not self._burst_seconds:
+            return None
+        created = message.get("createdAt")
+        at = parse_iso(created) if isinstance(created, str) else self._clock()
+        return f"{message['conversationId']}:{int(at.timestamp() // self._burst_seconds)}"
 
     def _title(self, message, sender):
         name = (sender or {}).get("name") or message.get("sender") or "Someone"
@@ -116,14 +140,14 @@ class Notifier:
                 return FAILED
         return FAILED
 
-    def _settle(self, message, devices, outcomes):
+    def _settle(self, message, devices, outcomes, window=None):
         sent = outcomes.count(SENT)
         disabled = [device for device, outcome in zip(devices, outcomes) if outcome == DISABLED]
         failed = [device["_id"] for device, outcome in zip(devices, outcomes) if outcome == FAILED]
         for device in disabled:
             self._prune(device)
         if failed:
-            self._receipts.release(message["id"], failed)
+            self._receipts.release(message["id"], failed, window=window)
         log.info("mobile push: %d sent, %d disabled, %d failed", sent, len(disabled), len(failed),
                  extra={"fields": {"messageId": message["id"], "pushesSent": sent, "pushesDisabled": len(disabled),
                                    "pushesFailed": len(failed)}})

@@ -194,20 +194,27 @@ class Sockets:
         return {"type": "ack", "message": message}
 
     def _typing(self, user_id, frame):
-        """Coalesced: one "typing" (and one "stopped") per user and conversation per window of
+        """Coalesced: one "typing" per user and conversation per window of
         WS_TYPING_PER_CONVERSATION; repeats inside it are dropped, since the one sent still
-        shows on the receivers for TYPING_EXPIRES_SECONDS. A "stopped" reopens "typing"."""
+        shows on the receivers for TYPING_EXPIRES_SECONDS.
+
+        A "stopped" is not fanned out (as Slack's and Discord's typing events have no stop):
+        the indicator ends with the typist's message, which every client already takes as its
+        end, or by itself after TYPING_EXPIRES_SECONDS, a couple of seconds after a client that
+        stops without sending would have said so. Each "stopped" would cost as many posts as a
+        "typing". It still reopens "typing": typing again right after stopping (or after
+        sending) is news, not a repeat."""
         conversation_id = frame["conversationId"]
-        state = "typing" if frame["isTyping"] else "stopped"
+        key = f"{user_id}:{conversation_id}:typing"
+        if not frame["isTyping"]:
+            self._limiter.reset(WS_TYPING_PER_CONVERSATION, key)
+            return None
         try:
-            self._limiter.take(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:{state}")
+            self._limiter.take(WS_TYPING_PER_CONVERSATION, key)
         except RateLimited:
             return None  # an indicator is worth nothing late or repeated: dropped, not answered
         # A member's group needs no conversation document: one read fewer (a 1:1 still reads its own).
         self._conversations.authorize(user_id, conversation_id, need_conversation=False)
-        if state == "stopped":
-            # Typing again right after stopping (or after sending) is news, not a repeat.
-            self._limiter.reset(WS_TYPING_PER_CONVERSATION, f"{user_id}:{conversation_id}:typing")
         event = {"type": "typing", "conversationId": conversation_id, "userId": user_id,
                  "isTyping": frame["isTyping"], "expiresInSeconds": TYPING_EXPIRES_SECONDS}
         except_user_ids = [user_id, *sorted(self._blocked_either_way(user_id))]

@@ -54,6 +54,14 @@ class ReadMarkerStore:
             time.sleep(0.005 * (attempt + 1))
         raise Unavailable("The read marker could not be saved; try again.", "conversation_busy")
 
+    def of_conversation(self, conversation_id, after=None, limit=50):
+        """Up to `limit` markers of `conversation_id`, in user id order after user `after`.
+        Marker ids are "<conversationId>:<userId>", so the _id index serves the range."""
+        low = marker_id(conversation_id, after if after is not None else "")
+        high = f"{conversation_id};"  # ";" sorts right after ":": past every marker of the conversation
+        query = {"_id": {"$gt": low, "$lt": high}}
+        return list(self._markers.find(query).sort("_id", 1).limit(limit))
+
     def read_seqs(self, user_id, conversation_ids):
         """{conversationId: readSeq} for the user's markers among `conversation_ids`."""
         ids = [marker_id(conversation_id, user_id) for conversation_id in conversation_ids]

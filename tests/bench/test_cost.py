@@ -67,7 +67,7 @@ def test_sqs_is_priced_per_request_of_each_job():
     prices = _only(sqsPerRequest=0.4e-6)
     sizes = {**cost.SIZES, "sqsRequestsPerJob": 3}
     figures = cost.model(_work(), 1.5, prices=prices, sizes=sizes, alarms=0)
-    jobs = (4 + 2 + (4 + 2) * 2) * HOURS  # a job per message and per typing frame
+    jobs = (4 + 2 + (4 + 2) * 1) * HOURS  # a job per message and per fanned-out typing frame ("stopped" has none)
     assert figures["perUserPerMonthByService"]["sqs"] == pytest.approx(jobs * 3 * 0.4e-6)
     assert figures["perMillionMessages"]["group"] == pytest.approx(1.2)
 
@@ -77,6 +77,7 @@ def test_a_message_pushes_to_each_offline_unmuted_phone_of_its_audience():
     figures = cost.model(_work(), 1.5, prices=prices, alarms=0)
     profile = capacity.PROFILE
     offline = (1 - profile["connectedShare"]) * (1 - profile["mutedShare"]) * profile["phonesPerUser"]  # 0.45
+    offline /= profile["messagesPerPushWindow"]  # a burst alerts a phone once
     assert figures["perMillionMessages"]["group"] == pytest.approx((profile["groupSize"] - 1) * offline * 0.5, abs=0.01)
     assert figures["perMillionMessages"]["direct"] == pytest.approx(offline * 0.5, abs=0.01)
 

@@ -81,8 +81,8 @@ def test_a_one_to_one_chat_shows_unread_counts_typing_and_presence(stack, open_c
 
 
 def test_read_state_of_my_messages_survives_a_reload(stack, open_client):
-    """Sending moves the sender's read marker to their message, so an answer says the
-    messages before it were read: that comes back with history, after any reload."""
+    """Who read what comes back after a reload: from the read receipts (someone who only
+    read), and from the messages (sending moves the sender's read marker to their message)."""
     alice_api = Api(stack["http"], unique_email("alice"), "Alice")
     bob_api = Api(stack["http"], unique_email("bob"), "Bob")
     carol_api = Api(stack["http"], unique_email("carol"), "Carol")
@@ -101,6 +101,9 @@ def test_read_state_of_my_messages_survives_a_reload(stack, open_client):
     bob_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Soup"})
     alice_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Noted, Bob"})
     carol_api.call("POST", "/messages/send", {"groupId": group["id"], "text": "Salad for me"})
+    dave_api = Api(stack["http"], unique_email("dave"), "Dave")  # reads everything, never writes
+    dave_api.call("POST", f"/groups/{group['id']}/request/{dave_api.id}")
+    assert dave_api.call("POST", f"/conversations/{group['id']}/read", {"seq": 4}).status_code == 200
 
     alice = open_client()
     alice.sign_in(alice_api.email, name="Alice")
@@ -112,8 +115,9 @@ def test_read_state_of_my_messages_survives_a_reload(stack, open_client):
         expect(alice.message("Are you coming tonight?").locator(".status")).to_have_text(" · Read")
         expect(alice.message("See you then").locator(".status")).to_have_text(" · Sent")
         alice.open_chat("Supper club")
-        expect(alice.message("Soup or salad?").locator(".status")).to_have_text(" · Read by 2")
-        expect(alice.message("Noted, Bob").locator(".status")).to_have_text(" · Read by 1")  # Carol wrote after it
+        expect(alice.message("Soup or salad?").locator(".status")).to_have_text(" · Read by 3")
+        # Carol wrote after it; Dave only read it (the read receipts say so).
+        expect(alice.message("Noted, Bob").locator(".status")).to_have_text(" · Read by 2")
 
     # An answer arriving live says the same at once.
     alice.open_chat("Bob")

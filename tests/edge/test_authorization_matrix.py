@@ -188,6 +188,10 @@ REST = [
          by_relation(200, 200, 403, 403, 404), {"seq": 1}, variant="the group's"),
     Rest("POST /conversations/{conversationId}/read", "/conversations/{dm}/read",
          by_relation(200, 200, 404, 404, 404, moderator=404), {"seq": 1}, variant="the 1:1's"),
+    Rest("GET /conversations/{conversationId}/reads", "/conversations/{group}/reads",
+         by_relation(200, 200, 403, 403, 404), variant="the group's"),
+    Rest("GET /conversations/{conversationId}/reads", "/conversations/{dm}/reads",
+         by_relation(200, 200, 404, 404, 404, moderator=404), variant="the 1:1's"),
     # Moderation and safety: moderators act on plain members only, never on the owner or each other.
     Rest("PUT /groups/{groupId}/moderators/{userId}", "/groups/{group}/moderators/{member}",
          by_relation(200, 403, 403, 403, 404, moderator=403)),

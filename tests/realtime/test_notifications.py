@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import services
-from chalicelib.core.clock import utcnow
+from chalicelib.core.clock import iso, utcnow
 from chalicelib.realtime.fanout import DeliveryIncomplete
-from chalicelib.realtime.notifications import HIDDEN_BODY, PushIncomplete
+from chalicelib.realtime.notifications import BURST_SECONDS, HIDDEN_BODY, PushIncomplete
 from tests.fakes import RecordingMobilePush, RecordingPublisher, RecordingPusher
 from tests.helpers import make_group
 
@@ -49,8 +49,8 @@ class World:
     def previews(self, name, on=True):
         self.db["users"].update_one({"_id": self.users[name]}, {"$set": {"pushPreviews": on}})
 
-    def send(self, sender, text="hello there", to=None, mentions=None):
-        """Send and run the fan-out job; the stored message."""
+    def send(self, sender, text="hello there", to=None, mentions=None, at=None):
+        """Send and run the fan-out job (its message as if sent `at`); the stored message."""
         self.publisher.published.clear()
         if to is None:
             message = self.app.messaging.send(self.users[sender], self.group, text)
@@ -61,6 +61,8 @@ class World:
         (job,) = self.publisher.published
         if mentions is not None:
             job["event"]["message"]["mentions"] = [self.users[name] for name in mentions]
+        if at is not None:
+            job["event"]["message"]["createdAt"] = iso(at)
         self.last_job = job
         self.app.fanout.deliver(job)
         return message
@@ -100,6 +102,54 @@ def test_an_offline_member_gets_one_push_per_device_and_a_connected_one_none(wor
     assert push["title"] == "Alice in Team"
     assert push["collapseKey"] == world.group
     assert world.pusher.frames_to("conn-carol")[0]["message"]["id"] == message["id"]
+
+
+def _window_start():
+    """The start of the current push window, so a test's burst cannot straddle two."""
+    now = utcnow()
+    return now - timedelta(seconds=now.timestamp() % BURST_SECONDS)
+
+
+def test_a_burst_alerts_each_device_once_per_conversation_window(world):
+    world.device("bob", "b0b" * 22)
+    start = _window_start()
+    first = world.send("alice", "one", at=start)
+    world.send("carol", "two", at=start + timedelta(seconds=20))
+    world.send("alice", "three", at=start + timedelta(seconds=BURST_SECONDS - 1))
+    world.send("alice", "hi bob", to="bob", at=start)  # another conversation has its own window
+
+    pushes = world.push.to_token("b0b" * 22)
+    assert [push["data"]["messageId"] for push in pushes][0] == first["id"]
+    assert [push["collapseKey"] for push in pushes] == [world.group, pushes[1]["collapseKey"]]
+    assert pushes[1]["collapseKey"].startswith("dm_")
+
+    later = world.send("alice", "after the burst", at=start + timedelta(seconds=BURST_SECONDS))
+    pushes = world.push.to_token("b0b" * 22)
+    assert pushes[-1]["data"]["messageId"] == later["id"] and len(pushes) == 3
+    assert pushes[-1]["badge"] == 5  # the group's four (those the window kept quiet too) and the 1:1's one
+
+
+def test_a_mention_pushes_inside_the_window(world):
+    world.device("bob", "b0b" * 22)
+    world.device("carol", "c0c" * 22)
+    start = _window_start()
+    world.send("alice", "one", at=start)
+    mentioning = world.send("alice", "@bob look", mentions=["bob"], at=start)
+    assert [push["data"]["messageId"] for push in world.push.to_token("b0b" * 22)][-1] == mentioning["id"]
+    assert len(world.push.to_token("b0b" * 22)) == 2
+    assert len(world.push.to_token("c0c" * 22)) == 1  # carol was not mentioned
+
+
+def test_a_failed_push_leaves_the_window_open_for_the_next_message(world):
+    world.device("bob", "b0b" * 22)
+    arn = world.app.device_store.of_users([world.users["bob"]])[0]["endpointArn"]
+    world.push.broken.add(arn)
+    start = _window_start()
+    with pytest.raises(PushIncomplete):
+        world.send("alice", "one", at=start)
+    world.push.broken.discard(arn)
+    second = world.send("alice", "two", at=start)
+    assert [push["data"]["messageId"] for push in world.push.to_token("b0b" * 22)] == [second["id"]]
 
 
 def test_a_direct_message_is_titled_with_the_senders_name(world):

@@ -208,12 +208,15 @@ def test_schemathesis_run_with_every_check_finds_nothing(stack, scene, tmp_path)
         f'[[operations]]\ninclude-method = "{method}"\ninclude-path = "{path}"\n'
         f'checks.positive_data_acceptance.expected-statuses = {[*ACCEPTED_STATUSES, "400"]!r}\n\n'.replace("'", '"')
         for method, path in JUDGED_BY_THE_SERVER))
+    # One worker: with two threads, hypothesis' ast.parse of its lambdas now and then raises
+    # CPython 3.11's spurious "AST constructor recursion depth mismatch" (python/cpython#106905).
     command = [
         str(pathlib.Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
         f"{stack['http']}/openapi.json",
         "--checks", "all", "--header", f"Authorization: Bearer {runner.token}",
         *[option for path in sorted(SESSION_ENDING) for option in ("--exclude-path", path)],
-        "--max-examples", os.environ.get("FUZZ_CLI_EXAMPLES", "15"), "--workers", "2",
+        "--max-examples", os.environ.get("FUZZ_CLI_EXAMPLES", "15"), "--workers", "1",
+        
         "--seed", os.environ.get("FUZZ_SEED", "20261201"), "--suppress-health-check", "all",
         "--report", "junit", "--report-dir", str(tmp_path), "--no-color",
     ]

@@ -51,9 +51,10 @@ def team(stack):
     listener.close()
 
 
-def settle(team, text):
+def settle(team, text, mentions=None):
     """Send `text` to the group and wait until Bob's socket has it (the fan-out job ran)."""
-    sent = team["olga"].call("POST", "/messages/send", {"groupId": team["group"], "text": text})
+    body = {"groupId": team["group"], "text": text, **({"mentions": mentions} if mentions else {})}
+    sent = team["olga"].call("POST", "/messages/send", body)
     assert sent.status_code == 201, sent.text
     team["bob_ws"].wait_for(lambda frame: frame.get("type") == "message" and frame["message"]["text"] == text,
                             timeout=30.0)
@@ -91,13 +92,25 @@ def test_previews_mute_mentions_and_badge(stack, team):
     assert team["carol"].call("PUT", f"/conversations/{team['group']}/mute", {}).status_code == 200
     settle(team, "while muted")
     assert team["carol"].call("DELETE", f"/conversations/{team['group']}/mute").status_code == 204
-    settle(team, "after unmuting")
+    # Inside the conversation's push window only a mention pushes again (a burst alerts once).
+    settle(team, "after unmuting, @carol", mentions=[team["carol"].id])
     carol = pushes_to(stack, team["phones"]["carol"], count=2)
-    assert [push["body"] for push in carol] == ["first, with a preview", "after unmuting"]
+    assert [push["body"] for push in carol] == ["first, with a preview", "after unmuting, @carol"]
     assert [push["badge"] for push in carol] == [1, 3]  # three unread; the muted one counts too
     assert team["carol"].call("POST", f"/conversations/{team['group']}/read", {"seq": 3}).status_code == 200
-    settle(team, "and one more")
+    settle(team, "and one more, @carol", mentions=[team["carol"].id])
     assert pushes_to(stack, team["phones"]["carol"], count=3)[-1]["badge"] == 1
+
+
+def test_a_burst_alerts_an_offline_phone_once(stack, team):
+    from chalicelib.realtime.notifications import BURST_SECONDS
+
+    if time.time() % BURST_SECONDS > BURST_SECONDS - 15:  # let the burst start a window, not straddle two
+        time.sleep(BURST_SECONDS - time.time() % BURST_SECONDS + 0.5)
+    first = settle(team, "one")
+    settle(team, "two")
+    settle(team, "three")
+    assert [push["data"]["messageId"] for push in pushes_to(stack, team["phones"]["carol"], count=2, timeout=3)] == [first["id"]]
 
 
 def test_a_disabled_endpoint_is_pruned(stack, team):

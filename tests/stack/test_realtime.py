@@ -64,6 +64,18 @@ def test_typing_reaches_the_other_members_only(people):
     assert people["ws"]["outsider"].of_type("typing") == []
 
 
+def test_stopped_typing_is_not_fanned_out_but_reopens_the_indicator(people):
+    group_id = people["group"]["id"]
+    member, owner = people["ws"]["member"], people["ws"]["owner"]
+    for index, is_typing in enumerate((True, True, False, True)):  # a repeat (coalesced), a stop, typing again
+        member.send({"action": "typing", "conversationId": group_id, "isTyping": is_typing})
+        member.send({"action": "ping", "requestId": f"after-{index}"})  # one frame at a time, in order
+        member.wait_for(lambda frame, index=index: frame.get("requestId") == f"after-{index}")
+    people["member"].call("POST", "/messages/send", {"groupId": group_id, "text": "typed"})
+    owner.wait_for(is_message("typed"))  # the typist's message ends the indicator on clients
+    assert [frame["isTyping"] for frame in owner.of_type("typing")] == [True, True]
+
+
 def test_a_one_to_one_message_arrives_live(stack):
     alice, bob = Api(stack["http"], unique_email("alice"), "Alice"), Api(stack["http"], unique_email("bob"), "Bob")
     listener = Listener(f"{stack['ws']}/?token={bob.token}")

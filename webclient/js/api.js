@@ -211,6 +211,11 @@ export class Api {
     return this.request("POST", `/conversations/${seg(conversationId)}/read`, { seq });
   }
 
+  /** How far the members have read (read receipts): the first page, up to 100 members. */
+  readPositions(conversationId) {
+    return this.request("GET", `/conversations/${seg(conversationId)}/reads?limit=100`);
+  }
+
   // Attachments (the bytes go to S3: js/attachments.js) -----------------------------------
 
   /** Declare a file to upload to a conversation: {attachment, upload: {url, fields, expiresIn}}. */

@@ -4,12 +4,10 @@
 // socket is down. Installed beside Chats (chats.js): it takes the `read` events before
 // Chats.handle sees them. No DOM here.
 //
-// What others have read comes from two places: live `read` events, and the messages
-// themselves: sending moves the sender's own read marker to their message (the API's rule,
-// docs/messaging.md), so a message from someone says they have read everything before it.
-// That second source survives a reload. The API tells a member no one else's marker, so
-// someone who read without writing since shows as "Sent" again after a reload
-// (docs/webclient.md, "Known limits").
+// What others have read comes from three places: live `read` events; the read receipts
+// (GET /conversations/{id}/reads) fetched when a chat opens, which survive a reload; and the
+// messages themselves: sending moves the sender's own read marker to their message (the API's
+// rule, docs/messaging.md), so a message from someone says they have read everything before it.
 
 export class ReadReceipts {
   constructor(chats) {
@@ -22,7 +20,10 @@ export class ReadReceipts {
     const handle = chats.handle.bind(chats);
     chats.handle = (frame) => (frame.type === "read" ? this.onRead(frame) : handle(frame));
     // Before the views draw them (this listener comes first): what each message tells.
-    chats.on("messages", (chatId, messages) => this.learnFrom(chatId, messages));
+    chats.on("messages", (chatId, messages, whole) => {
+      this.learnFrom(chatId, messages);
+      if (whole) this.fetch(chatId); // the chat was opened: ask how far everyone has read
+    });
     chats.on("older", (chatId, messages) => this.learnFrom(chatId, messages));
     // Marking read goes over the socket (so the others hear of it), else over REST.
     const api = chats.api;
@@ -36,6 +37,21 @@ export class ReadReceipts {
 
   onRead(frame) {
     if (this.advance(frame.conversationId, frame.userId, frame.seq)) this.chats.emit("receipts", frame.conversationId);
+  }
+
+  /** The members' read markers, from the API (a group's first 100 members). */
+  async fetch(chatId) {
+    const chat = this.chats.list.get(chatId);
+    if (!chat || !chat.exists) return;
+    let reads;
+    try {
+      ({ reads } = await this.chats.api.readPositions(chatId));
+    } catch {
+      return; // receipts are a nicety: the live events still come
+    }
+    let moved = false;
+    for (const read of reads) moved = this.advance(chatId, read.userId, read.readSeq) || moved;
+    if (moved) this.chats.emit("receipts", chatId);
   }
 
   /** Messages from others: their sender had read up to each (sending marks it read). */

@@ -1,12 +1,15 @@
 """Messages: /messages/send, /messages/{conversationId}, PUT and POST /messages (the 1:1 seed),
-/conversations and /conversations/{conversationId}/read. See docs/messaging.md."""
+/conversations, /conversations/{conversationId}/read and .../reads (read receipts). See
+docs/messaging.md."""
 from chalice import Blueprint
 
 from chalicelib import services
 from chalicelib.core.errors import NotFound
 from chalicelib.core.ids import is_id
+from chalicelib.core.validation import DEFAULT_PAGE
 from chalicelib.edge.caller import caller_id
 from chalicelib.edge.web import created, endpoint, json_body, ok, query_params
+from chalicelib.groups.schemas import PAGE_QUERY
 from chalicelib.messaging.schemas import (
     CONVERSATIONS_QUERY,
     DIRECT_HISTORY_SCHEMA,
@@ -80,6 +83,14 @@ def list_conversations():
 def mark_conversation_read(conversationId):
     caller, body = _caller_and_body(MARK_READ_SCHEMA)
     return ok(services.messaging().mark_read(caller, _known_id(conversationId), body["seq"]))
+
+
+@routes.route("/conversations/{conversationId}/reads", methods=["GET"])
+@endpoint
+def list_read_positions(conversationId):
+    caller, params = _caller_and_query(PAGE_QUERY)
+    params.setdefault("limit", DEFAULT_PAGE)
+    return ok(services.read_receipts().of_conversation(caller, _known_id(conversationId), **params))
 
 
 def _changes_params(params):
