@@ -48,6 +48,7 @@ OPERATIONS = {
     "registerDevice": "POST /devices (a new token: one SNS platform endpoint)",
     "registerDeviceAgain": "POST /devices (the same token again, as an app does at each start)",
     "mute": "PUT /conversations/{id}/mute",
+    "readReceipts": "GET /conversations/{id}/reads (a group's read markers, first page)",
     "fanoutPushJob": f"fan-out job: group message, sender online, {PUSHED_MEMBERS} members offline with a phone each",
     "fanoutDirectPushJob": "fan-out job: 1:1 message, the other participant offline with one phone",
 }
@@ -243,6 +244,9 @@ class Scenario:
     def mute(self):
         return lambda: self.do.mute(self.member, self.group)
 
+    def readReceipts(self):  # noqa: N802
+        return lambda: self.do.read_receipts(self.member, self.group)
+
     def fanoutPushJob(self):  # noqa: N802
         people = [self.do.user() for _ in range(PUSHED_MEMBERS + 1)]
         group = self.do.group(people[0])
@@ -355,6 +359,10 @@ class Actions:
     def mute(self, user, conversation_id):
         status, body = self.h.rest("PUT", f"/conversations/{conversation_id}/mute", {}, token=user["token"])
         assert status == 200, body
+
+    def read_receipts(self, user, conversation_id):
+        status, body = self.h.rest("GET", f"/conversations/{conversation_id}/reads", token=user["token"])
+        assert status == 200 and body["reads"], body
 
     def group_fanout_jobs(self, members):
         """The fan-out job bodies of one message to a new group of `members` new users, each
