@@ -45,3 +45,23 @@ def test_limiter_refuses_past_the_limit_until_reset(db):
         assert refused.message == "slow down" and 1 <= refused.retry_after <= 60
     limiter.reset(limit, "k")
     limiter.check(limit, "k")
+
+
+def test_concurrent_first_hits_on_a_shared_document_are_each_counted_once(db):
+    """Eight callers race to create one shared counter document (messages-sent and the frame
+    limit of one user): every window counts each hit exactly once."""
+    store = ThrottleStore(db)
+    barrier = threading.Barrier(8)
+
+    def hit_three_times():
+        barrier.wait()
+        for _ in range(3):
+            store.hit_together("user:race", {"sent": 60, "frames": 30})
+
+    threads = [threading.Thread(target=hit_three_times) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count("user:race", window="sent")[0] == 24
+    assert store.count("user:race", window="frames")[0] == 24
