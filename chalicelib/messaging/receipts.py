@@ -19,22 +19,24 @@ class ReadReceipts:
 
     def of_conversation(self, caller_id, conversation_id, limit=DEFAULT_PAGE, cursor=None):
         """A page of the members' read markers, in user id order (the caller's own included)."""
-        if is_direct_id(conversation_id):
-            self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
         markers, next_cursor = fetch_page(
             lambda after, count: self._markers.of_conversation(conversation_id, after, count),
             limit, cursor, lambda marker: (marker["userId"],))
-        if not is_direct_id(conversation_id):
-            # One read says whether the caller is a member and which of the page's people still are
-            # (someone who left keeps a marker, but reads no more); nothing is shown to a non-member.
-            readers = [marker["userId"] for marker in markers]
-            members = self._memberships.members_among(conversation_id, [caller_id, *readers])
-            if caller_id not in members:
-                self._conversations.authorize(caller_id, conversation_id, need_conversation=False)  # its refusal
-                members = self._memberships.members_among(conversation_id, readers)  # a member meanwhile
-            markers = [marker for marker in markers if marker["userId"] in members]
+        if is_direct_id(conversation_id):
+            self._conversations.authorize(caller_id, conversation_id, need_conversation=False)
+        else:
+            markers = self._of_current_members(caller_id, conversation_id, markers)
         return {"reads": [_position_view(marker) for marker in markers], "nextCursor": next_cursor}
 
+    def _of_current_members(self, caller_id, group_id, markers):
+        """The markers of the group's current members (someone who left keeps a marker, but
+        reads no more), if the caller is one: one read answers both."""
+        readers = [marker["userId"] for marker in markers]
+        members = self._memberships.members_among(group_id, [caller_id, *readers])
+        if caller_id not in members:
+            self._conversations.authorize(caller_id, group_id, need_conversation=False)  # the refusal
+            members = self._memberships.members_among(group_id, readers)  # a member meanwhile
+        return [marker for marker in markers if marker["userId"] in members]
 
 def _position_view(marker):
     return {"userId": marker["userId"], "readSeq": marker["readSeq"], "readAt": iso(marker["updatedAt"])}
