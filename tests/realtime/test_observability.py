@@ -154,9 +154,14 @@ def _sqs():
 
 
 def _lambda_records(queue_url):
-    """The queue's messages as Lambda's event source hands them over (devstack/sqs_source.py)."""
+    """The queue's messages as Lambda's event source hands them over (devstack/sqs_source.py),
+    taken off the queue: left there, invisible to the teardown's drain, they would come back
+    in a later test's queue."""
     received = _sqs().receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
                                       MessageAttributeNames=["All"]).get("Messages", [])
+    if received:
+        _sqs().delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(received)])
     return [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
              "attributes": message.get("Attributes", {}), "messageAttributes": {}, "eventSource": "aws:sqs"}
             for message in received]
