@@ -13,11 +13,17 @@ from tests.live import Api, unique_email
 pytestmark = pytest.mark.stack
 
 
-def test_signing_out_elsewhere_signs_the_other_browser_out(stack, open_client):
-    user = Api(stack["http"], unique_email("devices"), "Devi")
+def _signed_in_twice(stack, open_client, name):
+    """A new account `name` signed in on two browsers: (its Api, the laptop, the phone)."""
+    user = Api(stack["http"], unique_email(name.lower()), name)
     laptop, phone = open_client(), open_client()
-    laptop.sign_in(user.email, name="Devi")
-    phone.sign_in(user.email, name="Devi")
+    for browser in (laptop, phone):
+        browser.sign_in(user.email, name=name)
+    return user, laptop, phone
+
+
+def test_signing_out_elsewhere_signs_the_other_browser_out(stack, open_client):
+    user, laptop, phone = _signed_in_twice(stack, open_client, "Devi")
 
     laptop.page.get_by_role("button", name="Devices").click()
     devices = laptop.page.locator("#devices-list li")
@@ -68,10 +74,7 @@ def test_an_expired_access_token_is_renewed_silently(stack, open_client):
 
 
 def test_signing_out_everywhere_signs_out_this_browser_and_the_others(stack, open_client):
-    user = Api(stack["http"], unique_email("everywhere"), "Eve")
-    laptop, phone = open_client(), open_client()
-    laptop.sign_in(user.email, name="Eve")
-    phone.sign_in(user.email, name="Eve")
+    user, laptop, phone = _signed_in_twice(stack, open_client, "Eve")
     laptop.page.get_by_role("button", name="Devices").click()
     laptop.page.get_by_role("button", name="Sign out everywhere", exact=True).click()
     for page in (laptop, phone):
